@@ -1,0 +1,46 @@
+export { HEADER_SIZE, MAX_DATASIZE, MAX_U16 } from "./codec/constants.js";
+export { UwsgiError, type UwsgiErrorCode } from "./codec/errors.js";
+export type { VarBytes } from "./codec/fields.js";
+export { type PacketHeader, readHeader, writeHeader } from "./codec/header.js";
+export {
+  DEFAULT_DECODE_OPTIONS,
+  type DecodeOptions,
+  type EncodeOptions,
+} from "./codec/limits.js";
+export {
+  Modifier1,
+  type Modifier1Name,
+  type ModifierInfo,
+  modifierInfo,
+  modifierName,
+  type PayloadKind,
+  payloadKindOf,
+} from "./codec/modifiers.js";
+export {
+  type ArrayPacket,
+  bytesMissing,
+  decodePacket,
+  encodePacket,
+  encodePacketInto,
+  type Packet,
+  type PacketBase,
+  type PacketInit,
+  packetByteLength,
+  type RawPacket,
+  type VarsPacket,
+} from "./codec/packet.js";
+export type { TextEncoding } from "./codec/text.js";
+export {
+  arrayByteLength,
+  decodeArray,
+  encodeArray,
+  encodeArrayInto,
+  UwsgiArray,
+} from "./codec/uwsgi-array.js";
+export {
+  encodeVars,
+  encodeVarsInto,
+  type VarsInput,
+  varsByteLength,
+} from "./codec/vars-encode.js";
+export { decodeVars, VarsView } from "./codec/vars-view.js";
