@@ -10,9 +10,9 @@ export interface DecodeOptions {
    * uWSGI would refuse is refused here too. Use {@link MAX_DATASIZE} (65535) for nginx's maximum.
    */
   readonly maxDatasize?: number;
-  /** Most vars in one block. Defaults to 128, uWSGI's default (`--max-vars 64`, two slots a var). */
+  /** Most vars in one block (Infinity for no limit). Defaults to 128, uWSGI's default. */
   readonly maxVars?: number;
-  /** Most items in one uwsgi array. Defaults to 255, uWSGI's RPC maximum (a name and 254 args). */
+  /** Most items in one uwsgi array (Infinity for no limit). Defaults to 255, uWSGI's RPC maximum. */
   readonly maxItems?: number;
   /** Accept zero-length keys. Defaults to false: uWSGI drops a request that has one. */
   readonly allowEmptyKeys?: boolean;
@@ -41,8 +41,9 @@ export interface EncodeOptions {
   readonly encoding?: TextEncoding;
 }
 
-/** Checks a count limit given by a caller; returns it. */
+/** Checks a limit given by a caller (an integer 0..max, or Infinity when max is unbounded); returns it. */
 export function checkLimit(name: string, value: number, max: number): number {
+  if (value === Number.POSITIVE_INFINITY && max === Number.MAX_SAFE_INTEGER) return value;
   if (!(Number.isInteger(value) && value >= 0 && value <= max)) {
     throw new UwsgiError(
       "INVALID_ARGUMENT",
