@@ -8,6 +8,7 @@ import {
   type EncodeOptions,
   encodingOf,
 } from "./limits.js";
+import { commitOffsets, reservedBase, reserveOffsets } from "./offset-pool.js";
 import { asBuffer, decodeString, type TextEncoding } from "./text.js";
 
 /**
@@ -73,7 +74,7 @@ export class UwsgiArray implements Iterable<string> {
   detach(): UwsgiArray {
     const copy = Buffer.allocUnsafe(this.#end - this.#start);
     this.#buf.copy(copy, 0, this.#start, this.#end);
-    return new UwsgiArray(copy, 0, copy.length, this.#offsets, this.#encoding);
+    return new UwsgiArray(copy, 0, copy.length, this.#offsets.slice(), this.#encoding);
   }
 
   #len(p: number): number {
@@ -134,8 +135,9 @@ export function decodeArray(
     options?.maxItems === undefined
       ? DEFAULT_DECODE_OPTIONS.maxItems
       : checkLimit("maxItems", options.maxItems, Number.MAX_SAFE_INTEGER);
-  // An item takes at least 2 bytes, so this bound is exact enough and allocated once.
-  const table = new Uint16Array(Math.min(maxItems, (end - start) >>> 1));
+  // An item takes at least 2 bytes, so the payload bounds the table.
+  const table = reserveOffsets(Math.min(maxItems, (end - start) >>> 1) + 1);
+  const base = reservedBase();
   let count = 0;
   let p = start;
   while (p < end) {
@@ -164,7 +166,7 @@ export function decodeArray(
         `item ${count + 1} is over the limit of ${maxItems}`,
       );
     }
-    table[count++] = p - start;
+    table[base + count++] = p - start;
     p = next;
   }
   return new UwsgiArray(

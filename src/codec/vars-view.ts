@@ -1,13 +1,8 @@
 import { LENGTH_SIZE, MAX_DATASIZE } from "./constants.js";
 import { UwsgiError } from "./errors.js";
 import { checkLimit, DEFAULT_DECODE_OPTIONS, type DecodeOptions, encodingOf } from "./limits.js";
+import { commitOffsets, reservedBase, reserveOffsets } from "./offset-pool.js";
 import { asBuffer, bytesEqualKey, decodeString, keyNeedle, type TextEncoding } from "./text.js";
-
-// The most vars 65535 bytes can hold (4 bytes each, with empty keys allowed), plus one.
-const MAX_POSSIBLE_VARS = (MAX_DATASIZE >>> 2) + 1;
-// Decoding is synchronous and never re-entered, so one scratch table serves every call; each view
-// keeps an exact-size copy (one allocation) so the table is free again when decodeVars returns.
-let scratch: Uint16Array | undefined;
 
 /**
  * A read-only view of a decoded vars block. It holds the source buffer and a table of where each
@@ -168,7 +163,7 @@ export class VarsView implements Iterable<[string, string]> {
   detach(): VarsView {
     const copy = Buffer.allocUnsafe(this.#end - this.#start);
     this.#buf.copy(copy, 0, this.#start, this.#end);
-    return new VarsView(copy, 0, copy.length, this.#offsets, this.#encoding);
+    return new VarsView(copy, 0, copy.length, this.#offsets.slice(), this.#encoding);
   }
 
   #keyField(i: number): number {
@@ -236,8 +231,9 @@ export function decodeVars(
       ? DEFAULT_DECODE_OPTIONS.maxVars
       : checkLimit("maxVars", options.maxVars, Number.MAX_SAFE_INTEGER);
   const allowEmptyKeys = options?.allowEmptyKeys ?? false;
-  scratch ??= new Uint16Array(MAX_POSSIBLE_VARS);
-  const table = scratch;
+  // A var takes at least 4 bytes, so the block bounds the table; the slab makes this one view.
+  const table = reserveOffsets(Math.min(maxVars, (end - start) >>> 2) + 1);
+  const base = reservedBase();
   let count = 0;
   let p = start;
   while (p < end) {
@@ -294,8 +290,8 @@ export function decodeVars(
         `var ${count + 1} is over the limit of ${maxVars}`,
       );
     }
-    table[count++] = p - start;
+    table[base + count++] = p - start;
     p = next;
   }
-  return new VarsView(src, start, end, table.slice(0, count), encodingOf(options));
+  return new VarsView(src, start, end, commitOffsets(table, count), encodingOf(options));
 }
