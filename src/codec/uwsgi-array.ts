@@ -169,13 +169,7 @@ export function decodeArray(
     table[base + count++] = p - start;
     p = next;
   }
-  return new UwsgiArray(
-    src,
-    start,
-    end,
-    count === table.length ? table : table.slice(0, count),
-    encodingOf(options),
-  );
+  return new UwsgiArray(src, start, end, commitOffsets(table, count), encodingOf(options));
 }
 
 /** Exact encoded size of `items` as a uwsgi array. */
