@@ -15,7 +15,12 @@ const out = new URL("../fixtures/packets/", import.meta.url);
 const CHROME_UA =
   "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const REQUESTS = {
-  "nginx-get": ["GET /index.html?a=1 HTTP/1.1", "Host: 127.0.0.1:18080", "User-Agent: curl/7.88.1", "Accept: */*"],
+  "nginx-get": [
+    "GET /index.html?a=1 HTTP/1.1",
+    "Host: 127.0.0.1:18080",
+    "User-Agent: curl/7.88.1",
+    "Accept: */*",
+  ],
   "browser-get": [
     "GET /shop/products/4711?ref=home&utm_source=newsletter HTTP/1.1",
     "Host: shop.example.org",
@@ -34,7 +39,7 @@ const REQUESTS = {
     "Accept-Language: en-GB,en-US;q=0.9,en;q=0.8,de;q=0.7",
     "Cache-Control: max-age=0",
     "DNT: 1",
-    "If-None-Match: W/\"5e1a-18c2f0e4d3a\"",
+    'If-None-Match: W/"5e1a-18c2f0e4d3a"',
     "If-Modified-Since: Tue, 19 Nov 2024 10:11:12 GMT",
     "X-Requested-With: XMLHttpRequest",
     "X-Forwarded-For: 203.0.113.7, 198.51.100.23",
@@ -51,7 +56,10 @@ const REQUESTS = {
     "Host: 127.0.0.1:18080",
     "User-Agent: curl/7.88.1",
     "Accept: */*",
-    ...Array.from({ length: 7 }, (_, i) => `X-Pad-${i}: ${"abcdefghijklmnopqrstuvwxyz0123456789".repeat(233)}`),
+    ...Array.from(
+      { length: 7 },
+      (_, i) => `X-Pad-${i}: ${"abcdefghijklmnopqrstuvwxyz0123456789".repeat(233)}`,
+    ),
   ],
 };
 
@@ -74,7 +82,9 @@ function recorder() {
 function send(port, lines) {
   return new Promise((resolve, reject) => {
     // write, not end: nginx takes a half-closed client for an aborted request.
-    const s = connect({ host: "127.0.0.1", port }, () => s.write(`${[...lines, "Connection: close"].join("\r\n")}\r\n\r\n`));
+    const s = connect({ host: "127.0.0.1", port }, () =>
+      s.write(`${[...lines, "Connection: close"].join("\r\n")}\r\n\r\n`),
+    );
     const chunks = [];
     s.on("data", (c) => chunks.push(c));
     s.on("error", reject);
@@ -98,22 +108,36 @@ try {
        server { listen 127.0.0.1:${NGINX_PORT}; server_name localhost;
          location / { include /etc/nginx/uwsgi_params; uwsgi_pass 127.0.0.1:${RECORDER_PORT}; } } }`,
   );
-  nginx = spawn("nginx", ["-p", dir, "-c", conf, "-e", join(dir, "error.log")], { detached: true, stdio: "inherit" });
+  nginx = spawn("nginx", ["-p", dir, "-c", conf, "-e", join(dir, "error.log")], {
+    detached: true,
+    stdio: "inherit",
+  });
   for (let i = 0; i < 100; i++) {
-    const up = await new Promise((r) => connect({ host: "127.0.0.1", port: NGINX_PORT }).on("connect", function () { this.destroy(); r(true); }).on("error", () => r(false)));
+    const up = await new Promise((r) =>
+      connect({ host: "127.0.0.1", port: NGINX_PORT })
+        .on("connect", function () {
+          this.destroy();
+          r(true);
+        })
+        .on("error", () => r(false)),
+    );
     if (up) break;
     await new Promise((r) => setTimeout(r, 50));
   }
   for (const [name, lines] of Object.entries(REQUESTS)) {
     const before = packets.length;
     const answer = await send(NGINX_PORT, lines);
-    if (!answer.startsWith("HTTP/1.1 200") || packets.length !== before + 1) throw new Error(`${name}: ${answer.slice(0, 200)}`);
+    if (!answer.startsWith("HTTP/1.1 200") || packets.length !== before + 1)
+      throw new Error(`${name}: ${answer.slice(0, 200)}`);
     const packet = packets[before];
     writeFileSync(new URL(`${name}.hex`, out), `${packet.toString("hex")}\n`);
     console.log(`${name}: datasize ${packet.readUInt16LE(1)}`);
   }
 } finally {
-  if (nginx?.pid) try { process.kill(-nginx.pid, "SIGKILL"); } catch {}
+  if (nginx?.pid)
+    try {
+      process.kill(-nginx.pid, "SIGKILL");
+    } catch {}
   server.close();
   rmSync(dir, { recursive: true, force: true });
 }

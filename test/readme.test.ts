@@ -5,13 +5,19 @@ import { decodePacket, encodePacket } from "../src/index.js";
 
 describe("README", () => {
   it("the usage example does what its comments say", () => {
-    const packet = encodePacket({ vars: { REQUEST_METHOD: "GET", PATH_INFO: "/", QUERY_STRING: "" } });
+    const packet = encodePacket({
+      vars: { REQUEST_METHOD: "GET", PATH_INFO: "/", QUERY_STRING: "" },
+    });
     expect(packet.subarray(0, 14).toString("hex")).toBe("003300000e00524551554553545f");
     const decoded = decodePacket(packet);
     if (decoded.kind !== "vars") throw new Error(`kind ${decoded.kind}`);
     expect(decoded.vars.get("REQUEST_METHOD")).toBe("GET");
     expect(decoded.vars.getBytes("PATH_INFO")?.buffer).toBe(packet.buffer);
-    expect({ ...decoded.vars.toObject() }).toEqual({ REQUEST_METHOD: "GET", PATH_INFO: "/", QUERY_STRING: "" });
+    expect({ ...decoded.vars.toObject() }).toEqual({
+      REQUEST_METHOD: "GET",
+      PATH_INFO: "/",
+      QUERY_STRING: "",
+    });
     expect(packet.subarray(decoded.byteLength).length).toBe(0);
   });
 
