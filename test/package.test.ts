@@ -1,0 +1,70 @@
+// What a user installs: pack the tarball, install it in a scratch project, import it through
+// `exports` from ESM and from CommonJS (require(esm), Node >= 20.19), and check what is shipped.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+let dir = "";
+let files: string[] = [];
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "uwsgi-codec-pack-"));
+  execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "pipe" });
+  const packed = JSON.parse(
+    execFileSync("npm", ["pack", "--json", "--pack-destination", dir], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  ) as { filename: string; files: { path: string }[] }[];
+  files = packed[0]!.files.map((f) => f.path);
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "scratch", private: true, type: "module" }),
+  );
+  execFileSync(
+    "npm",
+    ["install", "--no-audit", "--no-fund", "--offline", join(dir, packed[0]!.filename)],
+    {
+      cwd: dir,
+      stdio: "pipe",
+    },
+  );
+}, 120_000);
+afterAll(() => {
+  if (dir !== "") rmSync(dir, { recursive: true, force: true });
+});
+
+const node = (args: string[]) =>
+  execFileSync(process.execPath, args, { cwd: dir, encoding: "utf8" }).trim();
+
+describe("the published package", () => {
+  it("ships dist with types and the sources, and no tests or fixtures", () => {
+    expect(files).toContain("dist/index.js");
+    expect(files).toContain("dist/index.d.ts");
+    expect(files).toContain("src/index.ts");
+    expect(
+      files.some(
+        (f) => f.startsWith("test/") || f.startsWith("fixtures/") || f.startsWith("bench/"),
+      ),
+    ).toBe(false);
+  });
+
+  it("imports through exports from ESM", () => {
+    const out = node([
+      "--input-type=module",
+      "-e",
+      'import { encodePacket, decodePacket } from "uwsgi-codec"; console.log(decodePacket(encodePacket({ vars: { A: "b" } })).vars.get("A"));',
+    ]);
+    expect(out).toBe("b");
+  });
+
+  it("loads with require() too (Node's require(esm))", () => {
+    const out = node(["-e", 'const u = require("uwsgi-codec"); console.log(u.modifierName(100));']);
+    expect(out.split("\n").at(-1)).toBe("PING");
+  });
+});
