@@ -89,3 +89,34 @@ export function encodingOf(
     `unknown encoding ${String(e)}`,
   );
 }
+
+/**
+ * Checks every decode option at once, whatever the packet turns out to need, so a bad option is
+ * never accepted silently nor hidden behind a decode error.
+ */
+export function checkDecodeOptions(options: DecodeOptions | undefined): void {
+  if (options === undefined) return;
+  if (options.maxDatasize !== undefined)
+    checkLimit("maxDatasize", options.maxDatasize, MAX_DATASIZE);
+  if (options.maxVars !== undefined)
+    checkLimit("maxVars", options.maxVars, Number.MAX_SAFE_INTEGER);
+  if (options.maxItems !== undefined)
+    checkLimit("maxItems", options.maxItems, Number.MAX_SAFE_INTEGER);
+  encodingOf(options);
+  const payload = options.payload;
+  if (
+    payload !== undefined &&
+    payload !== "auto" &&
+    payload !== "vars" &&
+    payload !== "array" &&
+    payload !== "raw" &&
+    payload !== "empty"
+  ) {
+    throw new UwsgiError(
+      "INVALID_ARGUMENT",
+      0,
+      '"auto", "vars", "array", "raw" or "empty"',
+      `unknown payload kind ${String(payload)}`,
+    );
+  }
+}

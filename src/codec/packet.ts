@@ -3,6 +3,7 @@ import { truncated, UwsgiError } from "./errors.js";
 import { checkDatasize, checkRoom, type VarBytes } from "./fields.js";
 import { checkByte, type PacketHeader } from "./header.js";
 import {
+  checkDecodeOptions,
   checkOffset,
   type DecodeOptions,
   type EncodeOptions,
@@ -86,6 +87,7 @@ export function bytesMissing(buf: Uint8Array, offset = 0): number {
 export function decodePacket(buf: Uint8Array, offset = 0, options?: DecodeOptions): Packet {
   const src = asBuffer(buf);
   checkOffset(offset, src.length);
+  checkDecodeOptions(options);
   const maxDatasize = maxDatasizeOf(options);
   const avail = src.length - offset;
   if (avail < HEADER_SIZE) throw truncated(offset, HEADER_SIZE - avail, "4-byte packet header");
@@ -113,14 +115,6 @@ export function decodePacket(buf: Uint8Array, offset = 0, options?: DecodeOption
   if (kind === "array") {
     const items = decodeArray(src, start, end, options);
     return new DecodedArrayPacket(modifier1, datasize, modifier2, items);
-  }
-  if (kind !== "raw" && kind !== "empty") {
-    throw new UwsgiError(
-      "INVALID_ARGUMENT",
-      0,
-      '"auto", "vars", "array", "raw" or "empty"',
-      `unknown payload kind ${String(kind)}`,
-    );
   }
   return new DecodedRawPacket(src, modifier1, datasize, modifier2, start);
 }
@@ -228,12 +222,12 @@ function planOf(init: PacketInit): Plan {
 
 const EMPTY = new Uint8Array(0);
 
-function planDatasize(plan: Plan, encoding: "latin1" | "utf8"): number {
+function planDatasize(plan: Plan, encoding: "latin1" | "utf8", offset = 0): number {
   let size: number;
-  if (plan.kind === "vars") size = sourceByteLength(plan.src, encoding);
-  else if (plan.kind === "items") size = itemsLength(plan.items, encoding);
+  if (plan.kind === "vars") size = sourceByteLength(plan.src, encoding, offset + HEADER_SIZE);
+  else if (plan.kind === "items") size = itemsLength(plan.items, encoding, offset + HEADER_SIZE);
   else size = plan.bytes.length;
-  checkDatasize(size, HEADER_SIZE, "the packet's data");
+  checkDatasize(size, offset + HEADER_SIZE, "the packet's data");
   return size;
 }
 
@@ -293,7 +287,7 @@ export function encodePacketInto(
   checkModifiers(init);
   const encoding = encodingOf(options);
   const plan = planOf(init);
-  const datasize = planDatasize(plan, encoding);
+  const datasize = planDatasize(plan, encoding, offset);
   checkRoom(target, offset, HEADER_SIZE + datasize);
   writePlan(asBuffer(target), offset, init, plan, datasize, encoding);
   return HEADER_SIZE + datasize;

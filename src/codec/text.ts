@@ -112,9 +112,13 @@ export function bytesEqualKey(
   return true;
 }
 
-/** The needle bytesEqualKey needs for `key`: undefined when comparing char codes is exact. */
-export function keyNeedle(key: string, encoding: TextEncoding): Uint8Array | undefined {
+/**
+ * The needle bytesEqualKey needs for `key`: undefined when comparing char codes is exact, null
+ * when no bytes can match (a lone surrogate has no UTF-8 form; Buffer.from would make it U+FFFD).
+ */
+export function keyNeedle(key: string, encoding: TextEncoding): Uint8Array | undefined | null {
   if (encoding === "latin1" || isAscii(key)) return undefined;
+  if (!key.isWellFormed()) return null;
   return Buffer.from(key, "utf8");
 }
 

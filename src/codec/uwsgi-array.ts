@@ -2,6 +2,7 @@ import { LENGTH_SIZE, MAX_DATASIZE } from "./constants.js";
 import { UwsgiError } from "./errors.js";
 import { checkDatasize, checkRoom, fieldLength, type VarBytes, writeField } from "./fields.js";
 import {
+  checkDecodeOptions,
   checkLimit,
   DEFAULT_DECODE_OPTIONS,
   type DecodeOptions,
@@ -131,6 +132,7 @@ export function decodeArray(
       `array is ${end - start} bytes`,
     );
   }
+  checkDecodeOptions(options);
   const maxItems =
     options?.maxItems === undefined
       ? DEFAULT_DECODE_OPTIONS.maxItems
@@ -178,9 +180,9 @@ export function arrayByteLength(items: Iterable<VarBytes>, options?: EncodeOptio
 }
 
 /** @internal Size of an array already in memory. */
-export function itemsLength(items: readonly VarBytes[], encoding: TextEncoding): number {
+export function itemsLength(items: readonly VarBytes[], encoding: TextEncoding, base = 0): number {
   let n = 0;
-  for (const item of items) n += LENGTH_SIZE + fieldLength(item, encoding, n, "array item");
+  for (const item of items) n += LENGTH_SIZE + fieldLength(item, encoding, base + n, "array item");
   return n;
 }
 
@@ -215,7 +217,7 @@ export function encodeArrayInto(
 ): number {
   const list = Array.isArray(items) ? items : Array.from(items);
   const encoding = encodingOf(options);
-  const size = itemsLength(list, encoding);
+  const size = itemsLength(list, encoding, offset);
   checkDatasize(size, offset, "the array");
   checkRoom(target, offset, size);
   writeItems(asBuffer(target), offset, list, encoding);

@@ -40,12 +40,13 @@ function pairLength(key: VarBytes, value: VarBytes, encoding: TextEncoding, at: 
 }
 
 /** Exact encoded size of a vars source; checks every field, refuses nothing else. */
-export function sourceByteLength(src: VarsSource, encoding: TextEncoding): number {
+export function sourceByteLength(src: VarsSource, encoding: TextEncoding, base = 0): number {
+  // `base` is where the block will start in the output, so errors name the output offset.
   let n = 0;
   if (src.kind === "object") {
-    for (const key of src.keys) n += pairLength(key, src.object[key]!, encoding, n);
+    for (const key of src.keys) n += pairLength(key, src.object[key]!, encoding, base + n);
   } else {
-    for (const pair of src.pairs) n += pairLength(pair[0], pair[1], encoding, n);
+    for (const pair of src.pairs) n += pairLength(pair[0], pair[1], encoding, base + n);
   }
   return n;
 }
@@ -105,7 +106,7 @@ export function encodeVarsInto(
 ): number {
   const encoding = encodingOf(options);
   const src = varsSource(vars);
-  const size = sourceByteLength(src, encoding);
+  const size = sourceByteLength(src, encoding, offset);
   checkDatasize(size, offset, "the vars block");
   checkRoom(target, offset, size);
   writeSource(asBuffer(target), offset, src, encoding);

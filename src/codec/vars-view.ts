@@ -1,6 +1,12 @@
 import { LENGTH_SIZE, MAX_DATASIZE } from "./constants.js";
 import { UwsgiError } from "./errors.js";
-import { checkLimit, DEFAULT_DECODE_OPTIONS, type DecodeOptions, encodingOf } from "./limits.js";
+import {
+  checkDecodeOptions,
+  checkLimit,
+  DEFAULT_DECODE_OPTIONS,
+  type DecodeOptions,
+  encodingOf,
+} from "./limits.js";
 import { commitOffsets, reservedBase, reserveOffsets } from "./offset-pool.js";
 import { asBuffer, bytesEqualKey, decodeString, keyNeedle, type TextEncoding } from "./text.js";
 
@@ -60,6 +66,7 @@ export class VarsView implements Iterable<[string, string]> {
     const buf = this.#buf;
     const offsets = this.#offsets;
     const needle = keyNeedle(key, this.#encoding);
+    if (needle === null) return -1;
     for (let i = offsets.length - 1; i >= 0; i--) {
       const p = this.#start + offsets[i]!;
       const len = buf[p]! | (buf[p + 1]! << 8);
@@ -90,6 +97,7 @@ export class VarsView implements Iterable<[string, string]> {
     const out: string[] = [];
     const buf = this.#buf;
     const needle = keyNeedle(key, this.#encoding);
+    if (needle === null) return out;
     for (let i = 0; i < this.#offsets.length; i++) {
       const p = this.#start + this.#offsets[i]!;
       const len = buf[p]! | (buf[p + 1]! << 8);
@@ -226,6 +234,7 @@ export function decodeVars(
       `vars block is ${end - start} bytes`,
     );
   }
+  checkDecodeOptions(options);
   const maxVars =
     options?.maxVars === undefined
       ? DEFAULT_DECODE_OPTIONS.maxVars
