@@ -1,0 +1,161 @@
+// UwsgiError itself, option validation, and "nothing is stuck after an error".
+import { describe, expect, it } from "vitest";
+import {
+  DEFAULT_DECODE_OPTIONS,
+  type DecodeOptions,
+  decodeArray,
+  decodePacket,
+  decodeVars,
+  encodePacket,
+  encodeVars,
+  UwsgiError,
+} from "../../src/index.js";
+import { arrayBlock, hex, packet, unhex, varsBlock } from "../support/bytes.js";
+import { expectError, thrown } from "../support/expect-error.js";
+
+const REQ = packet(0, 0, varsBlock([["A", "1"]]));
+const PING = unhex("64 0000 00");
+const RPC = packet(173, 0, arrayBlock(["f"]));
+
+describe("UwsgiError", () => {
+  it("carries code, offset, expected, needed, its name and a message naming the code", () => {
+    const e = thrown(() => decodePacket(REQ.subarray(0, 7)));
+    expect(e).toBeInstanceOf(Error);
+    expect(e.name).toBe("UwsgiError");
+    expect([e.code, e.offset, e.needed]).toEqual(["TRUNCATED", 0, 3]);
+    expect(e.expected).toBe("3 more bytes of 10-byte packet");
+    expect(e.message).toContain("TRUNCATED");
+    expect(e.message).toContain("offset 0");
+    expect(e.stack).toContain("UwsgiError");
+  });
+
+  it("says 1 byte, not 1 bytes", () => {
+    const e = thrown(() => decodePacket(REQ.subarray(0, 3)));
+    expect([e.needed, e.expected]).toEqual([1, "1 more byte of 4-byte packet header"]);
+  });
+
+  it("has needed 0 for every code but TRUNCATED", () => {
+    const e = thrown(() => decodePacket(unhex("00 0500 00  0000 0100 78")));
+    expect([e.code, e.offset, e.needed]).toEqual(["EMPTY_KEY", 4, 0]);
+    expect(e.expected.length).toBeGreaterThan(0);
+    expect(e.message).toContain("EMPTY_KEY at offset 4");
+  });
+
+  it("can be built directly, with needed defaulting to 0", () => {
+    const e = new UwsgiError("KEY_OVERRUNS_DATASIZE", 9, "a key", "key runs past the end");
+    expect([e.code, e.offset, e.expected, e.needed, e.name]).toEqual([
+      "KEY_OVERRUNS_DATASIZE",
+      9,
+      "a key",
+      0,
+      "UwsgiError",
+    ]);
+    expect(e.message).toBe(
+      "key runs past the end (KEY_OVERRUNS_DATASIZE at offset 9; expected a key)",
+    );
+    expect(new UwsgiError("TRUNCATED", 0, "x", "y", 7).needed).toBe(7);
+  });
+});
+
+describe("option validation", () => {
+  it("has documented, frozen defaults", () => {
+    expect(DEFAULT_DECODE_OPTIONS).toEqual({
+      maxDatasize: 4096,
+      maxVars: 128,
+      maxItems: 255,
+      allowEmptyKeys: false,
+      encoding: "latin1",
+      payload: "auto",
+    });
+    expect(Object.isFrozen(DEFAULT_DECODE_OPTIONS)).toBe(true);
+  });
+
+  it.each<[string, DecodeOptions]>([
+    ["maxDatasize 70000", { maxDatasize: 70000 }],
+    ["maxDatasize -1", { maxDatasize: -1 }],
+    ["maxDatasize 1.5", { maxDatasize: 1.5 }],
+    ["maxDatasize Infinity", { maxDatasize: Number.POSITIVE_INFINITY }],
+    ["maxVars -1", { maxVars: -1 }],
+    ["maxVars 2.5", { maxVars: 2.5 }],
+    ["maxVars NaN", { maxVars: Number.NaN }],
+    ["encoding ascii", { encoding: "ascii" } as unknown as DecodeOptions],
+    ["payload bogus", { payload: "bogus" } as unknown as DecodeOptions],
+  ])("decodePacket of a vars packet refuses %s (INVALID_ARGUMENT)", (_, options) => {
+    const e = expectError(() => decodePacket(REQ, 0, options), "INVALID_ARGUMENT", 0);
+    expect(e.message).toContain("INVALID_ARGUMENT");
+  });
+
+  it("decodeVars and decodeArray refuse their bad options too", () => {
+    const ascii = { encoding: "ascii" } as unknown as DecodeOptions;
+    expectError(
+      () => decodeVars(varsBlock([["A", "1"]]), 0, undefined, ascii),
+      "INVALID_ARGUMENT",
+      0,
+    );
+    expectError(() => decodeVars(Buffer.alloc(0), 0, 0, { maxVars: -1 }), "INVALID_ARGUMENT", 0);
+    expectError(() => decodeArray(arrayBlock(["f"]), 0, undefined, ascii), "INVALID_ARGUMENT", 0);
+    expectError(() => decodeArray(Buffer.alloc(0), 0, 0, { maxItems: -5 }), "INVALID_ARGUMENT", 0);
+  });
+
+  it("accepts the limits at their bounds", () => {
+    expect(decodePacket(REQ, 0, { maxDatasize: 65535, maxVars: 0 + 1 }).kind).toBe("vars");
+    expect(decodePacket(PING, 0, { maxDatasize: 0 }).kind).toBe("raw");
+    const inf = Number.POSITIVE_INFINITY;
+    expect(decodePacket(RPC, 0, { maxItems: inf, maxVars: inf }).kind).toBe("array");
+  });
+
+  // Regression (found by these tests): options used to be checked only by the code path that
+  // used them, so a bad option passed silently on a packet that did not need it, and a malformed
+  // block hid a bad encoding behind its own error.
+  it.each<[string, Buffer, DecodeOptions]>([
+    ["ping with maxVars -1", PING, { maxVars: -1 }],
+    ["ping with encoding ascii", PING, { encoding: "ascii" } as unknown as DecodeOptions],
+    ["RPC call with maxVars -1", RPC, { maxVars: -1 }],
+    ["vars packet with maxItems -1", REQ, { maxItems: -1 }],
+    [
+      "malformed vars packet with encoding ascii",
+      unhex("00 0700 00  0100 41 0100 31  00"),
+      { encoding: "ascii" } as unknown as DecodeOptions,
+    ],
+  ])("refuses a bad option whatever the packet holds: %s", (_, buf, options) => {
+    expectError(() => decodePacket(buf, 0, options), "INVALID_ARGUMENT", 0);
+  });
+});
+
+describe("no stuck state after an error", () => {
+  const failures: [string, () => unknown][] = [
+    ["a truncated header", () => decodePacket(unhex("00"))],
+    ["a key overrun", () => decodePacket(unhex("00 0800 00  ffff  0100 41 0100 31"))],
+    [
+      "too many vars",
+      () => decodeVars(varsBlock(Array.from({ length: 200 }, () => ["K", ""] as const))),
+    ],
+    ["an array overrun", () => decodeArray(unhex("0100 61  0500 62"))],
+    ["a bad option", () => decodePacket(REQ, 0, { maxVars: -1 })],
+    ["a field too long", () => encodeVars([["K", new Uint8Array(70000)]])],
+    ["an unencodable string", () => encodePacket({ vars: { K: "€" } })],
+    [
+      "bad utf8",
+      () => decodeVars(unhex("0100 41 0100 ff"), 0, undefined, { encoding: "utf8" }).get("A"),
+    ],
+  ];
+
+  it.each(failures)("after %s, earlier views are intact and new work succeeds", (_, fail) => {
+    const kept = decodePacket(
+      packet(
+        0,
+        0,
+        varsBlock([
+          ["KEEP", "me"],
+          ["X", "1"],
+        ]),
+      ),
+    );
+    expect(fail).toThrow(UwsgiError);
+    expect(fail).toThrow(UwsgiError);
+    const p = decodePacket(REQ);
+    expect(p.kind === "vars" && [...p.vars]).toEqual([["A", "1"]]);
+    expect(kept.kind === "vars" && kept.vars.toObject()).toEqual({ KEEP: "me", X: "1" });
+    expect(hex(encodePacket({ vars: { A: "1" } }))).toBe(hex(REQ));
+  });
+});
