@@ -124,6 +124,14 @@ export function keyNeedle(key: string, encoding: TextEncoding): Uint8Array | und
 
 /** A Buffer view of `bytes` (no copy) so Buffer methods can be used on any Uint8Array. */
 export function asBuffer(bytes: Uint8Array): Buffer {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new UwsgiError(
+      "INVALID_ARGUMENT",
+      0,
+      "a Buffer or Uint8Array",
+      `input is ${bytes === null ? "null" : typeof bytes}`,
+    );
+  }
   return Buffer.isBuffer(bytes)
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -104,10 +104,11 @@ export class UwsgiArray implements Iterable<string> {
 export function decodeArray(
   buf: Uint8Array,
   start = 0,
-  end: number = buf.length,
+  end?: number,
   options?: DecodeOptions,
 ): UwsgiArray {
   const src = asBuffer(buf);
+  end ??= src.length;
   if (
     !(
       Number.isInteger(start) &&

@@ -1,4 +1,5 @@
 import { LENGTH_SIZE } from "./constants.js";
+import { UwsgiError } from "./errors.js";
 import { checkDatasize, checkRoom, fieldLength, type VarBytes, writeField } from "./fields.js";
 import { type EncodeOptions, encodingOf } from "./limits.js";
 import { asBuffer, type TextEncoding } from "./text.js";
@@ -25,6 +26,14 @@ export type VarsSource =
 
 /** Turns any accepted input into something walkable twice; a one-shot iterable is read once. */
 export function varsSource(vars: VarsInput): VarsSource {
+  if (typeof vars !== "object" || vars === null) {
+    throw new UwsgiError(
+      "INVALID_ARGUMENT",
+      0,
+      "an object, a Map or an iterable of pairs",
+      `vars is ${vars === null ? "null" : typeof vars}`,
+    );
+  }
   if (Array.isArray(vars) || vars instanceof Map) return { kind: "pairs", pairs: vars };
   if (typeof (vars as Iterable<unknown>)[Symbol.iterator] === "function") {
     return { kind: "pairs", pairs: Array.from(vars as Iterable<readonly [VarBytes, VarBytes]>) };
@@ -46,7 +55,17 @@ export function sourceByteLength(src: VarsSource, encoding: TextEncoding, base =
   if (src.kind === "object") {
     for (const key of src.keys) n += pairLength(key, src.object[key]!, encoding, base + n);
   } else {
-    for (const pair of src.pairs) n += pairLength(pair[0], pair[1], encoding, base + n);
+    for (const pair of src.pairs) {
+      if (!Array.isArray(pair)) {
+        throw new UwsgiError(
+          "INVALID_ARGUMENT",
+          base + n,
+          "a [key, value] pair",
+          "a var is not a pair",
+        );
+      }
+      n += pairLength(pair[0], pair[1], encoding, base + n);
+    }
   }
   return n;
 }

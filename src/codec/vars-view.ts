@@ -206,10 +206,11 @@ export class VarsView implements Iterable<[string, string]> {
 export function decodeVars(
   buf: Uint8Array,
   start = 0,
-  end: number = buf.length,
+  end?: number,
   options?: DecodeOptions,
 ): VarsView {
   const src = asBuffer(buf);
+  end ??= src.length;
   if (
     !(
       Number.isInteger(start) &&
