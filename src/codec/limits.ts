@@ -120,3 +120,31 @@ export function checkDecodeOptions(options: DecodeOptions | undefined): void {
     );
   }
 }
+
+/** Checks that `[start, end)` lies inside `buf` and is no longer than any datasize can say. */
+export function checkBlockBounds(buf: Uint8Array, start: number, end: number, what: string): void {
+  if (
+    !(
+      Number.isInteger(start) &&
+      Number.isInteger(end) &&
+      start >= 0 &&
+      start <= end &&
+      end <= buf.length
+    )
+  ) {
+    throw new UwsgiError(
+      "INVALID_ARGUMENT",
+      0,
+      `0 <= start <= end <= ${buf.length}`,
+      `${what} bounds ${String(start)}..${String(end)} are not inside the buffer`,
+    );
+  }
+  if (end - start > MAX_DATASIZE) {
+    throw new UwsgiError(
+      "DATASIZE_OVER_LIMIT",
+      start,
+      `a ${what} of at most ${MAX_DATASIZE} bytes`,
+      `${what} is ${end - start} bytes`,
+    );
+  }
+}

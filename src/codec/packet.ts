@@ -121,62 +121,52 @@ export function decodePacket(buf: Uint8Array, offset = 0, options?: DecodeOption
 
 // Classes rather than object literals: `payload` is a getter on the prototype, so a decode that
 // never looks at the raw bytes never makes a Buffer for them.
-class DecodedVarsPacket implements VarsPacket {
-  readonly kind = "vars" as const;
+abstract class DecodedPacket {
   readonly modifier1: number;
   readonly datasize: number;
   readonly modifier2: number;
-  readonly vars: VarsView;
-  constructor(modifier1: number, datasize: number, modifier2: number, vars: VarsView) {
+  constructor(modifier1: number, datasize: number, modifier2: number) {
     this.modifier1 = modifier1;
     this.datasize = datasize;
     this.modifier2 = modifier2;
-    this.vars = vars;
   }
   get byteLength(): number {
     return HEADER_SIZE + this.datasize;
+  }
+}
+
+class DecodedVarsPacket extends DecodedPacket implements VarsPacket {
+  readonly kind = "vars" as const;
+  readonly vars: VarsView;
+  constructor(modifier1: number, datasize: number, modifier2: number, vars: VarsView) {
+    super(modifier1, datasize, modifier2);
+    this.vars = vars;
   }
   get payload(): Buffer {
     return this.vars.raw;
   }
 }
 
-class DecodedArrayPacket implements ArrayPacket {
+class DecodedArrayPacket extends DecodedPacket implements ArrayPacket {
   readonly kind = "array" as const;
-  readonly modifier1: number;
-  readonly datasize: number;
-  readonly modifier2: number;
   readonly items: UwsgiArray;
   constructor(modifier1: number, datasize: number, modifier2: number, items: UwsgiArray) {
-    this.modifier1 = modifier1;
-    this.datasize = datasize;
-    this.modifier2 = modifier2;
+    super(modifier1, datasize, modifier2);
     this.items = items;
-  }
-  get byteLength(): number {
-    return HEADER_SIZE + this.datasize;
   }
   get payload(): Buffer {
     return this.items.raw;
   }
 }
 
-class DecodedRawPacket implements RawPacket {
+class DecodedRawPacket extends DecodedPacket implements RawPacket {
   readonly kind = "raw" as const;
-  readonly modifier1: number;
-  readonly datasize: number;
-  readonly modifier2: number;
   readonly #buf: Buffer;
   readonly #start: number;
   constructor(buf: Buffer, modifier1: number, datasize: number, modifier2: number, start: number) {
+    super(modifier1, datasize, modifier2);
     this.#buf = buf;
-    this.modifier1 = modifier1;
-    this.datasize = datasize;
-    this.modifier2 = modifier2;
     this.#start = start;
-  }
-  get byteLength(): number {
-    return HEADER_SIZE + this.datasize;
   }
   get payload(): Buffer {
     return this.#buf.subarray(this.#start, this.#start + this.datasize);

@@ -1,7 +1,8 @@
-import { LENGTH_SIZE, MAX_DATASIZE } from "./constants.js";
+import { LENGTH_SIZE } from "./constants.js";
 import { UwsgiError } from "./errors.js";
 import { checkDatasize, checkRoom, fieldLength, type VarBytes, writeField } from "./fields.js";
 import {
+  checkBlockBounds,
   checkDecodeOptions,
   checkLimit,
   DEFAULT_DECODE_OPTIONS,
@@ -109,30 +110,7 @@ export function decodeArray(
 ): UwsgiArray {
   const src = asBuffer(buf);
   end ??= src.length;
-  if (
-    !(
-      Number.isInteger(start) &&
-      Number.isInteger(end) &&
-      start >= 0 &&
-      start <= end &&
-      end <= src.length
-    )
-  ) {
-    throw new UwsgiError(
-      "INVALID_ARGUMENT",
-      0,
-      `0 <= start <= end <= ${src.length}`,
-      `array bounds ${String(start)}..${String(end)} are not inside the buffer`,
-    );
-  }
-  if (end - start > MAX_DATASIZE) {
-    throw new UwsgiError(
-      "DATASIZE_OVER_LIMIT",
-      start,
-      `at most ${MAX_DATASIZE} bytes`,
-      `array is ${end - start} bytes`,
-    );
-  }
+  checkBlockBounds(src, start, end, "array");
   checkDecodeOptions(options);
   const maxItems =
     options?.maxItems === undefined

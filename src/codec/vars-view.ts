@@ -1,6 +1,7 @@
-import { LENGTH_SIZE, MAX_DATASIZE } from "./constants.js";
+import { LENGTH_SIZE } from "./constants.js";
 import { UwsgiError } from "./errors.js";
 import {
+  checkBlockBounds,
   checkDecodeOptions,
   checkLimit,
   DEFAULT_DECODE_OPTIONS,
@@ -211,30 +212,7 @@ export function decodeVars(
 ): VarsView {
   const src = asBuffer(buf);
   end ??= src.length;
-  if (
-    !(
-      Number.isInteger(start) &&
-      Number.isInteger(end) &&
-      start >= 0 &&
-      start <= end &&
-      end <= src.length
-    )
-  ) {
-    throw new UwsgiError(
-      "INVALID_ARGUMENT",
-      0,
-      `0 <= start <= end <= ${src.length}`,
-      `block bounds ${String(start)}..${String(end)} are not inside the buffer`,
-    );
-  }
-  if (end - start > MAX_DATASIZE) {
-    throw new UwsgiError(
-      "DATASIZE_OVER_LIMIT",
-      start,
-      `a block of at most ${MAX_DATASIZE} bytes`,
-      `vars block is ${end - start} bytes`,
-    );
-  }
+  checkBlockBounds(src, start, end, "vars block");
   checkDecodeOptions(options);
   const maxVars =
     options?.maxVars === undefined
