@@ -1,5 +1,6 @@
 import { LENGTH_SIZE } from "./constants.js";
 import { UwsgiError } from "./errors.js";
+import { knownKey } from "./known-keys.js";
 import {
   checkBlockBounds,
   checkDecodeOptions,
@@ -111,6 +112,9 @@ export class VarsView implements Iterable<[string, string]> {
   keyAt(i: number): string {
     const p = this.#keyField(i);
     const len = this.#buf[p]! | (this.#buf[p + 1]! << 8);
+    // Known names are ASCII, so the interned string is right for latin1 and utf8 alike.
+    const known = knownKey(this.#buf, p + LENGTH_SIZE, len);
+    if (known !== undefined) return known;
     return decodeString(this.#buf, p + LENGTH_SIZE, p + LENGTH_SIZE + len, this.#encoding);
   }
 
