@@ -44,3 +44,5 @@ export {
   varsByteLength,
 } from "./codec/vars-encode.js";
 export { decodeVars, VarsView } from "./codec/vars-view.js";
+export { contentLengthOf } from "./parser/content-length.js";
+export { PacketParser, type ParserHandler, type ParserOptions } from "./parser/packet-parser.js";

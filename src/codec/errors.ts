@@ -17,6 +17,10 @@
  * - `FIELD_OUT_OF_RANGE`: a header field outside its byte range (modifier 0-255, datasize 0-65535).
  * - `BUFFER_TOO_SMALL`: the caller's buffer has no room for what is being written.
  * - `INVALID_ARGUMENT`: an offset or option that is not a usable value.
+ * - `BODY_TOO_LARGE`: a request's CONTENT_LENGTH is over the parser's `maxBodySize`.
+ * - `INVALID_CONTENT_LENGTH`: CONTENT_LENGTH is not plain digits (parser option `strictContentLength`).
+ * - `UNEXPECTED_BYTES`: bytes after a request's body, when the parser is told they are an error.
+ * - `PARSER_FAILED`: input given to a parser after an earlier error or after `end()`.
  */
 export type UwsgiErrorCode =
   | "TRUNCATED"
@@ -33,7 +37,11 @@ export type UwsgiErrorCode =
   | "PACKET_TOO_LARGE"
   | "FIELD_OUT_OF_RANGE"
   | "BUFFER_TOO_SMALL"
-  | "INVALID_ARGUMENT";
+  | "INVALID_ARGUMENT"
+  | "BODY_TOO_LARGE"
+  | "INVALID_CONTENT_LENGTH"
+  | "UNEXPECTED_BYTES"
+  | "PARSER_FAILED";
 
 /**
  * The one error type the codec throws. `offset` is the byte offset in the input (decode) or in the

@@ -1,0 +1,314 @@
+import { HEADER_SIZE } from "../codec/constants.js";
+import { truncated, UwsgiError } from "../codec/errors.js";
+import { checkDecodeOptions, type DecodeOptions, maxDatasizeOf } from "../codec/limits.js";
+import { decodePacket, type Packet } from "../codec/packet.js";
+import { contentLengthOf } from "./content-length.js";
+
+/** What the parser reports, in stream order. Given once, so no closure is made per packet. */
+export interface ParserHandler {
+  /** A whole packet. Its views point into the chunk it arrived in, or into a buffer of exactly its size. */
+  onPacket(packet: Packet): void;
+  /** A piece of a request's body: a view of an incoming chunk, never a copy. */
+  onBody?(piece: Buffer): void;
+  /** The request's body is complete (also called, at once, for a request without a body). */
+  onBodyEnd?(): void;
+  /** Bytes after a request's body, with `afterBody: "return"`. */
+  onTrailing?(bytes: Buffer): void;
+}
+
+/** Options of {@link PacketParser}; decode options apply to every packet. */
+export interface ParserOptions extends DecodeOptions {
+  /**
+   * `"request"` (the default): one packet, then exactly CONTENT_LENGTH body bytes, as uWSGI and
+   * nginx do. A request packet whose data is not vars (a ping sent to a request socket) has no body.
+   * `"packets"`: bare packets back to back (ping, cache and RPC answers, captured streams).
+   */
+  readonly mode?: "request" | "packets";
+  /** Largest CONTENT_LENGTH accepted. Defaults to no limit: body bytes are passed on, not held. */
+  readonly maxBodySize?: number;
+  /** Refuse a CONTENT_LENGTH that is not plain digits. Defaults to false: read it as uWSGI does. */
+  readonly strictContentLength?: boolean;
+  /** Bytes after a request's body: `"error"` (the default, `UNEXPECTED_BYTES`) or `"return"` them to `onTrailing`. */
+  readonly afterBody?: "error" | "return";
+}
+
+const HEADER = 0;
+const DATA = 1;
+const BODY = 2;
+const DONE = 3;
+const FAILED = 4;
+const STATE_NAMES = ["header", "data", "body", "done", "failed"] as const;
+
+const CONTENT_LENGTH = "CONTENT_LENGTH";
+
+/**
+ * A push-based uwsgi stream parser: feed it chunks split anywhere; it reports the same packets and
+ * body bytes as a whole-buffer decode. A packet inside one chunk is decoded in place; one that
+ * straddles chunks is gathered once into a buffer of exactly its size, allocated when its header is
+ * known. It never holds more than `maxDatasize + 4` bytes, whatever arrives.
+ *
+ * Every error is a `UwsgiError` whose offset counts bytes from the start of the stream; after one,
+ * the parser refuses input with `PARSER_FAILED`.
+ */
+export class PacketParser {
+  readonly #handler: ParserHandler;
+  readonly #options: ParserOptions;
+  readonly #maxDatasize: number;
+  readonly #request: boolean;
+  readonly #maxBody: number;
+  readonly #strict: boolean;
+  readonly #returnTrailing: boolean;
+  #state: number = HEADER;
+  // A header split across chunks collects here; then the packet gathers into #gather.
+  readonly #head = Buffer.alloc(HEADER_SIZE);
+  #headLength = 0;
+  #gather: Buffer | null = null;
+  #gathered = 0;
+  #bodyLeft = 0;
+  #bodyLength = 0;
+  // Stream offset of the first byte of the current chunk.
+  #consumed = 0;
+  #failure: UwsgiError | null = null;
+  #packets = 0;
+
+  constructor(handler: ParserHandler, options: ParserOptions = {}) {
+    checkDecodeOptions(options);
+    this.#handler = handler;
+    this.#options = options;
+    this.#maxDatasize = maxDatasizeOf(options);
+    this.#request = (options.mode ?? "request") === "request";
+    this.#maxBody = options.maxBodySize ?? Number.POSITIVE_INFINITY;
+    this.#strict = options.strictContentLength ?? false;
+    this.#returnTrailing = options.afterBody === "return";
+    if (options.mode !== undefined && options.mode !== "request" && options.mode !== "packets") {
+      throw new UwsgiError(
+        "INVALID_ARGUMENT",
+        0,
+        '"request" or "packets"',
+        `unknown mode ${String(options.mode)}`,
+      );
+    }
+    if (!(this.#maxBody >= 0)) {
+      throw new UwsgiError(
+        "INVALID_ARGUMENT",
+        0,
+        "a maxBodySize >= 0",
+        `maxBodySize is ${String(this.#maxBody)}`,
+      );
+    }
+  }
+
+  /** Bytes held while waiting for the rest of a packet: never more than `maxDatasize + 4`. */
+  get bufferedBytes(): number {
+    return this.#gather === null ? this.#headLength : this.#gathered;
+  }
+
+  /** Where the parser is: `"header"`, `"data"`, `"body"`, `"done"` (request complete) or `"failed"`. */
+  get state(): string {
+    return STATE_NAMES[this.#state]!;
+  }
+
+  /** Feeds the next chunk. Throws the stream's first `UwsgiError`, and `PARSER_FAILED` after it. */
+  push(chunk: Uint8Array): void {
+    if (this.#state === FAILED) throw this.#refuse();
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let off = 0;
+    const len = buf.length;
+    while (off < len) {
+      const state = this.#state;
+      if (state === BODY) {
+        const n = Math.min(this.#bodyLeft, len - off);
+        this.#bodyLeft -= n;
+        this.#handler.onBody?.(buf.subarray(off, off + n));
+        off += n;
+        if (this.#bodyLeft === 0) this.#finishRequest();
+      } else if (state === DONE) {
+        if (!this.#returnTrailing) {
+          this.#fail(
+            new UwsgiError(
+              "UNEXPECTED_BYTES",
+              this.#consumed + off,
+              "the end of the stream after the request's body",
+              `${len - off} byte(s) after a ${this.#bodyLength}-byte body (a request is one packet and its body)`,
+            ),
+          );
+        }
+        this.#handler.onTrailing?.(buf.subarray(off));
+        off = len;
+      } else if (state === DATA) {
+        const gather = this.#gather!;
+        const n = Math.min(gather.length - this.#gathered, len - off);
+        buf.copy(gather, this.#gathered, off, off + n);
+        this.#gathered += n;
+        off += n;
+        if (this.#gathered === gather.length) {
+          this.#gather = null;
+          this.#gathered = 0;
+          this.#decode(gather, 0, this.#consumed + off - gather.length);
+        }
+      } else if (this.#headLength === 0 && len - off >= HEADER_SIZE) {
+        // Fast path: the header is in this chunk; decode in place when the whole packet is too.
+        const datasize = buf[off + 1]! | (buf[off + 2]! << 8);
+        this.#checkDatasize(datasize, this.#consumed + off);
+        const total = HEADER_SIZE + datasize;
+        if (len - off >= total) {
+          this.#decode(buf, off, this.#consumed + off);
+          off += total;
+        } else {
+          this.#startGather(total);
+          buf.copy(this.#gather!, 0, off, len);
+          this.#gathered = len - off;
+          off = len;
+        }
+      } else {
+        const n = Math.min(HEADER_SIZE - this.#headLength, len - off);
+        buf.copy(this.#head, this.#headLength, off, off + n);
+        this.#headLength += n;
+        off += n;
+        if (this.#headLength === HEADER_SIZE) {
+          const head = this.#head;
+          const datasize = head[1]! | (head[2]! << 8);
+          const start = this.#consumed + off - HEADER_SIZE;
+          this.#checkDatasize(datasize, start);
+          this.#headLength = 0;
+          this.#startGather(HEADER_SIZE + datasize);
+          head.copy(this.#gather!, 0);
+          this.#gathered = HEADER_SIZE;
+          if (datasize === 0) {
+            const gather = this.#gather!;
+            this.#gather = null;
+            this.#gathered = 0;
+            this.#decode(gather, 0, start);
+          }
+        }
+      }
+    }
+    this.#consumed += len;
+  }
+
+  /** The stream ended. Throws `TRUNCATED` (saying where) if it ended inside a header, packet or body. */
+  end(): void {
+    if (this.#state === FAILED) throw this.#refuse();
+    const at = this.#consumed;
+    const state = this.#state;
+    if (state === BODY) {
+      this.#fail(
+        truncated(
+          at,
+          this.#bodyLeft,
+          `${this.#bodyLength}-byte body (it ended after ${this.#bodyLength - this.#bodyLeft})`,
+        ),
+      );
+    }
+    if (state === DATA)
+      this.#fail(
+        truncated(
+          at - this.#gathered,
+          this.#gather!.length - this.#gathered,
+          `${this.#gather!.length}-byte packet`,
+        ),
+      );
+    if (state === HEADER && (this.#headLength > 0 || (this.#request && this.#packets === 0))) {
+      this.#fail(
+        truncated(at - this.#headLength, HEADER_SIZE - this.#headLength, "4-byte packet header"),
+      );
+    }
+    this.#failure = new UwsgiError(
+      "PARSER_FAILED",
+      at,
+      "no input after end()",
+      "the stream has ended",
+    );
+    this.#state = FAILED;
+  }
+
+  #checkDatasize(datasize: number, at: number): void {
+    if (datasize > this.#maxDatasize) {
+      this.#fail(
+        new UwsgiError(
+          "DATASIZE_OVER_LIMIT",
+          at + 1,
+          `a datasize of at most ${this.#maxDatasize} (option maxDatasize)`,
+          `datasize ${datasize} is over the limit; nothing of it is buffered`,
+        ),
+      );
+    }
+  }
+
+  #startGather(total: number): void {
+    this.#gather = Buffer.allocUnsafe(total);
+    this.#gathered = 0;
+    this.#state = DATA;
+  }
+
+  /** Decodes the whole packet at `buf[off]` (stream offset `at`) and moves to the next state. */
+  #decode(buf: Buffer, off: number, at: number): void {
+    let packet: Packet;
+    try {
+      packet = decodePacket(buf, off, this.#options);
+    } catch (err) {
+      // Not control flow: the codec's error is re-based onto the stream before it goes out.
+      const e = err as UwsgiError;
+      this.#fail(new UwsgiError(e.code, e.offset - off + at, e.expected, e.message, e.needed));
+    }
+    this.#packets++;
+    let bodyLength = 0;
+    if (this.#request && packet.kind === "vars") {
+      bodyLength = this.#bodyLengthOf(packet, at);
+    }
+    this.#state = this.#request ? BODY : HEADER;
+    this.#bodyLeft = bodyLength;
+    this.#bodyLength = bodyLength;
+    this.#handler.onPacket(packet);
+    if (this.#request && bodyLength === 0) this.#finishRequest();
+  }
+
+  #bodyLengthOf(packet: Packet & { kind: "vars" }, at: number): number {
+    const raw = packet.vars.getBytes(CONTENT_LENGTH);
+    let n: number;
+    try {
+      n = contentLengthOf(raw, this.#strict, at);
+    } catch (err) {
+      this.#fail(err as UwsgiError);
+    }
+    if (n > this.#maxBody) {
+      this.#fail(
+        new UwsgiError(
+          "BODY_TOO_LARGE",
+          at,
+          `a body of at most ${this.#maxBody} bytes`,
+          `CONTENT_LENGTH is ${n}`,
+        ),
+      );
+    }
+    return n;
+  }
+
+  #finishRequest(): void {
+    this.#state = DONE;
+    this.#handler.onBodyEnd?.();
+  }
+
+  #fail(error: UwsgiError): never {
+    this.#state = FAILED;
+    this.#gather = null;
+    this.#gathered = 0;
+    this.#headLength = 0;
+    this.#failure = error;
+    throw error;
+  }
+
+  #refuse(): UwsgiError {
+    const first = this.#failure!;
+    return new UwsgiError(
+      "PARSER_FAILED",
+      first.offset,
+      "a new parser",
+      first.code === "PARSER_FAILED"
+        ? "the stream has ended"
+        : `the parser stopped at an earlier ${first.code}`,
+    );
+  }
+}
