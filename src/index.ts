@@ -1,3 +1,6 @@
+export { parseStream } from "./adapters/async-iterable.js";
+export type { ParserEvent } from "./adapters/events.js";
+export { PacketDecoderStream } from "./adapters/web-stream.js";
 export { HEADER_SIZE, MAX_DATASIZE, MAX_U16 } from "./codec/constants.js";
 export { UwsgiError, type UwsgiErrorCode } from "./codec/errors.js";
 export type { VarBytes } from "./codec/fields.js";

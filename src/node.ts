@@ -1,0 +1,1 @@
+export { PacketDecoder } from "./adapters/node-stream.js";
