@@ -4,6 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { Bench } from "tinybench";
 import { type BenchTask, codecTasks } from "./codec.bench.js";
+import { bodyTasks, parserTasks } from "./parser.bench.js";
 import { machine, type Row, table, withRatios } from "./report.js";
 import { loadScenarios } from "./scenarios.js";
 
@@ -31,9 +32,10 @@ async function main(): Promise<void> {
   const time = Number(option("time") ?? 400);
   const filter = option("filter");
   const json = option("json");
-  const tasks: BenchTask[] = loadScenarios()
-    .flatMap(codecTasks)
-    .filter((t) => filter === undefined || `${t.scenario} ${t.name}`.includes(filter));
+  const tasks: BenchTask[] = [
+    ...loadScenarios().flatMap((s) => [...codecTasks(s), ...parserTasks(s)]),
+    ...bodyTasks(),
+  ].filter((t) => filter === undefined || `${t.scenario} ${t.name}`.includes(filter));
   const bench = new Bench({ time, warmupTime: 100 });
   const reps = new Map<string, number>();
   for (const t of tasks) {

@@ -215,12 +215,7 @@ export class PacketParser {
         truncated(at - this.#headLength, HEADER_SIZE - this.#headLength, "4-byte packet header"),
       );
     }
-    this.#failure = new UwsgiError(
-      "PARSER_FAILED",
-      at,
-      "no input after end()",
-      "the stream has ended",
-    );
+    // Ended cleanly: no error object is made here (an Error captures a stack, about 4 us).
     this.#state = FAILED;
   }
 
@@ -301,14 +296,20 @@ export class PacketParser {
   }
 
   #refuse(): UwsgiError {
-    const first = this.#failure!;
+    const first = this.#failure;
+    if (first === null) {
+      return new UwsgiError(
+        "PARSER_FAILED",
+        this.#consumed,
+        "no input after end()",
+        "the stream has ended",
+      );
+    }
     return new UwsgiError(
       "PARSER_FAILED",
       first.offset,
       "a new parser",
-      first.code === "PARSER_FAILED"
-        ? "the stream has ended"
-        : `the parser stopped at an earlier ${first.code}`,
+      `the parser stopped at an earlier ${first.code}`,
     );
   }
 }

@@ -1,6 +1,7 @@
 // Runs every benchmark task once, untimed, so a broken task fails CI. Timing is never asserted.
 import { describe, expect, it } from "vitest";
 import { codecTasks } from "../../bench/codec.bench.js";
+import { bodyTasks, parserTasks } from "../../bench/parser.bench.js";
 import { table, withRatios } from "../../bench/report.js";
 import { loadScenarios } from "../../bench/scenarios.js";
 
@@ -15,7 +16,10 @@ describe("benchmark tasks", () => {
     ]);
   });
 
-  const tasks = scenarios.flatMap(codecTasks);
+  const tasks = [
+    ...scenarios.flatMap((s) => [...codecTasks(s), ...parserTasks(s)]),
+    ...bodyTasks(),
+  ];
   it.each(tasks.map((t) => [`${t.scenario} ${t.name}`, t] as const))("%s runs", (_, t) => {
     expect(Number.isFinite(t.fn())).toBe(true);
   });
