@@ -60,7 +60,8 @@ export class PacketParser {
   readonly #returnTrailing: boolean;
   #state: number = HEADER;
   // A header split across chunks collects here; then the packet gathers into #gather.
-  readonly #head = Buffer.alloc(HEADER_SIZE);
+  // Made only when a header arrives split: most parsers never need it.
+  #head: Buffer | null = null;
   #headLength = 0;
   #gather: Buffer | null = null;
   #gathered = 0;
@@ -164,6 +165,7 @@ export class PacketParser {
         }
       } else {
         const n = Math.min(HEADER_SIZE - this.#headLength, len - off);
+        this.#head ??= Buffer.allocUnsafe(HEADER_SIZE);
         buf.copy(this.#head, this.#headLength, off, off + n);
         this.#headLength += n;
         off += n;
