@@ -103,6 +103,14 @@ export function checkDecodeOptions(options: DecodeOptions | undefined): void {
   if (options.maxItems !== undefined)
     checkLimit("maxItems", options.maxItems, Number.MAX_SAFE_INTEGER);
   encodingOf(options);
+  if (options.allowEmptyKeys !== undefined && typeof options.allowEmptyKeys !== "boolean") {
+    throw new UwsgiError(
+      "INVALID_ARGUMENT",
+      0,
+      "true or false",
+      `allowEmptyKeys is ${String(options.allowEmptyKeys)}`,
+    );
+  }
   const payload = options.payload;
   if (
     payload !== undefined &&

@@ -217,6 +217,14 @@ export function decodeVars(
   const src = asBuffer(buf);
   end ??= src.length;
   checkBlockBounds(src, start, end, "vars block");
+  if (options?.maxDatasize !== undefined && end - start > options.maxDatasize) {
+    throw new UwsgiError(
+      "DATASIZE_OVER_LIMIT",
+      start,
+      `a block of at most ${options.maxDatasize} bytes (option maxDatasize)`,
+      `vars block is ${end - start} bytes`,
+    );
+  }
   checkDecodeOptions(options);
   const maxVars =
     options?.maxVars === undefined

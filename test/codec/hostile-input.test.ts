@@ -48,3 +48,20 @@ describe("hostile arguments", () => {
     expect(err?.offset).toBe(6);
   });
 });
+
+describe("options outside the types", () => {
+  it("allowEmptyKeys must be a boolean", () => {
+    const empty = Buffer.from("0000000000", "hex").subarray(0, 4);
+    expect(codeOf(() => decodeVars(empty, 0, 4, untyped({ allowEmptyKeys: "no" })))).toBe(
+      "INVALID_ARGUMENT",
+    );
+  });
+
+  it("decodeVars applies an explicit maxDatasize to the block", () => {
+    const block = encodeVars([["A", "12"]]);
+    expect(codeOf(() => decodeVars(block, 0, undefined, { maxDatasize: block.length - 1 }))).toBe(
+      "DATASIZE_OVER_LIMIT",
+    );
+    expect(decodeVars(block, 0, undefined, { maxDatasize: block.length }).size).toBe(1);
+  });
+});
