@@ -1,30 +1,67 @@
 import { readFileSync } from "node:fs";
 import { decodePacket, MAX_DATASIZE } from "../src/index.js";
 
-/** One benchmark packet, captured from real nginx (see fixtures/packets/README.md). */
+/**
+ * One benchmark request, the same logical request in every protocol: the vars real nginx wrote
+ * (fixtures/packets/NAME.hex) and a body (fixtures/scenarios.json).
+ */
 export interface Scenario {
   readonly name: string;
+  readonly title: string;
   /** Header + vars block, as nginx wrote it. */
   readonly packet: Buffer;
-  /** The same vars as strings (latin1), in wire order, for the encoders. */
+  /** The same vars as strings (latin1), in wire order: what every encoder is given. */
   readonly pairs: readonly [string, string][];
   readonly varCount: number;
+  /** The request body (empty for a GET). */
+  readonly body: Buffer;
 }
 
-const NAMES = ["nginx-get", "browser-get", "large-60k"] as const;
+interface ScenarioSpec {
+  name: string;
+  title: string;
+  packet: string;
+  body: { length: number; repeat: string } | null;
+}
 
-function load(name: string): Scenario {
+function root(): URL {
   // Resolved from the repo root whether run from bench/ (vitest) or .bench/bench/ (compiled).
   const here = new URL(".", import.meta.url);
-  const root = here.pathname.includes("/.bench/") ? new URL("../../", here) : new URL("../", here);
-  const hex = readFileSync(new URL(`fixtures/packets/${name}.hex`, root), "utf8").trim();
-  const packet = Buffer.from(hex, "hex");
-  const decoded = decodePacket(packet, 0, { maxDatasize: MAX_DATASIZE });
-  if (decoded.kind !== "vars") throw new Error(`${name}: not a vars packet`);
-  return { name, packet, pairs: [...decoded.vars], varCount: decoded.vars.size };
+  return here.pathname.includes("/.bench/") ? new URL("../../", here) : new URL("../", here);
 }
 
-/** The three scenarios of the codec benchmark, loaded once. */
+function bodyOf(spec: ScenarioSpec["body"]): Buffer {
+  if (spec === null) return Buffer.alloc(0);
+  const unit = Buffer.from(spec.repeat, "latin1");
+  const body = Buffer.alloc(spec.length);
+  for (let i = 0; i < body.length; i += unit.length) unit.copy(body, i);
+  return body;
+}
+
+function load(spec: ScenarioSpec): Scenario {
+  const hex = readFileSync(new URL(`fixtures/${spec.packet}`, root()), "utf8").trim();
+  const packet = Buffer.from(hex, "hex");
+  const decoded = decodePacket(packet, 0, { maxDatasize: MAX_DATASIZE });
+  if (decoded.kind !== "vars") throw new Error(`${spec.name}: not a vars packet`);
+  const body = bodyOf(spec.body);
+  const declared = decoded.vars.get("CONTENT_LENGTH") ?? "";
+  if ((declared === "" ? 0 : Number(declared)) !== body.length) {
+    throw new Error(`${spec.name}: CONTENT_LENGTH ${declared} but a ${body.length}-byte body`);
+  }
+  return {
+    name: spec.name,
+    title: spec.title,
+    packet,
+    pairs: [...decoded.vars],
+    varCount: decoded.vars.size,
+    body,
+  };
+}
+
+/** The five scenarios of fixtures/scenarios.json, loaded once. */
 export function loadScenarios(): Scenario[] {
-  return NAMES.map(load);
+  const doc = JSON.parse(readFileSync(new URL("fixtures/scenarios.json", root()), "utf8")) as {
+    scenarios: ScenarioSpec[];
+  };
+  return doc.scenarios.map(load);
 }
