@@ -1,16 +1,37 @@
 import { cpus, platform, release, totalmem } from "node:os";
+import type { Protocol } from "./tasks/task.js";
+import { TASKS } from "./tasks/task.js";
 
 /** One measured row. Figures are per operation, at the median (p50) of the batches. */
 export interface Row {
   readonly scenario: string;
+  readonly protocol: Protocol;
   readonly task: string;
   readonly bytes: number;
   readonly p50Ns: number;
   readonly opsPerSec: number;
   readonly mbPerSec: number;
-  /** p50 of this task over p50 of `limit: Buffer.copy` in the same scenario and run (1 = as fast as a copy). */
-  readonly vsCopy: number;
   readonly samples: number;
+}
+
+/** How many times faster uwsgi is than another protocol or peer on one task (their p50 / ours). */
+export interface Ratio {
+  readonly scenario: string;
+  readonly task: string;
+  readonly vsFastcgi: number;
+  readonly vsScgi: number;
+  /** Against the fastest npm FastCGI codec on the comparable task, when there is one. */
+  readonly vsNpm: number;
+  readonly npmPeer: string;
+}
+
+/** One of the issue's goals, checked against the same run. */
+export interface Goal {
+  readonly scenario: string;
+  readonly goal: string;
+  readonly target: number;
+  readonly actual: number;
+  readonly met: boolean;
 }
 
 /** The machine the figures come from. */
@@ -26,32 +47,111 @@ export function machine() {
   };
 }
 
-/** Adds the per-scenario ratio to Buffer.copy. */
-export function withRatios(rows: readonly Omit<Row, "vsCopy">[]): Row[] {
-  return rows.map((r) => {
-    const copy = rows.find((c) => c.scenario === r.scenario && c.task === "limit: Buffer.copy");
-    return { ...r, vsCopy: copy === undefined ? Number.NaN : r.p50Ns / copy.p50Ns };
-  });
+function p50(rows: readonly Row[], scenario: string, protocol: Protocol, task: string): number {
+  return (
+    rows.find((r) => r.scenario === scenario && r.protocol === protocol && r.task === task)
+      ?.p50Ns ?? Number.NaN
+  );
+}
+
+/** The fastest npm peer on the task comparable to ours (decode rows are eager in every npm codec). */
+function npmBest(rows: readonly Row[], scenario: string, task: string): [number, string] {
+  const candidates: [Protocol, string][] =
+    task === TASKS.encode
+      ? [["fastcgi-stream", TASKS.encode]]
+      : task === TASKS.decode || task === TASKS.strings
+        ? [
+            ["fastcgi-stream", "decode (eager strings)"],
+            ["fastcgi-client", "decode params only (eager)"],
+          ]
+        : task === TASKS.stream1460 || task === TASKS.stream16k
+          ? [["fastcgi-stream", task]]
+          : [];
+  let best: [number, string] = [Number.NaN, "-"];
+  for (const [protocol, t] of candidates) {
+    const v = p50(rows, scenario, protocol, t);
+    if (!(v >= best[0])) best = [v, `${protocol} ${t}`];
+  }
+  return best;
+}
+
+/** uwsgi against FastCGI, SCGI and the fastest npm codec, per scenario and task, from one run. */
+export function ratios(rows: readonly Row[]): Ratio[] {
+  const out: Ratio[] = [];
+  for (const scenario of [...new Set(rows.map((r) => r.scenario))]) {
+    for (const task of Object.values(TASKS)) {
+      const ours = p50(rows, scenario, "uwsgi", task);
+      if (Number.isNaN(ours)) continue;
+      const [npm, npmPeer] = npmBest(rows, scenario, task);
+      out.push({
+        scenario,
+        task,
+        vsFastcgi: p50(rows, scenario, "fastcgi", task) / ours,
+        vsScgi: p50(rows, scenario, "scgi", task) / ours,
+        vsNpm: npm / ours,
+        npmPeer,
+      });
+    }
+  }
+  return out;
+}
+
+/** The issue's goals: decode >= 2x our FastCGI and >= 5x the fastest npm parser; encode >= 1.5x. */
+export function goals(all: readonly Ratio[]): Goal[] {
+  const out: Goal[] = [];
+  for (const r of all) {
+    const add = (goal: string, target: number, actual: number) =>
+      out.push({ scenario: r.scenario, goal, target, actual, met: actual >= target });
+    if (r.task === TASKS.decode) {
+      add("decode vs our FastCGI", 2, r.vsFastcgi);
+      add("decode vs fastest npm FastCGI", 5, r.vsNpm);
+    } else if (r.task === TASKS.encode) {
+      add("encode vs our FastCGI", 1.5, r.vsFastcgi);
+    }
+  }
+  return out;
 }
 
 const fmt = (n: number, digits = 0) =>
   Number.isFinite(n)
     ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
     : "-";
+const times = (n: number) => (Number.isFinite(n) ? `${fmt(n, n >= 10 ? 0 : 1)}×` : "-");
+const duration = (ns: number) =>
+  ns >= 1e6 ? `${fmt(ns / 1e6, 2)} ms` : ns >= 10_000 ? `${fmt(ns / 1000, 1)} µs` : `${fmt(ns)} ns`;
 
-/** A Markdown table (it reads well in a terminal and pastes into the README). */
-export function table(rows: readonly Row[]): string {
+/** Markdown tables (they read well in a terminal and paste into the README). */
+export function report(rows: readonly Row[]): string {
   const m = machine();
   const lines = [
     `Node ${m.node}, ${m.cpu} (${m.cores} cores), ${m.platform}; p50 per operation`,
     "",
-    "| scenario | task | bytes | p50 | ops/s | MB/s | × Buffer.copy |",
-    "|---|---|---:|---:|---:|---:|---:|",
+    "| scenario | protocol | task | wire bytes | p50 | ops/s | MB/s |",
+    "|---|---|---|---:|---:|---:|---:|",
   ];
   for (const r of rows) {
-    const p50 = r.p50Ns >= 10_000 ? `${fmt(r.p50Ns / 1000, 1)} µs` : `${fmt(r.p50Ns)} ns`;
     lines.push(
-      `| ${r.scenario} | ${r.task} | ${r.bytes} | ${p50} | ${fmt(r.opsPerSec)} | ${fmt(r.mbPerSec)} | ${fmt(r.vsCopy, 1)} |`,
+      `| ${r.scenario} | ${r.protocol} | ${r.task} | ${r.bytes} | ${duration(r.p50Ns)} | ${fmt(r.opsPerSec)} | ${fmt(r.mbPerSec)} |`,
+    );
+  }
+  const all = ratios(rows);
+  lines.push(
+    "",
+    "How many times faster uwsgi is, same run (their p50 / ours; below 1× the other side wins):",
+    "",
+    "| scenario | task | vs FastCGI | vs SCGI | vs fastest npm | npm peer |",
+    "|---|---|---:|---:|---:|---|",
+  );
+  for (const r of all) {
+    lines.push(
+      `| ${r.scenario} | ${r.task} | ${times(r.vsFastcgi)} | ${times(r.vsScgi)} | ${times(r.vsNpm)} | ${r.npmPeer} |`,
+    );
+  }
+  lines.push("", "| scenario | goal | target | this run | |", "|---|---|---:|---:|---|");
+  for (const g of goals(all)) {
+    const verdict = g.met ? "met" : `missed by ${fmt((1 - g.actual / g.target) * 100)}%`;
+    lines.push(
+      `| ${g.scenario} | ${g.goal} | ${times(g.target)} | ${times(g.actual)} | ${verdict} |`,
     );
   }
   return lines.join("\n");

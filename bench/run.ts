@@ -3,10 +3,9 @@
 // sub-microsecond operations; figures are the median batch divided by its size.
 import { writeFileSync } from "node:fs";
 import { Bench } from "tinybench";
-import { type BenchTask, codecTasks } from "./codec.bench.js";
-import { bodyTasks, parserTasks } from "./parser.bench.js";
-import { machine, type Row, table, withRatios } from "./report.js";
+import { goals, machine, type Row, ratios, report } from "./report.js";
 import { loadScenarios } from "./scenarios.js";
+import { scenarioTasks } from "./tasks/all.js";
 
 function option(name: string): string | undefined {
   const arg = process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -18,7 +17,7 @@ let sink = 0;
 
 /** How many operations make a batch of about 20 us. */
 function batchSize(fn: () => number): number {
-  for (let i = 0; i < 200; i++) sink += fn();
+  for (let i = 0; i < 20; i++) sink += fn();
   const start = process.hrtime.bigint();
   let n = 0;
   while (process.hrtime.bigint() - start < 2_000_000n) {
@@ -29,34 +28,36 @@ function batchSize(fn: () => number): number {
 }
 
 async function main(): Promise<void> {
-  const time = Number(option("time") ?? 400);
+  const time = Number(option("time") ?? 300);
   const filter = option("filter");
   const json = option("json");
-  const tasks: BenchTask[] = [
-    ...loadScenarios().flatMap((s) => [...codecTasks(s), ...parserTasks(s)]),
-    ...bodyTasks(),
-  ].filter((t) => filter === undefined || `${t.scenario} ${t.name}`.includes(filter));
-  const bench = new Bench({ time, warmupTime: 100 });
-  const reps = new Map<string, number>();
-  for (const t of tasks) {
-    const key = `${t.scenario} | ${t.name}`;
+  const tasks = loadScenarios()
+    .flatMap(scenarioTasks)
+    .filter(
+      (t) => filter === undefined || `${t.scenario} ${t.protocol} ${t.task}`.includes(filter),
+    );
+  const bench = new Bench({ time, warmupTime: 50 });
+  const reps: number[] = [];
+  for (const [i, t] of tasks.entries()) {
     const n = batchSize(t.fn);
-    reps.set(key, n);
+    reps.push(n);
     const fn = t.fn;
-    bench.add(key, () => {
-      for (let i = 0; i < n; i++) sink += fn();
+    bench.add(String(i), () => {
+      for (let k = 0; k < n; k++) sink += fn();
     });
   }
   await bench.run();
-  const rows: Omit<Row, "vsCopy">[] = [];
+  const rows: Row[] = [];
   for (const [i, task] of bench.tasks.entries()) {
     const t = tasks[i]!;
     const result = task.result;
-    if (result.state !== "completed") throw new Error(`${task.name}: ${result.state}`);
-    const p50Ns = (result.latency.p50 * 1e6) / reps.get(task.name)!;
+    if (result.state !== "completed")
+      throw new Error(`${t.scenario} ${t.protocol} ${t.task}: ${result.state}`);
+    const p50Ns = (result.latency.p50 * 1e6) / reps[i]!;
     rows.push({
       scenario: t.scenario,
-      task: t.name,
+      protocol: t.protocol,
+      task: t.task,
       bytes: t.bytes,
       p50Ns,
       opsPerSec: 1e9 / p50Ns,
@@ -64,15 +65,21 @@ async function main(): Promise<void> {
       samples: result.latency.samplesCount,
     });
   }
-  const all = withRatios(rows);
   if (sink === 0.5) console.log("impossible");
   if (json !== undefined) {
-    const doc = JSON.stringify({ machine: machine(), rows: all }, null, 2);
-    if (json === "") console.log(doc);
-    else writeFileSync(json, `${doc}\n`);
-    if (json === "") return;
+    const all = ratios(rows);
+    const doc = JSON.stringify(
+      { machine: machine(), rows, ratios: all, goals: goals(all) },
+      null,
+      2,
+    );
+    if (json === "") {
+      console.log(doc);
+      return;
+    }
+    writeFileSync(json, `${doc}\n`);
   }
-  console.log(table(all));
+  console.log(report(rows));
 }
 
 await main();

@@ -2,6 +2,7 @@ export { parseStream } from "./adapters/async-iterable.js";
 export type { ParserEvent } from "./adapters/events.js";
 export { PacketDecoderStream } from "./adapters/web-stream.js";
 export { HEADER_SIZE, MAX_DATASIZE, MAX_U16 } from "./codec/constants.js";
+export { contentLengthOf } from "./codec/content-length.js";
 export { UwsgiError, type UwsgiErrorCode } from "./codec/errors.js";
 export type { VarBytes } from "./codec/fields.js";
 export { type PacketHeader, readHeader, writeHeader } from "./codec/header.js";
@@ -47,5 +48,4 @@ export {
   varsByteLength,
 } from "./codec/vars-encode.js";
 export { decodeVars, VarsView } from "./codec/vars-view.js";
-export { contentLengthOf } from "./parser/content-length.js";
 export { PacketParser, type ParserHandler, type ParserOptions } from "./parser/packet-parser.js";

@@ -5,6 +5,7 @@ import { checkByte, type PacketHeader } from "./header.js";
 import {
   checkDecodeOptions,
   checkOffset,
+  DEFAULT_DECODE_OPTIONS,
   type DecodeOptions,
   type EncodeOptions,
   encodingOf,
@@ -20,7 +21,7 @@ import {
   varsSource,
   writeSource,
 } from "./vars-encode.js";
-import { decodeVars, type VarsView } from "./vars-view.js";
+import { type VarsView, walkVars } from "./vars-view.js";
 
 /** Fields every decoded packet has. */
 export interface PacketBase extends PacketHeader {
@@ -109,7 +110,16 @@ export function decodePacket(buf: Uint8Array, offset = 0, options?: DecodeOption
   const requested = options?.payload ?? "auto";
   const kind: PayloadKind = requested === "auto" ? payloadKindOf(modifier1, modifier2) : requested;
   if (kind === "vars") {
-    const vars = decodeVars(src, start, end, options);
+    // Options and bounds are checked above: walk without checking them again.
+    const maxVars = options?.maxVars ?? DEFAULT_DECODE_OPTIONS.maxVars;
+    const vars = walkVars(
+      src,
+      start,
+      end,
+      maxVars,
+      options?.allowEmptyKeys ?? false,
+      encodingOf(options),
+    );
     return new DecodedVarsPacket(modifier1, datasize, modifier2, vars);
   }
   if (kind === "array") {

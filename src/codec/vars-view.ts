@@ -1,4 +1,5 @@
 import { LENGTH_SIZE } from "./constants.js";
+import { contentLengthIn } from "./content-length.js";
 import { UwsgiError } from "./errors.js";
 import { knownKey } from "./known-keys.js";
 import {
@@ -92,6 +93,27 @@ export class VarsView implements Iterable<[string, string]> {
   getBytes(key: string): Buffer | undefined {
     const i = this.indexOf(key);
     return i < 0 ? undefined : this.valueBytesAt(i);
+  }
+
+  /**
+   * The body length the last CONTENT_LENGTH var announces, read in place (no string, no view),
+   * as uWSGI reads it: leading digits, so "" or no var at all mean 0. `strict` refuses anything
+   * but plain digits (`INVALID_CONTENT_LENGTH`); a value too large to be exact is `BODY_TOO_LARGE`.
+   * Errors carry `errorOffset` when given (a stream parser passes the packet's stream offset),
+   * else the value's offset in the source buffer.
+   */
+  contentLength(strict = false, errorOffset?: number): number {
+    const i = this.indexOf("CONTENT_LENGTH");
+    if (i < 0) return 0;
+    const p = this.#valueField(i);
+    const len = this.#buf[p]! | (this.#buf[p + 1]! << 8);
+    return contentLengthIn(
+      this.#buf,
+      p + LENGTH_SIZE,
+      p + LENGTH_SIZE + len,
+      strict,
+      errorOffset ?? p,
+    );
   }
 
   /** Every value with this key, in wire order (nginx 1.22 repeats a repeated header). */
@@ -230,7 +252,21 @@ export function decodeVars(
     options?.maxVars === undefined
       ? DEFAULT_DECODE_OPTIONS.maxVars
       : checkLimit("maxVars", options.maxVars, Number.MAX_SAFE_INTEGER);
-  const allowEmptyKeys = options?.allowEmptyKeys ?? false;
+  return walkVars(src, start, end, maxVars, options?.allowEmptyKeys ?? false, encodingOf(options));
+}
+
+/**
+ * The validating pass of {@link decodeVars}, for callers that have checked the bounds and options
+ * already (`decodePacket`): the same errors, without checking the arguments a second time.
+ */
+export function walkVars(
+  src: Buffer,
+  start: number,
+  end: number,
+  maxVars: number,
+  allowEmptyKeys: boolean,
+  encoding: TextEncoding,
+): VarsView {
   // A var takes at least 4 bytes, so the block bounds the table; the slab makes this one view.
   const table = reserveOffsets(Math.min(maxVars, (end - start) >>> 2) + 1);
   const base = reservedBase();
@@ -293,5 +329,5 @@ export function decodeVars(
     table[base + count++] = p - start;
     p = next;
   }
-  return new VarsView(src, start, end, commitOffsets(table, count), encodingOf(options));
+  return new VarsView(src, start, end, commitOffsets(table, count), encoding);
 }

@@ -2,7 +2,6 @@ import { HEADER_SIZE } from "../codec/constants.js";
 import { truncated, UwsgiError } from "../codec/errors.js";
 import { checkDecodeOptions, type DecodeOptions, maxDatasizeOf } from "../codec/limits.js";
 import { decodePacket, type Packet } from "../codec/packet.js";
-import { contentLengthOf } from "./content-length.js";
 
 /** What the parser reports, in stream order. Given once, so no closure is made per packet. */
 export interface ParserHandler {
@@ -38,8 +37,6 @@ const BODY = 2;
 const DONE = 3;
 const FAILED = 4;
 const STATE_NAMES = ["header", "data", "body", "done", "failed"] as const;
-
-const CONTENT_LENGTH = "CONTENT_LENGTH";
 
 /**
  * A push-based uwsgi stream parser: feed it chunks split anywhere; it reports the same packets and
@@ -263,10 +260,9 @@ export class PacketParser {
   }
 
   #bodyLengthOf(packet: Packet & { kind: "vars" }, at: number): number {
-    const raw = packet.vars.getBytes(CONTENT_LENGTH);
     let n: number;
     try {
-      n = contentLengthOf(raw, this.#strict, at);
+      n = packet.vars.contentLength(this.#strict, at);
     } catch (err) {
       this.#fail(err as UwsgiError);
     }

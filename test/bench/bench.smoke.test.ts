@@ -1,36 +1,80 @@
 // Runs every benchmark task once, untimed, so a broken task fails CI. Timing is never asserted.
 import { describe, expect, it } from "vitest";
-import { codecTasks } from "../../bench/codec.bench.js";
-import { bodyTasks, parserTasks } from "../../bench/parser.bench.js";
-import { table, withRatios } from "../../bench/report.js";
+import { goals, type Row, ratios, report } from "../../bench/report.js";
 import { loadScenarios } from "../../bench/scenarios.js";
+import { scenarioTasks } from "../../bench/tasks/all.js";
+import { TASKS } from "../../bench/tasks/task.js";
 
 describe("benchmark tasks", () => {
   const scenarios = loadScenarios();
 
-  it("load the three packets captured from nginx", () => {
-    expect(scenarios.map((s) => [s.name, s.varCount])).toEqual([
-      ["nginx-get", 17],
-      ["browser-get", 41],
-      ["large-60k", 24],
+  it("load the five scenarios, vars as nginx sent them and bodies as CONTENT_LENGTH says", () => {
+    expect(scenarios.map((s) => [s.name, s.varCount, s.body.length])).toEqual([
+      ["nginx-get", 17, 0],
+      ["browser-get", 41, 0],
+      ["post-4k", 19, 4096],
+      ["upload-1m", 19, 1048576],
+      ["large-60k", 24, 0],
     ]);
   });
 
-  const tasks = [
-    ...scenarios.flatMap((s) => [...codecTasks(s), ...parserTasks(s)]),
-    ...bodyTasks(),
-  ];
-  it.each(tasks.map((t) => [`${t.scenario} ${t.name}`, t] as const))("%s runs", (_, t) => {
-    expect(Number.isFinite(t.fn())).toBe(true);
+  const tasks = scenarios.flatMap(scenarioTasks);
+  it.each(tasks.map((t) => [`${t.scenario} ${t.protocol} ${t.task}`, t] as const))(
+    "%s runs",
+    (_, t) => {
+      expect(Number.isFinite(t.fn())).toBe(true);
+    },
+  );
+
+  it("every scenario has every protocol's five standard tasks, the npm peers and the limits", () => {
+    for (const s of scenarios) {
+      const mine = tasks.filter((t) => t.scenario === s.name);
+      for (const protocol of ["uwsgi", "fastcgi", "scgi"] as const) {
+        expect(mine.filter((t) => t.protocol === protocol).map((t) => t.task)).toEqual(
+          expect.arrayContaining(Object.values(TASKS)),
+        );
+      }
+      expect(mine.filter((t) => t.protocol === "fastcgi-stream")).toHaveLength(4);
+      expect(mine.filter((t) => t.protocol === "fastcgi-client")).toHaveLength(2);
+      expect(mine.filter((t) => t.protocol === "limit").map((t) => t.task)).toEqual([
+        "Buffer.copy",
+        "length walk",
+      ]);
+    }
   });
 
-  it("report rows carry the ratio to Buffer.copy of the same scenario", () => {
-    const base = { bytes: 10, opsPerSec: 1, mbPerSec: 1, samples: 1 };
-    const rows = withRatios([
-      { ...base, scenario: "a", task: "limit: Buffer.copy", p50Ns: 50 },
-      { ...base, scenario: "a", task: "decode (lazy)", p50Ns: 150 },
+  it("ratios and goals come from the rows of one run", () => {
+    const row = (protocol: Row["protocol"], task: string, p50Ns: number): Row => ({
+      scenario: "a",
+      protocol,
+      task,
+      bytes: 10,
+      p50Ns,
+      opsPerSec: 1e9 / p50Ns,
+      mbPerSec: 1,
+      samples: 1,
+    });
+    const rows = [
+      row("uwsgi", TASKS.decode, 100),
+      row("fastcgi", TASKS.decode, 150),
+      row("scgi", TASKS.decode, 300),
+      row("fastcgi-stream", "decode (eager strings)", 2000),
+      row("fastcgi-client", "decode params only (eager)", 800),
+      row("uwsgi", TASKS.encode, 100),
+      row("fastcgi", TASKS.encode, 200),
+    ];
+    const r = ratios(rows);
+    expect(r.find((x) => x.task === TASKS.decode)).toMatchObject({
+      vsFastcgi: 1.5,
+      vsScgi: 3,
+      vsNpm: 8,
+      npmPeer: "fastcgi-client decode params only (eager)",
+    });
+    expect(goals(r).map((g) => [g.goal, g.met])).toEqual([
+      ["encode vs our FastCGI", true],
+      ["decode vs our FastCGI", false],
+      ["decode vs fastest npm FastCGI", true],
     ]);
-    expect(rows[1]?.vsCopy).toBe(3);
-    expect(table(rows)).toContain("| a | decode (lazy) | 10 | 150 ns |");
+    expect(report(rows)).toContain("| a | decode vs our FastCGI | 2.0× | 1.5× | missed by 25% |");
   });
 });

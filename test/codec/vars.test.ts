@@ -1,7 +1,7 @@
 // Decoding vars blocks: the VarsView API (look-ups, views that share memory, iteration, toObject,
 // detach, encodings) and decodeVars' bounds and limits.
 import { describe, expect, it } from "vitest";
-import { decodeVars, type VarsView } from "../../src/index.js";
+import { decodeVars, encodeVars, type VarsView } from "../../src/index.js";
 import { hex, unhex, varsBlock } from "../support/bytes.js";
 import { expectError } from "../support/expect-error.js";
 
@@ -282,5 +282,40 @@ describe("decodeVars", () => {
       expect(v.keyAt(v.size - 1)).toBe(`K${v.size - 1}`);
       expect(v.get("K0")).toBe(`${n}`);
     });
+  });
+});
+
+describe("VarsView.contentLength", () => {
+  const view = (pairs: [string, string][]) => decodeVars(encodeVars(pairs));
+
+  it("reads the last CONTENT_LENGTH in place, as uWSGI does", () => {
+    expect(view([]).contentLength()).toBe(0);
+    expect(view([["CONTENT_LENGTH", ""]]).contentLength()).toBe(0);
+    expect(view([["CONTENT_LENGTH", "5xyz"]]).contentLength()).toBe(5);
+    expect(view([["CONTENT_LENGTH", "-5"]]).contentLength()).toBe(0);
+    expect(
+      view([
+        ["CONTENT_LENGTH", "1"],
+        ["A", "b"],
+        ["CONTENT_LENGTH", "1048576"],
+      ]).contentLength(),
+    ).toBe(1048576);
+  });
+
+  it("strict refuses anything but digits at the value's offset, or at the one given", () => {
+    const v = view([
+      ["A", "b"],
+      ["CONTENT_LENGTH", "12a"],
+    ]);
+    // Var 2 starts at 2+1+2+1 = 6; its value field at 6 + 2 + 14 = 22.
+    expect(() => v.contentLength(true)).toThrow(
+      expect.objectContaining({ code: "INVALID_CONTENT_LENGTH", offset: 22 }),
+    );
+    expect(() => v.contentLength(true, 1000)).toThrow(
+      expect.objectContaining({ code: "INVALID_CONTENT_LENGTH", offset: 1000 }),
+    );
+    expect(() => view([["CONTENT_LENGTH", "9".repeat(20)]]).contentLength()).toThrow(
+      expect.objectContaining({ code: "BODY_TOO_LARGE" }),
+    );
   });
 });

@@ -1,0 +1,68 @@
+import type { PairsView } from "../baseline/pairs-view.js";
+import { FcgiRequestParser } from "../fastcgi/parser.js";
+import { decodeFcgiRequest, encodeFcgiRequest } from "../fastcgi/request.js";
+import type { Scenario } from "../scenarios.js";
+import { type BenchTask, Counter, chunksOf, sanity, TASKS } from "./task.js";
+
+class FcgiCounter extends Counter {
+  onParams(params: PairsView): void {
+    this.heads++;
+    this.pairs += params.size;
+  }
+}
+
+/** The same request as FastCGI, framed as nginx frames it (one PARAMS record, 32 KiB STDIN records). */
+export function fastcgiWire(s: Scenario): Buffer {
+  return encodeFcgiRequest({ params: s.pairs, body: s.body });
+}
+
+/** FastCGI rows: the baseline codec in bench/fastcgi, built to the same standard as ours. */
+export function fastcgiTasks(s: Scenario): BenchTask[] {
+  const wire = fastcgiWire(s);
+  const bytes = wire.length;
+  const init = { params: s.pairs, body: s.body };
+  const t = (task: string, fn: () => number): BenchTask => ({
+    scenario: s.name,
+    protocol: "fastcgi",
+    task,
+    bytes,
+    fn,
+  });
+  const counter = new FcgiCounter();
+  const stream = (size: number) => {
+    const chunks = chunksOf(wire, size);
+    return () => {
+      const before = counter.bodyBytes;
+      const parser = new FcgiRequestParser(counter);
+      for (const c of chunks) parser.push(c);
+      parser.end();
+      sanity(counter.bodyBytes - before === s.body.length, `${s.name} fastcgi stream`);
+      return counter.ends;
+    };
+  };
+  return [
+    t(TASKS.encode, () => {
+      const out = encodeFcgiRequest(init);
+      sanity(out.length === bytes, `${s.name} fastcgi encode`);
+      return out[9]!;
+    }),
+    t(TASKS.decode, () => {
+      const r = decodeFcgiRequest(wire);
+      sanity(
+        r.params.size === s.varCount && r.bodyLength === s.body.length,
+        `${s.name} fastcgi decode`,
+      );
+      return r.bodyLength;
+    }),
+    t(TASKS.strings, () => {
+      const r = decodeFcgiRequest(wire);
+      const v = r.params;
+      let n = 0;
+      for (let i = 0; i < v.size; i++) n += v.keyAt(i).length + v.valueAt(i).length;
+      sanity(r.bodyLength === s.body.length, `${s.name} fastcgi strings`);
+      return n;
+    }),
+    t(TASKS.stream1460, stream(1460)),
+    t(TASKS.stream16k, stream(16384)),
+  ];
+}

@@ -1,0 +1,92 @@
+import {
+  decodePacket,
+  encodePacketInto,
+  MAX_DATASIZE,
+  type Packet,
+  PacketParser,
+  packetByteLength,
+} from "../../src/index.js";
+import type { Scenario } from "../scenarios.js";
+import { type BenchTask, Counter, chunksOf, sanity, TASKS } from "./task.js";
+
+const OPTIONS = { maxDatasize: MAX_DATASIZE } as const;
+
+/** The whole uwsgi request on the wire: packet, then body. */
+export function uwsgiWire(s: Scenario): Buffer {
+  return Buffer.concat([s.packet, s.body]);
+}
+
+class PacketCounter extends Counter {
+  onPacket(p: Packet): void {
+    this.heads++;
+    if (p.kind === "vars") this.pairs += p.vars.size;
+  }
+}
+
+/** uwsgi rows: this package's encoder, decoder and streaming parser. */
+export function uwsgiTasks(s: Scenario): BenchTask[] {
+  const wire = uwsgiWire(s);
+  const bytes = wire.length;
+  const init = { vars: s.pairs };
+  const t = (task: string, fn: () => number): BenchTask => ({
+    scenario: s.name,
+    protocol: "uwsgi",
+    task,
+    bytes,
+    fn,
+  });
+  const counter = new PacketCounter();
+  const stream = (size: number) => {
+    const chunks = chunksOf(wire, size);
+    return () => {
+      const before = counter.bodyBytes;
+      const parser = new PacketParser(counter, OPTIONS);
+      for (const c of chunks) parser.push(c);
+      parser.end();
+      sanity(counter.bodyBytes - before === s.body.length, `${s.name} uwsgi stream`);
+      return counter.ends;
+    };
+  };
+  return [
+    t(TASKS.encode, () => {
+      // Sized once, one buffer for the whole request, written once.
+      const size = packetByteLength(init);
+      const out = Buffer.allocUnsafe(size + s.body.length);
+      encodePacketInto(init, out, 0);
+      s.body.copy(out, size);
+      sanity(out.length === bytes, `${s.name} uwsgi encode`);
+      return out[4]!;
+    }),
+    t(TASKS.decode, () => {
+      const p = decodePacket(wire, 0, OPTIONS);
+      if (p.kind !== "vars") throw new Error("kind");
+      const length = p.vars.contentLength();
+      const body = wire.subarray(p.byteLength, p.byteLength + length);
+      sanity(p.vars.size === s.varCount && body.length === s.body.length, `${s.name} uwsgi decode`);
+      return body.length;
+    }),
+    t(TASKS.strings, () => {
+      const p = decodePacket(wire, 0, OPTIONS);
+      if (p.kind !== "vars") throw new Error("kind");
+      const v = p.vars;
+      let n = 0;
+      for (let i = 0; i < v.size; i++) n += v.keyAt(i).length + v.valueAt(i).length;
+      const length = v.contentLength();
+      sanity(wire.length - p.byteLength === length, `${s.name} uwsgi strings`);
+      return n;
+    }),
+    t(TASKS.stream1460, stream(1460)),
+    t(TASKS.stream16k, stream(16384)),
+    t("decode + get 3 vars", () => {
+      const p = decodePacket(wire, 0, OPTIONS);
+      if (p.kind !== "vars") throw new Error("kind");
+      const v = p.vars;
+      const n =
+        (v.get("REQUEST_METHOD")?.length ?? 0) +
+        (v.get("REQUEST_URI")?.length ?? 0) +
+        (v.get("HTTP_HOST")?.length ?? 0);
+      sanity(n > 0, `${s.name} get`);
+      return n;
+    }),
+  ];
+}
