@@ -1,1 +1,10 @@
 export { PacketDecoder } from "./adapters/node-stream.js";
+export type { UwsgiAddress } from "./client/address.js";
+export type { AnswerHead } from "./client/answer-head.js";
+export { UwsgiClientError, type UwsgiClientErrorCode } from "./client/errors.js";
+export { createGateway, type GatewayOptions, gatewayHandler } from "./client/gateway.js";
+export { type PingOptions, type PingResult, ping } from "./client/ping.js";
+export { DEFAULT_REQUEST_OPTIONS, type RequestOptions, request } from "./client/request.js";
+export type { RequestBody } from "./client/request-packet.js";
+export { UwsgiResponse } from "./client/response.js";
+export { documentUri, type VarsOverrides, varsFromRequest } from "./client/vars-from-request.js";

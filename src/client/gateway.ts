@@ -1,0 +1,141 @@
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { pipeline } from "node:stream";
+import type { UwsgiAddress } from "./address.js";
+import { UwsgiClientError } from "./errors.js";
+import { request } from "./request.js";
+import type { UwsgiResponse } from "./response.js";
+import { type VarsOverrides, varsFromRequest } from "./vars-from-request.js";
+
+/** Options of {@link gatewayHandler} and {@link createGateway}. */
+export interface GatewayOptions {
+  /** The uWSGI socket: `{ host, port }` or `{ path }`. */
+  readonly upstream: UwsgiAddress;
+  /** SERVER_NAME (nginx's `server_name`). Defaults to the request's host. */
+  readonly serverName?: string;
+  /** DOCUMENT_ROOT (nginx's `root`). Defaults to "". */
+  readonly documentRoot?: string;
+  /** More vars to set or remove, as in `varsFromRequest`. */
+  readonly overrides?: VarsOverrides;
+  /** Largest chunked request body, buffered to compute CONTENT_LENGTH. Defaults to 1 MiB. */
+  readonly maxBufferedBody?: number;
+  /** Passed to `request()`. */
+  readonly connectTimeout?: number;
+  /** Passed to `request()`: milliseconds without a byte from uWSGI. */
+  readonly timeout?: number;
+  /** Passed to `request()`. */
+  readonly maxHeaderSize?: number;
+  /** Told about every failed exchange (the library itself never logs). */
+  readonly onError?: (err: Error, req: IncomingMessage) => void;
+}
+
+/** Answer headers that describe the upstream connection, not the answer: never forwarded. */
+const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "proxy-connection",
+  "upgrade",
+]);
+
+/** The status nginx answers when uWSGI fails: 504 for a timeout, 413 for a big body, else 502. */
+function statusFor(err: Error): number {
+  const code = err instanceof UwsgiClientError ? err.code : "";
+  if (code === "TIMEOUT" || code === "CONNECT_TIMEOUT") return 504;
+  if (code === "BODY_TOO_LARGE") return 413;
+  return 502;
+}
+
+/** Reads a chunked request body whole (uwsgi frames a body by CONTENT_LENGTH only). */
+async function bufferBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) {
+      throw new UwsgiClientError("BODY_TOO_LARGE", `the chunked request body is over ${max} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function forward(answer: UwsgiResponse, res: ServerResponse): void {
+  const flat: string[] = [];
+  for (const [name, value] of answer.headers) {
+    if (!HOP_BY_HOP.has(name.toLowerCase())) flat.push(name, value);
+  }
+  res.writeHead(answer.status, answer.reason, flat);
+  pipeline(answer.body, res, () => {
+    // Errors end both streams; the client sees a cut answer, as with nginx.
+  });
+}
+
+async function handle(
+  options: GatewayOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const controller = new AbortController();
+  res.on("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  const overrides: Record<string, string | undefined> = { ...options.overrides };
+  if (options.serverName !== undefined) overrides["SERVER_NAME"] ??= options.serverName;
+  overrides["DOCUMENT_ROOT"] ??= options.documentRoot ?? "";
+  try {
+    let body: Buffer | AsyncIterable<Buffer> | undefined;
+    const chunked = req.headers["content-length"] === undefined && req.headers["transfer-encoding"];
+    if (chunked) {
+      body = await bufferBody(req, options.maxBufferedBody ?? 1024 * 1024);
+      overrides["CONTENT_LENGTH"] = String(body.length);
+    } else if (Number(req.headers["content-length"] ?? 0) > 0) {
+      // Not `req` itself: a failed upstream must not destroy the client's connection (the
+      // client still gets its 502), and the client may send the body before uWSGI reads it.
+      body = req.iterator({ destroyOnReturn: false });
+    }
+    const answer = await request({
+      ...options.upstream,
+      vars: varsFromRequest(req, overrides),
+      ...(body === undefined ? {} : { body }),
+      signal: controller.signal,
+      ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout }),
+      ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+      ...(options.maxHeaderSize === undefined ? {} : { maxHeaderSize: options.maxHeaderSize }),
+      head: req.method === "HEAD",
+    });
+    forward(answer, res);
+  } catch (err) {
+    options.onError?.(err as Error, req);
+    if (res.headersSent || controller.signal.aborted) {
+      res.destroy();
+      return;
+    }
+    const status = statusFor(err as Error);
+    const text = `${status} ${status === 504 ? "Gateway Time-out" : status === 413 ? "Request Entity Too Large" : "Bad Gateway"}\n`;
+    res.writeHead(status, { "Content-Type": "text/plain", "Content-Length": text.length });
+    res.end(text);
+  }
+}
+
+/**
+ * A Node `http` request listener that forwards each request to uWSGI as nginx's `uwsgi_pass`
+ * with Debian's uwsgi_params does: vars from {@link varsFromRequest}, the body streamed (a chunked
+ * body is buffered first, up to `maxBufferedBody`), the answer streamed back with its status line
+ * and headers (hop-by-hop ones dropped). uWSGI failures answer 502, timeouts 504.
+ */
+export function gatewayHandler(options: GatewayOptions): RequestListener {
+  return (req, res) => {
+    void handle(options, req, res);
+  };
+}
+
+/** An `http.Server` running {@link gatewayHandler}; call `listen()` on it. */
+export function createGateway(options: GatewayOptions): Server {
+  return createServer(gatewayHandler(options));
+}

@@ -1,0 +1,89 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort, waitForPort } from "../../interop/support/ports.js";
+import { requireBinary, startDaemon } from "../../interop/support/process.js";
+
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+
+/** A real uWSGI for the client tests: TCP on 127.0.0.1 and, if asked, a unix socket too. */
+export interface ClientPeer {
+  readonly host: "127.0.0.1";
+  readonly port: number;
+  /** The unix socket path, when `unix` was asked. */
+  readonly path: string;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export interface ClientPeerOptions {
+  /** Also listen on a unix socket in the temp dir. */
+  readonly unix?: boolean;
+  /** Load the ping plugin (pong to modifier1 100). */
+  readonly ping?: boolean;
+  /** Worker threads (1 process). Defaults to 8. */
+  readonly threads?: number;
+  readonly extraArgs?: readonly string[];
+}
+
+function canConnect(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ path });
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+/**
+ * Starts uWSGI 2.0 with fixtures/apps/environ_echo.py, `--buffer-size 65535` and a listen
+ * backlog of 1024 (the default 100 drops part of a burst of 200 connections).
+ */
+export async function startClientPeer(options: ClientPeerOptions = {}): Promise<ClientPeer> {
+  requireBinary("uwsgi", "uwsgi-core uwsgi-plugin-python3");
+  const dir = await mkdtemp(join(tmpdir(), "uwsgi-codec-client-"));
+  const port = await freePort();
+  const path = options.unix === true ? join(dir, "uwsgi.sock") : "";
+  const plugins = options.ping === true ? "python3,ping" : "python3";
+  const args = [
+    "--plugin",
+    plugins,
+    "--socket",
+    `127.0.0.1:${port}`,
+    ...(path === "" ? [] : ["--socket", path]),
+    "--wsgi-file",
+    join(ROOT, "fixtures/apps/environ_echo.py"),
+    "--buffer-size",
+    "65535",
+    "--listen",
+    "1024",
+    "--processes",
+    "1",
+    "--threads",
+    String(options.threads ?? 8),
+    "--die-on-term",
+    "--need-app",
+    "--disable-logging",
+    "--chdir",
+    dir,
+    ...(options.extraArgs ?? []),
+  ];
+  const daemon = startDaemon("uwsgi", args, dir);
+  const stop = async () => {
+    await daemon.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, 15_000, daemon.alive);
+    if (path !== "" && !(await canConnect(path))) throw new Error(`no unix socket at ${path}`);
+  } catch (err) {
+    const logs = daemon.output();
+    await stop();
+    throw new Error(`uWSGI did not start: ${(err as Error).message}\n${logs}`);
+  }
+  return { host: "127.0.0.1", port, path, logs: daemon.output, stop };
+}
