@@ -134,6 +134,22 @@ export function report(rows: readonly Row[]): string {
       `| ${r.scenario} | ${r.protocol} | ${r.task} | ${r.bytes} | ${duration(r.p50Ns)} | ${fmt(r.opsPerSec)} | ${fmt(r.mbPerSec)} |`,
     );
   }
+  lines.push(
+    "",
+    "Bytes on the wire for the same request (vars or params and framing, body included):",
+    "",
+    "| scenario | uwsgi | FastCGI | SCGI |",
+    "|---|---:|---:|---:|",
+  );
+  for (const scenario of [...new Set(rows.map((r) => r.scenario))]) {
+    const size = (protocol: Protocol) =>
+      rows.find(
+        (r) => r.scenario === scenario && r.protocol === protocol && r.task === TASKS.decode,
+      )?.bytes ?? Number.NaN;
+    lines.push(
+      `| ${scenario} | ${fmt(size("uwsgi"))} | ${fmt(size("fastcgi"))} | ${fmt(size("scgi"))} |`,
+    );
+  }
   const all = ratios(rows);
   lines.push(
     "",

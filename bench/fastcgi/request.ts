@@ -101,19 +101,77 @@ export function encodeFcgiRequest(init: FcgiRequestInit): Buffer {
   const buf = Buffer.allocUnsafe(total);
   const id = init.requestId ?? 1;
   const encoding = init.encoding ?? "latin1";
-  let p = writeRecordHeader(buf, 0, FcgiType.BEGIN_REQUEST, id, 8, 0);
-  const role = init.role ?? FcgiRole.RESPONDER;
-  buf[p] = role >>> 8;
-  buf[p + 1] = role & 0xff;
-  buf[p + 2] = init.keepConn === true ? KEEP_CONN : 0;
-  buf.fill(0, p + 3, p + 8);
-  p += 8;
+  let p = writeBegin(buf, init, id);
   p = writeParamsRecords(buf, p, init.params, sizes, paramsRecord, id, encoding);
   p = writeRecordHeader(buf, p, FcgiType.PARAMS, id, 0, 0);
   if (body !== undefined) p = writeStream(buf, p, FcgiType.STDIN, id, body, stdinRecord);
   p = writeRecordHeader(buf, p, FcgiType.STDIN, id, 0, 0);
   if (p !== total) throw new Error(`fastcgi encoder sized ${total} bytes, wrote ${p}`);
   return buf;
+}
+
+/**
+ * Encodes a request for a gathered write (`socket.cork()` + writes, or `writev`) without copying
+ * the body: the BEGIN_REQUEST and PARAMS records, then for each STDIN record its header (after
+ * the previous record's padding) followed by a view of the body, then the empty STDIN record.
+ * Every framing byte lives in one buffer of its exact size; the parts are views of it and of
+ * `body`. This is FastCGI's best case: uwsgi and SCGI send a body as it is, with no framing.
+ */
+export function encodeFcgiRequestParts(init: FcgiRequestInit): Buffer[] {
+  const sizes = pairSizes(init);
+  const paramsRecord = init.paramsRecord ?? MAX_CONTENT;
+  const stdinRecord = init.stdinRecord ?? NGINX_STDIN_RECORD;
+  const body = init.body;
+  const bodyLength = body?.length ?? 0;
+  const records = Math.ceil(bodyLength / stdinRecord);
+  const headSize = BEGIN_SIZE + paramsRecordsSize(sizes, paramsRecord) + RECORD_HEADER_SIZE;
+  // Each STDIN record adds a header and at most 7 bytes of padding; then the empty record.
+  const framing = Buffer.allocUnsafe(
+    headSize + records * (RECORD_HEADER_SIZE + 7) + RECORD_HEADER_SIZE,
+  );
+  const id = init.requestId ?? 1;
+  let p = writeBegin(framing, init, id);
+  p = writeParamsRecords(
+    framing,
+    p,
+    init.params,
+    sizes,
+    paramsRecord,
+    id,
+    init.encoding ?? "latin1",
+  );
+  p = writeRecordHeader(framing, p, FcgiType.PARAMS, id, 0, 0);
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (let at = 0; at < bodyLength; at += stdinRecord) {
+    const c = Math.min(stdinRecord, bodyLength - at);
+    const padding = paddingOf(c);
+    // The header goes out with the framing before it; padding zeroes are written after it.
+    writeRecordHeader(framing, p, FcgiType.STDIN, id, c, 0);
+    framing[p + 6] = padding;
+    p += RECORD_HEADER_SIZE;
+    parts.push(framing.subarray(from, p), asView(body!, at, at + c));
+    framing.fill(0, p, p + padding);
+    from = p;
+    p += padding;
+  }
+  p = writeRecordHeader(framing, p, FcgiType.STDIN, id, 0, 0);
+  parts.push(framing.subarray(from, p));
+  return parts;
+}
+
+function asView(body: Uint8Array, start: number, end: number): Buffer {
+  return Buffer.from(body.buffer, body.byteOffset + start, end - start);
+}
+
+function writeBegin(buf: Buffer, init: FcgiRequestInit, id: number): number {
+  const p = writeRecordHeader(buf, 0, FcgiType.BEGIN_REQUEST, id, 8, 0);
+  const role = init.role ?? FcgiRole.RESPONDER;
+  buf[p] = role >>> 8;
+  buf[p + 1] = role & 0xff;
+  buf[p + 2] = init.keepConn === true ? KEEP_CONN : 0;
+  buf.fill(0, p + 3, p + 8);
+  return p + 8;
 }
 
 function writeParamsRecords(

@@ -62,18 +62,27 @@ export function scgiRequestByteLength(
 }
 
 /**
- * Encodes a request: CONTENT_LENGTH (from the body) and SCGI=1 first, then the headers in order
- * (an input CONTENT_LENGTH or SCGI is replaced), then the body. Sized once, written once.
+ * Encodes the netstring that goes before a body of `bodyLength` bytes (the body is sent as it is):
+ * what {@link encodeScgiRequest} writes before the body. Sized once, written once.
  */
-export function encodeScgiRequest(
+export function encodeScgiHead(
   headers: Headers,
-  body?: Uint8Array,
+  bodyLength: number,
   encoding: TextEncoding = "latin1",
 ): Buffer {
-  const bodyLength = body?.length ?? 0;
   const block = blockSize(headers, bodyLength, encoding);
-  const prefix = digits(block);
-  const buf = Buffer.allocUnsafe(prefix + 1 + block + 1 + bodyLength);
+  const buf = Buffer.allocUnsafe(digits(block) + 1 + block + 1);
+  writeHead(buf, headers, block, bodyLength, encoding);
+  return buf;
+}
+
+function writeHead(
+  buf: Buffer,
+  headers: Headers,
+  block: number,
+  bodyLength: number,
+  encoding: TextEncoding,
+): number {
   let p = buf.write(String(block), 0, "latin1");
   buf[p++] = COLON;
   p += buf.write("CONTENT_LENGTH\0", p, "latin1");
@@ -88,6 +97,23 @@ export function encodeScgiRequest(
     buf[p++] = 0;
   }
   buf[p++] = COMMA;
+  return p;
+}
+
+/**
+ * Encodes a request: CONTENT_LENGTH (from the body) and SCGI=1 first, then the headers in order
+ * (an input CONTENT_LENGTH or SCGI is replaced), then the body. Sized once, written once.
+ */
+export function encodeScgiRequest(
+  headers: Headers,
+  body?: Uint8Array,
+  encoding: TextEncoding = "latin1",
+): Buffer {
+  const bodyLength = body?.length ?? 0;
+  const block = blockSize(headers, bodyLength, encoding);
+  const prefix = digits(block);
+  const buf = Buffer.allocUnsafe(prefix + 1 + block + 1 + bodyLength);
+  const p = writeHead(buf, headers, block, bodyLength, encoding);
   if (body !== undefined) buf.set(body, p);
   return buf;
 }

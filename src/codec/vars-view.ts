@@ -28,6 +28,8 @@ export class VarsView implements Iterable<[string, string]> {
   // Offset of each var's key-length field, relative to #start (a block is at most 65535 bytes).
   readonly #offsets: Uint16Array;
   readonly #encoding: TextEncoding;
+  // Index of the last CONTENT_LENGTH var, noted during the decoding walk (-1: none).
+  readonly #contentLengthAt: number;
 
   /** @internal Use {@link decodeVars} or `decodePacket`. */
   constructor(
@@ -36,12 +38,14 @@ export class VarsView implements Iterable<[string, string]> {
     end: number,
     offsets: Uint16Array,
     encoding: TextEncoding,
+    contentLengthAt: number,
   ) {
     this.#buf = buf;
     this.#start = start;
     this.#end = end;
     this.#offsets = offsets;
     this.#encoding = encoding;
+    this.#contentLengthAt = contentLengthAt;
   }
 
   /** Number of vars, duplicates included. */
@@ -103,7 +107,7 @@ export class VarsView implements Iterable<[string, string]> {
    * else the value's offset in the source buffer.
    */
   contentLength(strict = false, errorOffset?: number): number {
-    const i = this.indexOf("CONTENT_LENGTH");
+    const i = this.#contentLengthAt;
     if (i < 0) return 0;
     const p = this.#valueField(i);
     const len = this.#buf[p]! | (this.#buf[p + 1]! << 8);
@@ -198,7 +202,14 @@ export class VarsView implements Iterable<[string, string]> {
   detach(): VarsView {
     const copy = Buffer.allocUnsafe(this.#end - this.#start);
     this.#buf.copy(copy, 0, this.#start, this.#end);
-    return new VarsView(copy, 0, copy.length, this.#offsets.slice(), this.#encoding);
+    return new VarsView(
+      copy,
+      0,
+      copy.length,
+      this.#offsets.slice(),
+      this.#encoding,
+      this.#contentLengthAt,
+    );
   }
 
   #keyField(i: number): number {
@@ -255,6 +266,68 @@ export function decodeVars(
   return walkVars(src, start, end, maxVars, options?.allowEmptyKeys ?? false, encodingOf(options));
 }
 
+const CONTENT_LENGTH = "CONTENT_LENGTH";
+
+// Errors are built out of line so the decoding loop stays small enough to optimise well.
+
+function trailingBytes(p: number, left: number): UwsgiError {
+  return new UwsgiError(
+    "TRAILING_BYTES",
+    p,
+    "another var (at least 4 bytes) or the end of the block",
+    `${left} stray byte${left === 1 ? "" : "s"} after the last var`,
+  );
+}
+
+function emptyKey(p: number): UwsgiError {
+  return new UwsgiError(
+    "EMPTY_KEY",
+    p,
+    "a key of 1 byte or more",
+    "var has an empty key (uWSGI drops such a request)",
+  );
+}
+
+function lengthOverrun(p: number, keyLen: number, valField: number, end: number): UwsgiError {
+  if (valField > end) {
+    return new UwsgiError(
+      "KEY_OVERRUNS_DATASIZE",
+      p,
+      `a key within the ${end - p - LENGTH_SIZE} bytes left in the block`,
+      `key length ${keyLen} runs ${valField - end} bytes past the end of the vars block`,
+    );
+  }
+  return new UwsgiError(
+    "VALUE_OVERRUNS_DATASIZE",
+    valField,
+    "a 2-byte value length",
+    "the value length field runs past the end of the vars block",
+  );
+}
+
+function valueOverrun(valField: number, valLen: number, end: number): UwsgiError {
+  return new UwsgiError(
+    "VALUE_OVERRUNS_DATASIZE",
+    valField,
+    `a value within the ${end - valField - LENGTH_SIZE} bytes left in the block`,
+    `value length ${valLen} runs ${valField + LENGTH_SIZE + valLen - end} bytes past the end of the vars block`,
+  );
+}
+
+function tooManyVars(p: number, maxVars: number): UwsgiError {
+  return new UwsgiError(
+    "TOO_MANY_VARS",
+    p,
+    `at most ${maxVars} vars`,
+    `var ${maxVars + 1} is over the limit of ${maxVars}`,
+  );
+}
+
+function isContentLength(buf: Buffer, p: number): boolean {
+  for (let i = 1; i < 14; i++) if (buf[p + i] !== CONTENT_LENGTH.charCodeAt(i)) return false;
+  return true;
+}
+
 /**
  * The validating pass of {@link decodeVars}, for callers that have checked the bounds and options
  * already (`decodePacket`): the same errors, without checking the arguments a second time.
@@ -271,63 +344,24 @@ export function walkVars(
   const table = reserveOffsets(Math.min(maxVars, (end - start) >>> 2) + 1);
   const base = reservedBase();
   let count = 0;
+  let contentLengthAt = -1;
   let p = start;
   while (p < end) {
-    const left = end - p;
-    if (left < 4) {
-      throw new UwsgiError(
-        "TRAILING_BYTES",
-        p,
-        "another var (at least 4 bytes) or the end of the block",
-        `${left} stray byte${left === 1 ? "" : "s"} after the last var`,
-      );
-    }
+    if (end - p < 4) throw trailingBytes(p, end - p);
     const keyLen = src[p]! | (src[p + 1]! << 8);
-    if (keyLen === 0 && !allowEmptyKeys) {
-      throw new UwsgiError(
-        "EMPTY_KEY",
-        p,
-        "a key of 1 byte or more",
-        "var has an empty key (uWSGI drops such a request)",
-      );
-    }
+    if (keyLen === 0 && !allowEmptyKeys) throw emptyKey(p);
     const valField = p + LENGTH_SIZE + keyLen;
-    if (valField > end) {
-      throw new UwsgiError(
-        "KEY_OVERRUNS_DATASIZE",
-        p,
-        `a key within the ${left - LENGTH_SIZE} bytes left in the block`,
-        `key length ${keyLen} runs ${valField - end} bytes past the end of the vars block`,
-      );
-    }
-    if (end - valField < LENGTH_SIZE) {
-      throw new UwsgiError(
-        "VALUE_OVERRUNS_DATASIZE",
-        valField,
-        "a 2-byte value length",
-        `the value length field runs past the end of the vars block`,
-      );
-    }
+    // One test for both overruns; the cold path tells them apart.
+    if (end - valField < LENGTH_SIZE) throw lengthOverrun(p, keyLen, valField, end);
     const valLen = src[valField]! | (src[valField + 1]! << 8);
     const next = valField + LENGTH_SIZE + valLen;
-    if (next > end) {
-      throw new UwsgiError(
-        "VALUE_OVERRUNS_DATASIZE",
-        valField,
-        `a value within the ${end - valField - LENGTH_SIZE} bytes left in the block`,
-        `value length ${valLen} runs ${next - end} bytes past the end of the vars block`,
-      );
-    }
-    if (count === maxVars) {
-      throw new UwsgiError(
-        "TOO_MANY_VARS",
-        p,
-        `at most ${maxVars} vars`,
-        `var ${count + 1} is over the limit of ${maxVars}`,
-      );
-    }
+    if (next > end) throw valueOverrun(valField, valLen, end);
+    if (count === maxVars) throw tooManyVars(p, maxVars);
+    // Every request needs its body length: note where CONTENT_LENGTH is while passing by.
+    if (keyLen === 14 && src[p + 2] === 0x43 && isContentLength(src, p + 2))
+      contentLengthAt = count;
     table[base + count++] = p - start;
     p = next;
   }
-  return new VarsView(src, start, end, commitOffsets(table, count), encoding);
+  return new VarsView(src, start, end, commitOffsets(table, count), encoding, contentLengthAt);
 }

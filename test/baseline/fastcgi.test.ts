@@ -9,6 +9,7 @@ import { FcgiRequestParser, FcgiResponseParser } from "../../bench/fastcgi/parse
 import {
   decodeFcgiRequest,
   encodeFcgiRequest,
+  encodeFcgiRequestParts,
   encodeFcgiResponse,
   fcgiRequestByteLength,
 } from "../../bench/fastcgi/request.js";
@@ -150,6 +151,27 @@ describe("FastCGI round trips", () => {
           expect(Buffer.concat(req.body).equals(Buffer.from(body))).toBe(true);
           expect(req.requestId).toBe(requestId);
           expect(req.end).toBe(out.length);
+        },
+      ),
+    );
+  });
+
+  it("the parts for a gathered write are the same bytes, with the body as views, not copies", () => {
+    fc.assert(
+      fc.property(
+        pairsArb,
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.integer({ min: 1, max: 1000 }),
+        (params, bytes, stdinRecord) => {
+          // Buffer.alloc is never pooled, so only views of the body share its memory.
+          const body = Buffer.alloc(bytes.length);
+          body.set(bytes);
+          const parts = encodeFcgiRequestParts({ params, body, stdinRecord });
+          expect(
+            Buffer.concat(parts).equals(encodeFcgiRequest({ params, body, stdinRecord })),
+          ).toBe(true);
+          const views = parts.filter((p) => p.buffer === body.buffer && body.length > 0);
+          expect(views.reduce((n, v) => n + v.length, 0)).toBe(body.length);
         },
       ),
     );

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { BaselineError } from "../../bench/baseline/errors.js";
 import {
   decodeScgiRequest,
+  encodeScgiHead,
   encodeScgiRequest,
   type Headers,
   ScgiParser,
@@ -93,6 +94,8 @@ describe("SCGI round trips", () => {
           expect([...whole.headers]).toEqual(expected);
           expect(whole.body.equals(Buffer.from(body))).toBe(true);
           expect(whole.end).toBe(out.length);
+          const head = encodeScgiHead(headers, body.length);
+          expect(Buffer.concat([head, body]).equals(out)).toBe(true);
           const streamed = stream(split(out, cuts));
           expect(streamed.headers).toEqual(expected);
           expect(streamed.body.equals(Buffer.from(body))).toBe(true);

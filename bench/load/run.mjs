@@ -1,0 +1,300 @@
+// Load benchmark (not a test): nginx (1 worker) in front of the same trivial Node handler served
+// three ways, driven by the same wrk:
+//   uwsgi    nginx uwsgi_pass   -> this package's createServer (dist/node.js)
+//   fastcgi  nginx fastcgi_pass -> node-fastcgi
+//   http     nginx proxy_pass   -> node:http (HTTP/1.0, a connection per request, nginx's default)
+//   http-ka  nginx proxy_pass   -> node:http with upstream keepalive (HTTP/1.1, reused connections)
+//   static   nginx `return 200` -> no backend: nginx's own ceiling on this machine
+// Each backend runs in its own child process (bench/load/backend.mjs); nginx has one worker.
+// Rows are measured in interleaved rounds (uwsgi, fastcgi, ..., then again), so a slow spell of
+// the machine does not land on one row only; each row gets a warm-up first. Reported: requests/s
+// (mean of the rounds, with min-max), p50 and p99 latency (median of the rounds' wrk figures).
+// With --pin (the default when there are 2+ cores) wrk runs on the last core and nginx and the
+// backends on the others, so the load generator does not steal the server side's CPU.
+//
+//   npm run build && node bench/load/run.mjs [--duration 8] [--rounds 2] [--connections 32]
+//       [--threads 1] [--warmup 2] [--only uwsgi,http] [--no-pin] [--json]
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { get } from "node:http";
+import { createServer as netServer } from "node:net";
+import { cpus, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseWrk, runWrk } from "./wrk.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..");
+const ROWS = ["uwsgi", "fastcgi", "http", "http-ka", "static"];
+
+function option(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : process.argv[i + 1];
+}
+const cores = cpus().length;
+const config = {
+  seconds: Number(option("duration", "8")),
+  rounds: Number(option("rounds", "2")),
+  warmup: Number(option("warmup", "2")),
+  connections: Number(option("connections", "32")),
+  threads: Number(option("threads", "1")),
+  rows: option("only", ROWS.join(",")).split(","),
+  pin: cores >= 2 && !process.argv.includes("--no-pin"),
+  json: process.argv.includes("--json"),
+};
+// Server side on cores 0..n-2, wrk on core n-1.
+const serverCpus = `0-${Math.max(0, cores - 2)}`;
+const wrkCpus = String(cores - 1);
+for (const row of config.rows) {
+  if (!ROWS.includes(row)) throw new Error(`unknown row ${row}; rows: ${ROWS.join(", ")}`);
+}
+
+function need(binary, hint) {
+  if (spawnSync("sh", ["-c", `command -v ${binary}`]).status !== 0) {
+    console.error(`${binary} is not installed: ${hint}`);
+    process.exit(1);
+  }
+}
+need("wrk", "apt-get install -y wrk");
+need("nginx", "apt-get install -y nginx-light");
+if (!existsSync(join(root, "dist", "node.js"))) {
+  console.error("dist/node.js is missing: run `npm run build` first");
+  process.exit(1);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = netServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a process in its own group; `ready` resolves when its stdout says "ready" (or at once). */
+function startProcess(cmd, args, { waitReady = false, cwd = root } = {}) {
+  if (config.pin) {
+    args = ["-c", serverCpus, cmd, ...args];
+    cmd = "taskset";
+  }
+  const child = spawn(cmd, args, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const exited = new Promise((r) => child.once("exit", r));
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${cmd} ${args.join(" ")} not ready:\n${output}`)),
+      10_000,
+    );
+    child.stdout.on("data", (c) => {
+      output += c;
+      if (waitReady && output.includes("ready")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr.on("data", (c) => (output += c));
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${cmd} exited (${code}):\n${output}`));
+    });
+    if (!waitReady) {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
+  ready.catch(() => {});
+  return {
+    ready,
+    output: () => output,
+    async stop() {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {}
+      }, 2000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function fetchOnce(port, path) {
+  return new Promise((resolve, reject) => {
+    const req = get({ host: "127.0.0.1", port, path, agent: false }, (res) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () =>
+        resolve({ status: res.statusCode, type: res.headers["content-type"], body }),
+      );
+    });
+    req.setTimeout(5000, () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.on("error", reject);
+  });
+}
+
+async function waitForNginx(port) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await fetchOnce(port, "/static");
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+const procs = [];
+let dir;
+async function main() {
+  const ports = { uwsgi: await freePort(), fastcgi: await freePort(), http: await freePort() };
+  for (const kind of ["uwsgi", "fastcgi", "http"]) {
+    const p = startProcess(
+      process.execPath,
+      [join(here, "backend.mjs"), kind, String(ports[kind])],
+      {
+        waitReady: true,
+      },
+    );
+    procs.push(p);
+    await p.ready;
+  }
+  dir = await mkdtemp(join(tmpdir(), "uwsgi-codec-load-"));
+  await mkdir(join(dir, "logs"));
+  const port = await freePort();
+  const temp = (n) => `${n}_temp_path ${join(dir, `${n}_temp`)};`;
+  const conf = `
+${process.getuid?.() === 0 ? "user root;" : ""}
+daemon off;
+master_process on;
+worker_processes 1;
+pid ${join(dir, "nginx.pid")};
+error_log ${join(dir, "logs", "error.log")} warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  ${temp("client_body")} ${temp("proxy")} ${temp("fastcgi")} ${temp("uwsgi")} ${temp("scgi")}
+  upstream node_http_ka { server 127.0.0.1:${ports.http}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port} backlog=4096;
+    location = /uwsgi { include /etc/nginx/uwsgi_params; uwsgi_pass 127.0.0.1:${ports.uwsgi}; }
+    location = /fastcgi { include /etc/nginx/fastcgi_params; fastcgi_pass 127.0.0.1:${ports.fastcgi}; }
+    location = /http { proxy_pass http://127.0.0.1:${ports.http}; }
+    location = /http-ka {
+      proxy_pass http://node_http_ka;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+    location = /static { default_type text/plain; return 200 "hello world"; }
+  }
+}
+`;
+  const confPath = join(dir, "nginx.conf");
+  await writeFile(confPath, conf);
+  const nginx = startProcess(
+    "nginx",
+    ["-p", dir, "-c", confPath, "-e", join(dir, "logs", "error.log")],
+    {
+      cwd: dir,
+    },
+  );
+  procs.push(nginx);
+  await waitForNginx(port);
+
+  for (const row of config.rows) {
+    // Every row must answer the same thing before it is measured.
+    const check = await fetchOnce(port, `/${row}`);
+    if (check.status !== 200 || check.body !== "hello world" || check.type !== "text/plain") {
+      throw new Error(
+        `/${row} answered ${check.status} ${check.type} ${JSON.stringify(check.body)}`,
+      );
+    }
+  }
+  const wrkOptions = {
+    threads: config.threads,
+    connections: config.connections,
+    cpus: config.pin ? wrkCpus : undefined,
+  };
+  const url = (row) => `http://127.0.0.1:${port}/${row}`;
+  if (config.warmup > 0) {
+    for (const row of config.rows)
+      await runWrk(url(row), { ...wrkOptions, seconds: config.warmup });
+  }
+  const runs = new Map(config.rows.map((row) => [row, []]));
+  for (let round = 0; round < config.rounds; round++) {
+    for (const row of config.rows) {
+      const r = parseWrk(await runWrk(url(row), { ...wrkOptions, seconds: config.seconds }));
+      runs.get(row).push(r);
+      if (!config.json) {
+        process.stderr.write(`round ${round + 1} ${row}: ${r.requestsPerSec.toFixed(0)} req/s\n`);
+      }
+    }
+  }
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+  };
+  const results = config.rows.map((row) => {
+    const rs = runs.get(row);
+    const rps = rs.map((r) => r.requestsPerSec);
+    return {
+      row,
+      requestsPerSec: rps.reduce((a, b) => a + b, 0) / rps.length,
+      requestsPerSecMin: Math.min(...rps),
+      requestsPerSecMax: Math.max(...rps),
+      p50Ms: median(rs.map((r) => r.p50Ms)),
+      p99Ms: median(rs.map((r) => r.p99Ms)),
+      requests: rs.reduce((a, r) => a + r.requests, 0),
+      errors: rs.reduce((a, r) => a + r.errors, 0),
+      rounds: rs,
+    };
+  });
+  const errorLog = readFileSync(join(dir, "logs", "error.log"), "utf8").trim();
+
+  const machine = {
+    cpu: cpus()[0]?.model ?? "unknown",
+    cores: cpus().length,
+    node: process.version,
+    nginx: spawnSync("nginx", ["-v"], { encoding: "utf8" })
+      .stderr.trim()
+      .replace("nginx version: ", ""),
+    wrk: `-t${config.threads} -c${config.connections} -d${config.seconds}s --latency, ${config.rounds} rounds, warm-up ${config.warmup}s`,
+    pinned: config.pin ? `wrk on core ${wrkCpus}; nginx and backends on ${serverCpus}` : "no",
+  };
+  if (config.json) {
+    console.log(JSON.stringify({ machine, results, nginxErrorLog: errorLog }, null, 2));
+    return;
+  }
+  const base = results.find((r) => r.row === "uwsgi");
+  const header = "| backend | req/s (min-max) | p50 ms | p99 ms | errors | req/s vs uwsgi |";
+  console.log(`\n${header}\n|---|---:|---:|---:|---:|---:|`);
+  for (const r of results) {
+    const ratio =
+      base === undefined ? "" : `${(r.requestsPerSec / base.requestsPerSec).toFixed(2)}x`;
+    const spread = `${r.requestsPerSecMin.toFixed(0)}-${r.requestsPerSecMax.toFixed(0)}`;
+    console.log(
+      `| ${r.row} | ${r.requestsPerSec.toFixed(0)} (${spread}) | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.errors} | ${ratio} |`,
+    );
+  }
+  console.log(
+    `\n${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, nginx ${machine.nginx}, wrk ${machine.wrk}, pinned: ${machine.pinned}`,
+  );
+  if (errorLog !== "")
+    console.log(`\nnginx error log:\n${errorLog.split("\n").slice(-10).join("\n")}`);
+}
+
+try {
+  await main();
+} finally {
+  for (const p of procs.reverse()) await p.stop();
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+}
