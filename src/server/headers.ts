@@ -1,0 +1,84 @@
+import { UwsgiServerError } from "./server-error.js";
+
+/** A response header's value: several strings are several header lines (`Set-Cookie`). */
+export type HeaderValue = string | number | readonly string[];
+
+/** Headers given to `writeHead`: an object, or `[name, value]` pairs. */
+export type ResponseHeaders =
+  | Readonly<Record<string, HeaderValue>>
+  | readonly (readonly [string, HeaderValue])[];
+
+// RFC 9110 token characters: what a header name may be made of.
+const TOKEN = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
+for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) TOKEN[c] = 1;
+for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;
+
+/** Throws `INVALID_HEADER` unless `name` is a non-empty HTTP token. */
+export function checkHeaderName(name: string): void {
+  if (typeof name !== "string" || name.length === 0) {
+    throw new UwsgiServerError("INVALID_HEADER", `header name ${JSON.stringify(name)} is empty`);
+  }
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 128 || TOKEN[c] === 0) {
+      throw new UwsgiServerError(
+        "INVALID_HEADER",
+        `header name ${JSON.stringify(name)} has ${JSON.stringify(name[i])} at ${i}; a name is an HTTP token`,
+      );
+    }
+  }
+}
+
+/**
+ * Throws `INVALID_HEADER` when `text` has a byte that is not HTAB, visible ASCII, space or
+ * 0x80-0xFF: CR and LF would end the line early (header injection), and a char above U+00FF has no
+ * byte in the latin1 the head is written in.
+ */
+export function checkFieldText(text: string, what: string): void {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) {
+      throw new UwsgiServerError(
+        "INVALID_HEADER",
+        `${what} has ${JSON.stringify(text[i])} (U+${c.toString(16).padStart(4, "0").toUpperCase()}) at ${i}`,
+      );
+    }
+  }
+}
+
+/** Checks a value and returns what is stored: a string or a copied array of strings. */
+export function checkHeaderValue(name: string, value: HeaderValue): string | string[] {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) {
+      throw new UwsgiServerError("INVALID_HEADER", `header ${name} is ${value}`);
+    }
+    return String(value);
+  }
+  if (typeof value === "string") {
+    checkFieldText(value, `header ${name}`);
+    return value;
+  }
+  if (!Array.isArray(value)) {
+    throw new UwsgiServerError(
+      "INVALID_HEADER",
+      `header ${name} is a ${typeof value}, not a string, number or array of strings`,
+    );
+  }
+  const out: string[] = [];
+  for (const v of value as readonly unknown[]) {
+    if (typeof v !== "string" && typeof v !== "number") {
+      throw new UwsgiServerError("INVALID_HEADER", `header ${name} has a ${typeof v} in its array`);
+    }
+    out.push(checkHeaderValue(name, v) as string);
+  }
+  return out;
+}
+
+/** Appends `Name: value\r\n` lines to `head`, one per value of an array. */
+export function headerLines(head: string, name: string, value: string | readonly string[]): string {
+  if (typeof value === "string") return `${head}${name}: ${value}\r\n`;
+  for (let i = 0; i < value.length; i++) head += `${name}: ${value[i]}\r\n`;
+  return head;
+}

@@ -1,0 +1,225 @@
+import { Server, type Socket } from "node:net";
+import type { UwsgiError } from "../codec/errors.js";
+import type { ParserOptions } from "../parser/packet-parser.js";
+import { Connection, type ConnectionOwner } from "./connection.js";
+import {
+  parserOptionsOf,
+  type ResolvedServerOptions,
+  resolveServerOptions,
+  type ServerOptions,
+} from "./options.js";
+import type { UwsgiRequest } from "./request.js";
+import type { UwsgiServerResponse } from "./response.js";
+import { UwsgiServerError } from "./server-error.js";
+
+/**
+ * Handles one request. It may return a promise: a rejection is handled like a throw (a `500` if
+ * nothing was sent yet, else the connection is cut; then `'error'`), never an unhandled rejection.
+ */
+export type RequestHandler = (req: UwsgiRequest, res: UwsgiServerResponse) => unknown;
+
+/** A `'clientError'` listener: what the peer did wrong, and its socket (already being closed). */
+export type ClientErrorListener = (err: UwsgiError | UwsgiServerError, socket: Socket) => void;
+
+/**
+ * A uwsgi server for Node behind nginx (`uwsgi_pass`), in the spirit of `node:http`: a
+ * `net.Server` (so `listen` takes a port and host, a unix socket path or options, and `address()`,
+ * `ref()`, `unref()` work as there) that reads one uwsgi request per connection and answers it
+ * as raw HTTP, as nginx expects.
+ *
+ * Events, beside `net.Server`'s (`'listening'`, `'close'`, `'connection'`):
+ * - `'request'` `(req, res)`: a request packet arrived; its body may still be arriving.
+ * - `'clientError'` `(err, socket)`: the peer sent something malformed or over a limit
+ *   (`UwsgiError`), was too slow, or went away (`UwsgiServerError` `HEADER_TIMEOUT`,
+ *   `IDLE_TIMEOUT`, `ABORTED`, `UNSUPPORTED_PACKET`). The server answers a status where it can
+ *   (400, 408, 413, 431) and closes that connection itself: the event is for logging.
+ * - `'error'` `(err)`: listening failed (as `net.Server`), or a request handler failed
+ *   (`UwsgiServerError` `HANDLER_FAILED`, the thrown value as `cause`). Handler failures are
+ *   written to stderr when nobody listens, so they never crash the process.
+ *
+ * `close()` stops accepting, lets requests in flight finish for up to `closeTimeout` ms, then
+ * cuts what is left (`SHUTDOWN`), and calls back once every connection is closed.
+ */
+export class UwsgiServer extends Server {
+  /** The options in force, defaults filled in. */
+  readonly options: ResolvedServerOptions;
+  readonly #owner: ConnectionOwner;
+  readonly #connections = new Set<Connection>();
+  #graceTimer: NodeJS.Timeout | null = null;
+  #closePending = false;
+
+  constructor(handler?: RequestHandler, options?: ServerOptions) {
+    const resolved = resolveServerOptions(options);
+    // allowHalfOpen: a peer may shut its sending side after the request and still read the answer.
+    super({ allowHalfOpen: true, noDelay: true });
+    this.options = resolved;
+    this.maxConnections = resolved.maxConnections;
+    this.#owner = new Owner(this, resolved, parserOptionsOf(resolved), this.#connections, () => {
+      if (this.#closePending) {
+        this.#closePending = false;
+        this.emit("close");
+      }
+    });
+    if (handler !== undefined) this.on("request", handler);
+    this.on("connection", this.#accept);
+  }
+
+  /** Connections open now (each carries at most one request). */
+  get openConnections(): number {
+    return this.#connections.size;
+  }
+
+  readonly #accept = (socket: Socket): void => {
+    this.#connections.add(new Connection(this.#owner, socket));
+  };
+
+  /**
+   * Stops accepting; requests in flight go on for up to `closeTimeout` ms, then their connections
+   * are cut. `callback` runs (and `'close'` is emitted) once every connection is closed; it gets
+   * an error if the server was not listening.
+   */
+  override close(callback?: (err?: Error) => void): this {
+    if (this.#graceTimer === null && this.#connections.size > 0) {
+      this.#graceTimer = setTimeout(shutdownAll, this.options.closeTimeout, this.#connections);
+    }
+    super.close((err?: Error) => {
+      if (this.#graceTimer !== null) {
+        clearTimeout(this.#graceTimer);
+        this.#graceTimer = null;
+      }
+      callback?.(err);
+    });
+    return this;
+  }
+
+  // net.Server says 'close' when its sockets are gone, a tick before their 'close' events have
+  // released requests: hold it until every connection here is released too.
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === "close" && this.#connections.size > 0) {
+      this.#closePending = true;
+      return true;
+    }
+    return super.emit(event, ...args);
+  }
+
+  override on(event: "request", listener: RequestHandler): this;
+  override on(event: "clientError", listener: ClientErrorListener): this;
+  override on(event: "error", listener: (err: Error) => void): this;
+  override on(event: "close" | "listening", listener: () => void): this;
+  override on(event: "connection", listener: (socket: Socket) => void): this;
+  override on(event: string, listener: (...args: never[]) => void): this;
+  override on(event: string, listener: (...args: never[]) => void): this {
+    return super.on(event, listener as (...args: unknown[]) => void);
+  }
+
+  override once(event: "request", listener: RequestHandler): this;
+  override once(event: "clientError", listener: ClientErrorListener): this;
+  override once(event: "error", listener: (err: Error) => void): this;
+  override once(event: "close" | "listening", listener: () => void): this;
+  override once(event: "connection", listener: (socket: Socket) => void): this;
+  override once(event: string, listener: (...args: never[]) => void): this;
+  override once(event: string, listener: (...args: never[]) => void): this {
+    return super.once(event, listener as (...args: unknown[]) => void);
+  }
+}
+
+function shutdownAll(connections: Set<Connection>): void {
+  for (const c of connections) c.shutdown();
+}
+
+/** The server seen from its connections. */
+class Owner implements ConnectionOwner {
+  readonly options: ResolvedServerOptions;
+  readonly parserOptions: ParserOptions;
+  readonly #server: UwsgiServer;
+  readonly #connections: Set<Connection>;
+  readonly #drained: () => void;
+
+  constructor(
+    server: UwsgiServer,
+    options: ResolvedServerOptions,
+    parserOptions: ParserOptions,
+    connections: Set<Connection>,
+    drained: () => void,
+  ) {
+    this.#server = server;
+    this.#drained = drained;
+    this.options = options;
+    this.parserOptions = parserOptions;
+    this.#connections = connections;
+  }
+
+  dispatch(req: UwsgiRequest, res: UwsgiServerResponse, connection: Connection): void {
+    const server = this.#server;
+    const handlers = server.listeners("request") as RequestHandler[];
+    if (handlers.length === 0) {
+      this.#failed(new Error("the server has no 'request' listener"), connection);
+      return;
+    }
+    for (let i = 0; i < handlers.length; i++) {
+      let result: unknown;
+      try {
+        result = handlers[i]!.call(server, req, res);
+      } catch (err) {
+        this.#failed(err, connection);
+        return;
+      }
+      if (
+        result !== null &&
+        typeof result === "object" &&
+        typeof (result as Promise<void>).then === "function"
+      ) {
+        (result as Promise<void>).then(undefined, (err: unknown) => this.#failed(err, connection));
+      }
+    }
+  }
+
+  clientError(err: UwsgiError | UwsgiServerError, socket: Socket): void {
+    const server = this.#server;
+    if (server.listenerCount("clientError") === 0) return;
+    try {
+      server.emit("clientError", err, socket);
+    } catch (thrown) {
+      this.handlerError(
+        new UwsgiServerError("HANDLER_FAILED", "a 'clientError' listener threw", { cause: thrown }),
+      );
+    }
+  }
+
+  handlerError(err: Error): void {
+    const server = this.#server;
+    if (server.listenerCount("error") > 0) server.emit("error", err);
+    else console.error(err);
+  }
+
+  closed(connection: Connection): void {
+    this.#connections.delete(connection);
+    if (this.#connections.size === 0) this.#drained();
+  }
+
+  #failed(thrown: unknown, connection: Connection): void {
+    const message = thrown instanceof Error ? thrown.message : String(thrown);
+    const err = new UwsgiServerError("HANDLER_FAILED", `a request handler failed: ${message}`, {
+      cause: thrown,
+    });
+    connection.handlerFailed(err);
+    this.handlerError(err);
+  }
+}
+
+/**
+ * Makes a uwsgi server, as `http.createServer` makes an HTTP one: `handler` (optional) becomes a
+ * `'request'` listener. Options are checked at once (`UwsgiError` `INVALID_ARGUMENT`); see
+ * {@link DEFAULT_SERVER_OPTIONS} for the limits.
+ *
+ * ```js
+ * const server = createServer((req, res) => {
+ *   res.setHeader("Content-Type", "text/plain");
+ *   res.end(`hello ${req.url}\n`);
+ * });
+ * server.listen(3031, "127.0.0.1"); // nginx: uwsgi_pass 127.0.0.1:3031;
+ * ```
+ */
+export function createServer(handler?: RequestHandler, options?: ServerOptions): UwsgiServer {
+  return new UwsgiServer(handler, options);
+}
