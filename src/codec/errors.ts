@@ -57,6 +57,8 @@ export class UwsgiError extends Error {
   readonly expected: string;
   /** For `TRUNCATED`: how many more bytes are needed (at least). Otherwise 0. */
   readonly needed: number;
+  /** The problem in words, without the code, offset and expectation that `message` adds. */
+  readonly detail: string;
 
   constructor(code: UwsgiErrorCode, offset: number, expected: string, message: string, needed = 0) {
     super(`${message} (${code} at offset ${offset}; expected ${expected})`);
@@ -65,6 +67,7 @@ export class UwsgiError extends Error {
     this.offset = offset;
     this.expected = expected;
     this.needed = needed;
+    this.detail = message;
   }
 }
 

@@ -245,7 +245,7 @@ export class PacketParser {
     } catch (err) {
       // Not control flow: the codec's error is re-based onto the stream before it goes out.
       const e = err as UwsgiError;
-      this.#fail(new UwsgiError(e.code, e.offset - off + at, e.expected, e.message, e.needed));
+      this.#fail(new UwsgiError(e.code, e.offset - off + at, e.expected, e.detail, e.needed));
     }
     this.#packets++;
     let bodyLength = 0;

@@ -203,3 +203,16 @@ describe("PacketParser, packets mode", () => {
     expect(ev.packets.map((p) => p.modifier1)).toEqual([100]);
   });
 });
+
+describe("PacketParser errors", () => {
+  it("re-based errors say their code and offset once", () => {
+    const good = encodePacket({ vars: [["A", "b"]] });
+    // datasize 5: key "A", then a value length (0x0909) that runs far past the block.
+    const bad = Buffer.from([0, 5, 0, 0, 1, 0, 0x41, 9, 9]);
+    const ev = feed([Buffer.concat([good, bad.subarray(0, 3)]), bad.subarray(3)], { mode: "packets" });
+    expect(ev.error?.code).toBe("VALUE_OVERRUNS_DATASIZE");
+    expect(ev.error?.offset).toBe(good.length + 7);
+    expect(ev.error?.message.match(/ at offset /g)).toHaveLength(1);
+    expect(ev.error?.detail).not.toContain("offset");
+  });
+});
