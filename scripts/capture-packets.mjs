@@ -135,7 +135,12 @@ function send(port, lines, body) {
   return new Promise((resolve, reject) => {
     // write, not end: nginx takes a half-closed client for an aborted request.
     const s = connect({ host: "127.0.0.1", port }, () =>
-      s.write(Buffer.concat([Buffer.from(`${[...lines, "Connection: close"].join("\r\n")}\r\n\r\n`), body])),
+      s.write(
+        Buffer.concat([
+          Buffer.from(`${[...lines, "Connection: close"].join("\r\n")}\r\n\r\n`),
+          body,
+        ]),
+      ),
     );
     const chunks = [];
     s.on("data", (c) => chunks.push(c));

@@ -63,6 +63,22 @@ describe("the published package", () => {
     expect(out).toBe("b");
   });
 
+  it("exposes the Node helpers and the capture decoder through their subpaths", () => {
+    const out = node([
+      "--input-type=module",
+      "-e",
+      'import { createServer, request, ping } from "uwsgi-codec/node"; import { decodeCapture } from "uwsgi-codec/capture"; console.log([createServer, request, ping, decodeCapture].map((f) => typeof f).join(","));',
+    ]);
+    expect(out).toBe("function,function,function,function");
+  });
+
+  it("installs the uwsgi-codec command", () => {
+    const out = execFileSync(join(dir, "node_modules", ".bin", "uwsgi-codec"), ["--version"], {
+      encoding: "utf8",
+    }).trim();
+    expect(out).toContain("0.1.0");
+  });
+
   it("loads with require() too (Node's require(esm))", () => {
     const out = node(["-e", 'const u = require("uwsgi-codec"); console.log(u.modifierName(100));']);
     expect(out.split("\n").at(-1)).toBe("PING");

@@ -1,0 +1,388 @@
+#!/usr/bin/env node
+// Records real uwsgi traffic into fixtures/captures/: real nginx (uwsgi_pass) in front of real
+// uWSGI 2.0 running fixtures/apps/environ_echo.py, plus a uwsgi client written here (a direct
+// request and a ping), captured by dumpcap on loopback (Ethernet link type) as pcapng and classic
+// pcap, and on "any" as Linux cooked v1 (SLL) and v2 (SLL2). Writes expected.json: every request's
+// environ as the app answered it, the body's SHA-256, and what came back.
+//
+// Usage: node scripts/make-captures.mjs            (writes fixtures/captures/*)
+//        node scripts/make-captures.mjs --big[=MiB] [--out FILE]
+//          a large pcapng (default 100 MiB) of the same kinds of requests, to a temp path
+//          (printed), for scripts/capture-throughput.mjs; never committed.
+// Needs: uwsgi (+ python3 and ping plugins), nginx, dumpcap; runs as root (capture rights).
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { request } from "node:http";
+import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const OUT = join(ROOT, "fixtures", "captures");
+
+for (const bin of ["uwsgi", "nginx", "dumpcap"]) {
+  if (spawnSync("sh", ["-c", `command -v ${bin}`]).status !== 0) {
+    console.error(
+      `${bin} is not installed: apt-get install -y uwsgi-core uwsgi-plugin-python3 nginx-light tshark`,
+    );
+    process.exit(1);
+  }
+}
+
+const args = process.argv.slice(2);
+const bigArg = args.find((a) => a === "--big" || a.startsWith("--big="));
+const bigMiB = bigArg === undefined ? 0 : Number(bigArg.split("=")[1] ?? 100);
+const outIndex = args.indexOf("--out");
+const bigOut =
+  outIndex >= 0 ? args[outIndex + 1] : join(tmpdir(), `uwsgi-codec-big-${bigMiB}MiB.pcapng`);
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitForPort(port) {
+  for (let i = 0; i < 300; i++) {
+    const ok = await new Promise((resolve) => {
+      const c = connect({ host: "127.0.0.1", port });
+      c.once("connect", () => {
+        c.destroy();
+        resolve(true);
+      });
+      c.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error(`127.0.0.1:${port} did not open`);
+}
+
+const daemons = [];
+function start(cmd, argv, cwd) {
+  const child = spawn(cmd, argv, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  const exited = new Promise((r) => child.once("exit", r));
+  const d = { child, output: () => out, exited };
+  daemons.push(d);
+  return d;
+}
+async function stop(d, signal = "SIGTERM") {
+  try {
+    process.kill(-d.child.pid, signal);
+  } catch {}
+  const t = setTimeout(() => {
+    try {
+      process.kill(-d.child.pid, "SIGKILL");
+    } catch {}
+  }, 3000);
+  await d.exited;
+  clearTimeout(t);
+}
+
+// Deterministic bytes, so a re-run captures the same bodies.
+function bodyOf(n, seed) {
+  const b = Buffer.allocUnsafe(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  return b;
+}
+
+function encodeVars(pairs) {
+  const parts = [];
+  for (const [k, v] of pairs) {
+    const kb = Buffer.from(k, "latin1");
+    const vb = Buffer.isBuffer(v) ? v : Buffer.from(v, "latin1");
+    const h = Buffer.alloc(2);
+    h.writeUInt16LE(kb.length);
+    const h2 = Buffer.alloc(2);
+    h2.writeUInt16LE(vb.length);
+    parts.push(h, kb, h2, vb);
+  }
+  return Buffer.concat(parts);
+}
+function packet(modifier1, data, modifier2 = 0) {
+  const h = Buffer.from([modifier1, data.length & 0xff, data.length >> 8, modifier2]);
+  return Buffer.concat([h, data]);
+}
+
+function rawExchange(port, bytes) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    const s = connect({ host: "127.0.0.1", port });
+    const t = setTimeout(() => {
+      s.destroy();
+      reject(new Error("no answer"));
+    }, 10_000);
+    s.on("connect", () => s.write(bytes));
+    s.on("data", (c) => chunks.push(c));
+    s.on("error", (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+    s.on("close", () => {
+      clearTimeout(t);
+      resolve(Buffer.concat(chunks));
+    });
+  });
+}
+
+function httpExchange(port, method, path, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, method, path, headers, agent: false }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks) }));
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+const sha256 = (b) => createHash("sha256").update(b).digest("hex");
+
+const dir = mkdtempSync(join(tmpdir(), "uwsgi-codec-captures-"));
+const cleanup = async () => {
+  for (const d of daemons.reverse()) await stop(d);
+  rmSync(dir, { recursive: true, force: true });
+};
+process.on("SIGINT", () => cleanup().then(() => process.exit(130)));
+
+try {
+  const uwsgiPort = await freePort();
+  const nginxPort = await freePort();
+  const uwsgi = start(
+    "uwsgi",
+    [
+      "--plugin",
+      "python3,ping",
+      "--socket",
+      `127.0.0.1:${uwsgiPort}`,
+      "--wsgi-file",
+      join(ROOT, "fixtures/apps/environ_echo.py"),
+      "--buffer-size",
+      "65535",
+      "--processes",
+      "1",
+      "--threads",
+      "4",
+      "--die-on-term",
+      "--need-app",
+      "--chdir",
+      dir,
+    ],
+    dir,
+  );
+  mkdirSync(join(dir, "logs"));
+  const temp = (n) => `${n}_temp_path ${join(dir, `${n}_temp`)};`;
+  writeFileSync(
+    join(dir, "nginx.conf"),
+    `${process.getuid?.() === 0 ? "user root;" : ""}
+daemon off;
+master_process on;
+worker_processes 1;
+pid ${join(dir, "nginx.pid")};
+error_log ${join(dir, "logs", "error.log")} info;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  ${temp("client_body")} ${temp("proxy")} ${temp("fastcgi")} ${temp("uwsgi")} ${temp("scgi")}
+  client_max_body_size 0;
+  large_client_header_buffers 8 64k;
+  server {
+    listen 127.0.0.1:${nginxPort};
+    server_name localhost;
+    location / {
+      include /etc/nginx/uwsgi_params;
+      uwsgi_pass 127.0.0.1:${uwsgiPort};
+    }
+  }
+}
+`,
+  );
+  const nginx = start(
+    "nginx",
+    ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "logs", "error.log")],
+    dir,
+  );
+  await waitForPort(uwsgiPort);
+  await waitForPort(nginxPort);
+  void uwsgi;
+  void nginx;
+
+  const both = `tcp port ${nginxPort} or tcp port ${uwsgiPort}`;
+  const onlyUwsgi = `tcp port ${uwsgiPort}`;
+  const captures =
+    bigMiB > 0
+      ? [{ name: "big", file: bigOut, argv: ["-i", "lo", "-f", both] }]
+      : [
+          { name: "lo.pcapng", argv: ["-i", "lo", "-f", both] },
+          { name: "lo.pcap", argv: ["-i", "lo", "-f", both, "-P"] },
+          { name: "any-sll.pcap", argv: ["-i", "any", "-y", "LINUX_SLL", "-f", onlyUwsgi, "-P"] },
+          { name: "any-sll2.pcapng", argv: ["-i", "any", "-y", "LINUX_SLL2", "-f", onlyUwsgi] },
+        ];
+  const dumpcaps = [];
+  for (const c of captures) {
+    const file = c.file ?? join(dir, c.name);
+    // A 64 MiB kernel buffer: loopback at full speed overruns the default 2 MiB and drops frames.
+    const d = start("dumpcap", [...c.argv, "-B", "64", "-w", file], dir);
+    dumpcaps.push({ ...c, file, d });
+  }
+  for (const { d } of dumpcaps) {
+    for (let i = 0; i < 200 && !d.output().includes("Capturing on"); i++) await sleep(25);
+    if (!d.output().includes("Capturing on"))
+      throw new Error(`dumpcap did not start: ${d.output()}`);
+  }
+  await sleep(300);
+
+  const expected = [];
+  let reqId = 0;
+  const manyHeaders = {};
+  for (let i = 0; i < 30; i++) manyHeaders[`X-Header-${i}`] = `value ${i} ${"v".repeat(i * 3)}`;
+  const viaNginx = async (method, path, headers, body) => {
+    const id = ++reqId;
+    const res = await httpExchange(
+      nginxPort,
+      method,
+      path,
+      { ...headers, "X-Req-Id": String(id) },
+      body,
+    );
+    const json =
+      res.status === 200 || res.status === 404 ? JSON.parse(res.body.toString("utf8")) : null;
+    expected.push({
+      id,
+      via: "nginx",
+      method,
+      path,
+      modifier1: 0,
+      status: res.status,
+      answer_body_length: res.body.length,
+      answer_body_sha256: sha256(res.body),
+      environ: json?.environ ?? null,
+      body_length: body?.length ?? 0,
+      body_sha256: sha256(body ?? Buffer.alloc(0)),
+    });
+  };
+
+  if (bigMiB > 0) {
+    // Mixed traffic until the capture file is big enough: POSTs of 256 KiB and small GETs.
+    const target = bigMiB * 1024 * 1024;
+    const body = bodyOf(256 * 1024, 7);
+    let n = 0;
+    while ((statSync(bigOut, { throwIfNoEntry: false })?.size ?? 0) < target) {
+      const batch = [];
+      for (let i = 0; i < 8; i++) {
+        n++;
+        batch.push(
+          n % 4 === 0
+            ? httpExchange(
+                nginxPort,
+                "POST",
+                `/upload/${n}`,
+                { "Content-Type": "application/octet-stream" },
+                body,
+              )
+            : httpExchange(nginxPort, "GET", `/page/${n}?q=${n}`, manyHeaders),
+        );
+      }
+      await Promise.all(batch);
+    }
+    console.error(`${n} requests`);
+  } else {
+    await viaNginx("GET", "/index.html?a=1&b=two", { "User-Agent": "curl/7.88.1", Accept: "*/*" });
+    await viaNginx("GET", "/many/headers", manyHeaders);
+    for (const [i, size] of [10, 1024, 16 * 1024, 100 * 1024].entries()) {
+      await viaNginx(
+        "POST",
+        `/upload/${size}`,
+        { "Content-Type": "application/octet-stream" },
+        bodyOf(size, i + 1),
+      );
+    }
+    await viaNginx("GET", "/status/404", {});
+    // A uwsgi client of our own, straight to uWSGI: a request with a body and bytes >= 0x80,
+    // then a ping (modifier1 100), whose answer is the packet 64 00 00 01.
+    const directBody = Buffer.from("direct body \u00e9\u00e8", "latin1");
+    const id = ++reqId;
+    const vars = [
+      ["REQUEST_METHOD", "PUT"],
+      ["REQUEST_URI", "/direct?x=\u00ff"],
+      ["PATH_INFO", "/direct"],
+      ["QUERY_STRING", "x=\u00ff"],
+      ["SERVER_NAME", "direct.test"],
+      ["SERVER_PORT", String(uwsgiPort)],
+      ["SERVER_PROTOCOL", "HTTP/1.1"],
+      ["CONTENT_LENGTH", String(directBody.length)],
+      ["HTTP_X_REQ_ID", String(id)],
+      ["HTTP_X_EMPTY", ""],
+    ];
+    const answer = await rawExchange(
+      uwsgiPort,
+      Buffer.concat([packet(0, encodeVars(vars)), directBody]),
+    );
+    const sep = answer.indexOf("\r\n\r\n");
+    const answerBody = answer.subarray(sep + 4);
+    const json = JSON.parse(answerBody.toString("utf8"));
+    expected.push({
+      id,
+      via: "direct",
+      method: "PUT",
+      path: "/direct",
+      modifier1: 0,
+      status: Number(answer.toString("latin1", 9, 12)),
+      answer_body_length: answerBody.length,
+      answer_body_sha256: sha256(answerBody),
+      environ: json.environ,
+      body_length: directBody.length,
+      body_sha256: sha256(directBody),
+    });
+    const pong = await rawExchange(uwsgiPort, packet(100, Buffer.alloc(0)));
+    expected.push({ id: ++reqId, via: "direct", modifier1: 100, answer_hex: pong.toString("hex") });
+  }
+
+  await sleep(500);
+  for (const c of dumpcaps) await stop(c.d, "SIGINT");
+  if (bigMiB > 0) {
+    console.log(bigOut);
+  } else {
+    mkdirSync(OUT, { recursive: true });
+    let total = 0;
+    for (const c of dumpcaps) {
+      copyFileSync(c.file, join(OUT, c.name));
+      chmodSync(join(OUT, c.name), 0o644);
+      total += statSync(c.file).size;
+    }
+    writeFileSync(
+      join(OUT, "expected.json"),
+      `${JSON.stringify({ uwsgiPort, nginxPort, requests: expected }, null, 1)}\n`,
+    );
+    console.log(`wrote ${dumpcaps.length} captures (${total} bytes) and expected.json to ${OUT}`);
+  }
+} finally {
+  await cleanup();
+}

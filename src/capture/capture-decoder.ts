@@ -1,0 +1,121 @@
+import type { Frame, FrameHandler } from "./capture-reader.js";
+import { Connection } from "./connection.js";
+import { decodeFrame, FrameKind, newSegment, TcpFlag, type TcpSegment } from "./frame-decoder.js";
+import type { DecodeSession } from "./session.js";
+import type { PendingBudget } from "./tcp-stream.js";
+
+/** Limits of {@link CaptureDecoder}. */
+export interface CaptureDecoderLimits {
+  /** Server ports that mark uwsgi connections; null to recognise them by the heuristic. */
+  readonly ports: ReadonlySet<number> | null;
+  /** Recognise connections not on `ports` by the heuristic. */
+  readonly heuristic: boolean;
+  /** Out-of-order bytes held per direction before a gap is declared. */
+  readonly maxOutOfOrderBytes: number;
+  /** Out-of-order bytes held by all connections together before a gap is declared. */
+  readonly maxBufferedBytes: number;
+  /**
+   * Connections tracked at once, closed ones included (kept so late retransmissions are known);
+   * past it the oldest is dropped, reported first if still open.
+   */
+  readonly maxConnections: number;
+}
+
+/**
+ * Frames in, exchanges out: decodes each frame's headers, finds its connection (by 4-tuple, either
+ * direction), and feeds the segment to it. Connections are reported when they close or reset,
+ * when they are evicted, and at the end for whatever is still open. A closed connection is kept
+ * (without its buffers) until evicted, so that its late retransmissions are dropped; a new SYN on
+ * the same addresses and ports starts a new connection.
+ */
+export class CaptureDecoder implements FrameHandler {
+  readonly #session: DecodeSession;
+  readonly #limits: CaptureDecoderLimits;
+  readonly #segment: TcpSegment = newSegment();
+  // Each connection is there twice, under its key and its reverse key.
+  readonly #connections = new Map<string, Connection>();
+  #open = 0;
+  readonly #budget: PendingBudget;
+
+  constructor(session: DecodeSession, limits: CaptureDecoderLimits) {
+    this.#session = session;
+    this.#limits = limits;
+    this.#budget = { used: 0, max: limits.maxBufferedBytes };
+  }
+
+  /** @internal CaptureReader callback. */
+  onFrame(frame: Frame): void {
+    const stats = this.#session.stats;
+    stats.frames++;
+    const seg = this.#segment;
+    const kind = decodeFrame(frame, seg);
+    if (kind !== FrameKind.TCP) {
+      if (kind === FrameKind.FRAGMENT) stats.fragments++;
+      else if (kind === FrameKind.MALFORMED) stats.malformed++;
+      else stats.otherFrames++;
+      return;
+    }
+    stats.tcpSegments++;
+    this.#session.now = { seconds: frame.seconds, nanos: frame.nanos };
+    const key = `${seg.srcAddr} ${seg.srcPort} ${seg.dstAddr} ${seg.dstPort}`;
+    let conn = this.#connections.get(key);
+    if (conn?.isNewSyn(seg)) {
+      this.#forget(conn);
+      conn = undefined;
+    }
+    if (conn === undefined) {
+      // Only a SYN or a segment with data opens a connection; stray ACKs, FINs and RSTs do not.
+      if ((seg.flags & (TcpFlag.SYN | TcpFlag.RST)) !== TcpFlag.SYN && seg.payload.length === 0) {
+        return;
+      }
+      conn = this.#track(seg, key);
+      if (conn.ignored) return;
+    }
+    // A closed connection stays as a tombstone, so that late retransmissions are dropped rather
+    // than read as a new connection that started before the capture.
+    if (conn.ignored || conn.finished) return;
+    conn.segment(seg, conn.directionOf(seg));
+  }
+
+  /** The capture ended: reports every connection still open. */
+  finish(): void {
+    for (const conn of this.#connections.values()) {
+      if (!conn.finished) conn.finish();
+    }
+    this.#connections.clear();
+    this.#open = 0;
+  }
+
+  #track(seg: TcpSegment, key: string): Connection {
+    const reverse = `${seg.dstAddr} ${seg.dstPort} ${seg.srcAddr} ${seg.srcPort}`;
+    if (this.#open >= this.#limits.maxConnections) {
+      // The oldest first: usually closed already (a tombstone), else reported as it stands.
+      const oldest = this.#connections.values().next().value;
+      if (oldest !== undefined) this.#forget(oldest);
+    }
+    const conn = new Connection(
+      this.#session,
+      key,
+      reverse,
+      seg,
+      this.#limits.ports,
+      this.#limits.heuristic,
+      this.#limits.maxOutOfOrderBytes,
+      this.#budget,
+    );
+    this.#session.stats.connections++;
+    this.#connections.set(key, conn);
+    this.#connections.set(reverse, conn);
+    this.#open++;
+    return conn;
+  }
+
+  #forget(conn: Connection): void {
+    conn.finish();
+    if (this.#connections.get(conn.key) === conn) {
+      this.#connections.delete(conn.key);
+      this.#connections.delete(conn.reverseKey);
+      this.#open--;
+    }
+  }
+}

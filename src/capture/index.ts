@@ -1,0 +1,38 @@
+// The "uwsgi-codec/capture" entry point: decoding uwsgi traffic out of pcap/pcapng captures (Node only).
+export type { AnswerProblem } from "./answer-decoder.js";
+export {
+  type CaptureFormat,
+  CaptureReader,
+  type CaptureReaderOptions,
+  DEFAULT_MAX_RECORD_SIZE,
+  type Frame,
+  type FrameHandler,
+} from "./capture-reader.js";
+export {
+  type CaptureSource,
+  DEFAULT_CAPTURE_OPTIONS,
+  type DecodeCaptureOptions,
+  decodeCapture,
+} from "./decode-capture.js";
+export { CaptureError, type CaptureErrorCode } from "./errors.js";
+export type {
+  AnswerBase,
+  AnswerPacket,
+  BodySummary,
+  CapturedAnswer,
+  CapturedExchange,
+  CaptureTime,
+  Endpoint,
+  ExchangeError,
+  HttpAnswer,
+  PacketsAnswer,
+  RawAnswer,
+} from "./exchange.js";
+export { LinkType } from "./frame-decoder.js";
+export {
+  type BodyCallback,
+  type CaptureStats,
+  type InputFormat,
+  newStats,
+} from "./session.js";
+export { looksLikeUwsgi, Verdict } from "./uwsgi-heuristic.js";

@@ -1,0 +1,89 @@
+import { HEADER_SIZE } from "../codec/constants.js";
+import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from "../codec/limits.js";
+import { Modifier1, modifierInfo, payloadKindOf } from "../codec/modifiers.js";
+import { decodePacket } from "../codec/packet.js";
+
+/** Answers of {@link looksLikeUwsgi}. */
+export const Verdict = { NEED_MORE: -1, NO: 0, YES: 1 } as const;
+
+const STRICT: DecodeOptions = {
+  ...DEFAULT_DECODE_OPTIONS,
+  maxDatasize: 65535,
+  maxVars: 16384,
+  maxItems: 16384,
+  allowEmptyKeys: false,
+};
+
+/**
+ * Could these header fields start a uwsgi request? modifier1 is one uWSGI assigns, other than 72
+ * ('H' of "HTTP") and 255 (an answer); packets that carry nothing have datasize 0, the others
+ * some data; opaque payloads are accepted only for the cache (a key).
+ */
+export function plausibleHeader(m1: number, datasize: number, m2: number): boolean {
+  if (m1 === Modifier1.RAW_HTTP || m1 === Modifier1.RESPONSE || !modifierInfo(m1).known) {
+    return false;
+  }
+  const kind = payloadKindOf(m1, m2);
+  if (kind === "empty") return datasize === 0;
+  // Of the raw forms only the cache's get, del, get-stream and dump (a key or a name) pass.
+  if (
+    kind === "raw" &&
+    !(m1 === Modifier1.CACHE && (m2 === 0 || m2 === 2 || m2 === 5 || m2 === 6))
+  ) {
+    return false;
+  }
+  if (kind === "raw" && datasize > 255) return false;
+  return datasize > 0;
+}
+
+/**
+ * Does a uwsgi request start at `buf[off]`? Strict, to tell uwsgi from other TCP traffic: the
+ * modifier1 is one uWSGI assigns (not 72 'H' of "HTTP" nor 255, an answer), and the whole packet
+ * decodes: a vars block that parses to the byte with at least one var and every key printable
+ * ASCII; an array whose first item (a function name, a key) is printable ASCII; nothing for ping-like packets; for the cache's raw
+ * forms (get, del, get-stream, dump) a key of 1-255 printable ASCII bytes. Returns `Verdict.NEED_MORE` when the packet is not all in `buf[off..end]`.
+ */
+export function looksLikeUwsgi(buf: Buffer, off: number, end: number): number {
+  if (end - off < HEADER_SIZE) return Verdict.NEED_MORE;
+  const m1 = buf[off]!;
+  const datasize = buf[off + 1]! | (buf[off + 2]! << 8);
+  const m2 = buf[off + 3]!;
+  if (!plausibleHeader(m1, datasize, m2)) return Verdict.NO;
+  const kind = payloadKindOf(m1, m2);
+  if (kind === "empty") return Verdict.YES;
+  // Prefilter before any decode: the first field's length must fit inside the packet.
+  if (datasize < 2 || (end - off > 5 && (buf[off + 4]! | (buf[off + 5]! << 8)) > datasize - 2)) {
+    if (kind !== "raw") return Verdict.NO;
+  }
+  if (end - off < HEADER_SIZE + datasize) return Verdict.NEED_MORE;
+  if (kind === "raw") return printable(buf, off + HEADER_SIZE, off + HEADER_SIZE + datasize);
+  const src = end === buf.length ? buf : buf.subarray(0, end);
+  try {
+    const packet = decodePacket(src, off, STRICT);
+    if (packet.kind === "vars") {
+      const vars = packet.vars;
+      if (vars.size === 0) return Verdict.NO;
+      for (let i = 0; i < vars.size; i++) {
+        const key = vars.keyBytesAt(i);
+        if (printable(key, 0, key.length) === Verdict.NO) return Verdict.NO;
+      }
+      return Verdict.YES;
+    }
+    if (packet.kind !== "array" || packet.items.length === 0) return Verdict.NO;
+    // The first item names a function (RPC) or a key (cache): printable and not empty.
+    const first = packet.items.getBytes(0);
+    return first.length > 0 ? printable(first, 0, first.length) : Verdict.NO;
+  } catch {
+    // A decode error is the answer "not uwsgi" here, not a failure.
+    return Verdict.NO;
+  }
+}
+
+/** YES when every byte of `buf[start..end]` is printable ASCII other than space. */
+function printable(buf: Buffer, start: number, end: number): number {
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c < 0x21 || c > 0x7e) return Verdict.NO;
+  }
+  return Verdict.YES;
+}

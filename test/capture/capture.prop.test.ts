@@ -1,0 +1,142 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { decodeCapture } from "../../src/capture/decode-capture.js";
+import { CaptureError } from "../../src/capture/errors.js";
+import { collect, EXPECTED, readCapture, segmentsOf, summaries } from "./support/fixtures.js";
+import { writePcapng } from "./support/pcap-writer.js";
+import { mangle, pcapOf, recordsOf, reorder, resegment } from "./support/rewrite.js";
+
+/** Decodes everything; returns the count, or the CaptureError; anything else fails the test. */
+async function total(
+  source: Uint8Array | AsyncIterable<Uint8Array>,
+  options = {},
+): Promise<number | string> {
+  let n = 0;
+  try {
+    for await (const ex of decodeCapture(source, options)) {
+      expect(ex.id).toBeGreaterThan(0);
+      n++;
+    }
+    return n;
+  } catch (err) {
+    if (!(err instanceof CaptureError)) throw err;
+    return err.code;
+  }
+}
+
+const UWSGI = EXPECTED.uwsgiPort;
+const all = segmentsOf(readCapture("lo.pcapng")).filter(
+  (s) => s.srcPort === UWSGI || s.dstPort === UWSGI,
+);
+// A small capture: the connections of the first GET, the 10-byte POST and the ping.
+const ports = new Set(
+  all
+    .filter(
+      (s) =>
+        s.dstPort === UWSGI &&
+        (s.payload.includes("/index.html") ||
+          s.payload.includes(Buffer.from("REQUEST_URI\u000a\u0000/upload/10", "latin1")) ||
+          s.payload.equals(Buffer.from([100, 0, 0, 0]))),
+    )
+    .map((s) => s.srcPort),
+);
+const small = all.filter((s) => ports.has(s.srcPort) || ports.has(s.dstPort));
+const smallPcap = pcapOf(small);
+const smallPcapng = writePcapng(recordsOf(small));
+
+const MAGICS = ["", "d4c3b2a1", "a1b2c3d4", "4d3cb2a1", "0a0d0d0a", "0a0d0d0a1c0000004d3c2b1a"].map(
+  (h) => Buffer.from(h, "hex"),
+);
+
+describe("hostile input never crashes or hangs the capture decoder", () => {
+  it("random bytes, with and without a capture magic in front", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...MAGICS),
+        fc.uint8Array({ maxLength: 600 }),
+        async (magic, rest) => {
+          const r = await total(Buffer.concat([magic, rest]));
+          expect(typeof r === "number" || typeof r === "string").toBe(true);
+        },
+      ),
+    );
+  });
+
+  it("mutated captures: flipped bytes, cuts and insertions give results or CaptureErrors only", async () => {
+    const mutation = fc.record({
+      file: fc.constantFrom(smallPcap, smallPcapng),
+      flips: fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }), {
+        maxLength: 8,
+      }),
+      cut: fc.option(fc.nat(), { nil: undefined }),
+      insert: fc.option(
+        fc.record({ at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }) }),
+        {
+          nil: undefined,
+        },
+      ),
+      ports: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(mutation, async (m) => {
+        let file = Buffer.from(m.file);
+        for (const f of m.flips) file[f.at % file.length] = f.value;
+        if (m.insert !== undefined) {
+          const at = m.insert.at % file.length;
+          file = Buffer.concat([file.subarray(0, at), m.insert.bytes, file.subarray(at)]);
+        }
+        if (m.cut !== undefined) file = file.subarray(0, m.cut % (file.length + 1));
+        await total(file, m.ports ? { ports: [UWSGI] } : {});
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("decoding does not depend on how the input or the stream is cut", () => {
+  it("any chunking of the file gives the same exchanges", async () => {
+    const want = summaries(await collect(smallPcapng));
+    expect(want).toHaveLength(3);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 4000 }), { minLength: 1, maxLength: 20 }),
+        async (sizes) => {
+          async function* chunks() {
+            let off = 0;
+            for (let i = 0; off < smallPcapng.length; i++) {
+              const n = sizes[i % sizes.length]!;
+              yield smallPcapng.subarray(off, off + n);
+              off += n;
+            }
+          }
+          expect(summaries(await collect(chunks()))).toEqual(want);
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it("any re-segmentation, reordering, retransmission and overlap gives the same exchanges", async () => {
+    const want = summaries(await collect(smallPcap));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 1, max: 600 }),
+        fc.integer({ min: 1, max: 8 }),
+        async (seed, maxSize, window) => {
+          let x = seed;
+          const rand = () => {
+            x ^= x << 13;
+            x ^= x >>> 17;
+            x ^= x << 5;
+            return (x >>> 0) / 4294967296;
+          };
+          const cut = resegment(small, () => 1 + Math.floor(rand() * maxSize));
+          const list = await collect(pcapOf(mangle(reorder(cut, window, rand), rand)));
+          expect(summaries(list)).toEqual(want);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
