@@ -124,6 +124,9 @@ export function keyNeedle(key: string, encoding: TextEncoding): Uint8Array | und
 
 /** A Buffer view of `bytes` (no copy) so Buffer methods can be used on any Uint8Array. */
 export function asBuffer(bytes: Uint8Array): Buffer {
+  // `instanceof Buffer` first: Buffer.isBuffer is a call V8 does not inline, and it cost about
+  // 40 ns a decode (a quarter of decoding nginx's GET; Node 20.20, measured by bench/run.ts).
+  if (bytes instanceof Buffer) return bytes;
   if (!(bytes instanceof Uint8Array)) {
     throw new UwsgiError(
       "INVALID_ARGUMENT",
@@ -132,7 +135,5 @@ export function asBuffer(bytes: Uint8Array): Buffer {
       `input is ${bytes === null ? "null" : typeof bytes}`,
     );
   }
-  return Buffer.isBuffer(bytes)
-    ? bytes
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
