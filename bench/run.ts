@@ -1,6 +1,8 @@
-// npm run bench [-- --json[=FILE]] [--time=MS] [--filter=TEXT]
+// npm run bench [-- --json[=FILE]] [--time=MS] [--rounds=N] [--filter=TEXT]
 // Each task runs in batches sized to about 20 us, so the timer's own cost does not dominate
-// sub-microsecond operations; figures are the median batch divided by its size.
+// sub-microsecond operations; a task's figure is the median batch divided by its size. The whole
+// set runs `rounds` times, interleaved, and each task keeps the median of its rounds: on a shared
+// machine, drift and garbage collection then hit every protocol alike.
 import { writeFileSync } from "node:fs";
 import { Bench } from "tinybench";
 import { goals, machine, type Row, ratios, report } from "./report.js";
@@ -27,8 +29,15 @@ function batchSize(fn: () => number): number {
   return Math.max(1, Math.round((n * 20_000) / 2_000_000));
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 async function main(): Promise<void> {
-  const time = Number(option("time") ?? 300);
+  const time = Number(option("time") ?? 100);
+  const rounds = Number(option("rounds") ?? 3);
   const filter = option("filter");
   const json = option("json");
   const tasks = loadScenarios()
@@ -36,25 +45,31 @@ async function main(): Promise<void> {
     .filter(
       (t) => filter === undefined || `${t.scenario} ${t.protocol} ${t.task}`.includes(filter),
     );
-  const bench = new Bench({ time, warmupTime: 50 });
-  const reps: number[] = [];
-  for (const [i, t] of tasks.entries()) {
-    const n = batchSize(t.fn);
-    reps.push(n);
-    const fn = t.fn;
-    bench.add(String(i), () => {
-      for (let k = 0; k < n; k++) sink += fn();
-    });
+  const reps = tasks.map((t) => batchSize(t.fn));
+  const perRound: number[][] = tasks.map(() => []);
+  const samples = tasks.map(() => 0);
+  for (let round = 0; round < rounds; round++) {
+    const bench = new Bench({ time, warmupTime: 20 });
+    for (const [i, t] of tasks.entries()) {
+      const n = reps[i]!;
+      const fn = t.fn;
+      bench.add(String(i), () => {
+        for (let k = 0; k < n; k++) sink += fn();
+      });
+    }
+    await bench.run();
+    for (const [i, task] of bench.tasks.entries()) {
+      const t = tasks[i]!;
+      const result = task.result;
+      if (result.state !== "completed")
+        throw new Error(`${t.scenario} ${t.protocol} ${t.task}: ${result.state}`);
+      perRound[i]!.push((result.latency.p50 * 1e6) / reps[i]!);
+      samples[i]! += result.latency.samplesCount;
+    }
   }
-  await bench.run();
-  const rows: Row[] = [];
-  for (const [i, task] of bench.tasks.entries()) {
-    const t = tasks[i]!;
-    const result = task.result;
-    if (result.state !== "completed")
-      throw new Error(`${t.scenario} ${t.protocol} ${t.task}: ${result.state}`);
-    const p50Ns = (result.latency.p50 * 1e6) / reps[i]!;
-    rows.push({
+  const rows: Row[] = tasks.map((t, i) => {
+    const p50Ns = median(perRound[i]!);
+    return {
       scenario: t.scenario,
       protocol: t.protocol,
       task: t.task,
@@ -62,9 +77,9 @@ async function main(): Promise<void> {
       p50Ns,
       opsPerSec: 1e9 / p50Ns,
       mbPerSec: (t.bytes * 1e3) / p50Ns,
-      samples: result.latency.samplesCount,
-    });
-  }
+      samples: samples[i]!,
+    };
+  });
   if (sink === 0.5) console.log("impossible");
   if (json !== undefined) {
     const all = ratios(rows);
