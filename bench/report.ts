@@ -120,6 +120,36 @@ const times = (n: number) => (Number.isFinite(n) ? `${fmt(n, n >= 10 ? 0 : 1)}×
 const duration = (ns: number) =>
   ns >= 1e6 ? `${fmt(ns / 1e6, 2)} ms` : ns >= 10_000 ? `${fmt(ns / 1000, 1)} µs` : `${fmt(ns)} ns`;
 
+/** The npm peers' rows that stand beside one of our tasks (their decoders are always eager). */
+const PEER_TASK: Record<string, [string, string]> = {
+  [TASKS.encode]: [TASKS.encode, "encode params only"],
+  [TASKS.decode]: ["decode (eager strings)", "decode params only (eager)"],
+  [TASKS.strings]: ["decode (eager strings)", "decode params only (eager)"],
+  [TASKS.stream1460]: [TASKS.stream1460, "-"],
+  [TASKS.stream16k]: [TASKS.stream16k, "-"],
+};
+
+/** One line per scenario and task, one column per protocol: p50 per request. */
+export function matrix(rows: readonly Row[]): string {
+  const lines = [
+    "| scenario | task | uwsgi | FastCGI | SCGI | fastcgi-stream | fastcgi-client |",
+    "|---|---|---:|---:|---:|---:|---:|",
+  ];
+  for (const scenario of [...new Set(rows.map((r) => r.scenario))]) {
+    for (const task of Object.values(TASKS)) {
+      const [stream, client] = PEER_TASK[task]!;
+      const cell = (protocol: Protocol, t: string) => {
+        const v = p50(rows, scenario, protocol, t);
+        return Number.isNaN(v) ? "-" : duration(v);
+      };
+      lines.push(
+        `| ${scenario} | ${task} | ${cell("uwsgi", task)} | ${cell("fastcgi", task)} | ${cell("scgi", task)} | ${cell("fastcgi-stream", stream)} | ${cell("fastcgi-client", client)} |`,
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
 /** Markdown tables (they read well in a terminal and paste into the README). */
 export function report(rows: readonly Row[]): string {
   const m = machine();
@@ -134,6 +164,12 @@ export function report(rows: readonly Row[]): string {
       `| ${r.scenario} | ${r.protocol} | ${r.task} | ${r.bytes} | ${duration(r.p50Ns)} | ${fmt(r.opsPerSec)} | ${fmt(r.mbPerSec)} |`,
     );
   }
+  lines.push(
+    "",
+    "p50 per request, side by side (npm peers: their comparable task, always eager; fastcgi-client's covers the params only):",
+    "",
+    matrix(rows),
+  );
   lines.push(
     "",
     "Bytes on the wire for the same request (vars or params and framing, body included):",
