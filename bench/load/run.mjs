@@ -13,7 +13,7 @@
 // backends on the others, so the load generator does not steal the server side's CPU.
 //
 //   npm run build && node bench/load/run.mjs [--duration 8] [--rounds 2] [--connections 32]
-//       [--threads 1] [--warmup 2] [--only uwsgi,http] [--no-pin] [--json]
+//       [--threads 1] [--warmup 2] [--only uwsgi,http] [--transport unix|tcp] [--no-pin] [--json]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -42,6 +42,10 @@ const config = {
   rows: option("only", ROWS.join(",")).split(","),
   pin: cores >= 2 && !process.argv.includes("--no-pin"),
   json: process.argv.includes("--json"),
+  // Unix sockets by default: over loopback TCP, an upstream connection per request at these rates
+  // leaves tens of thousands of sockets in TIME_WAIT (38k seen after one run) and the throughput of
+  // the rows without keep-alive then swung by 2x between rounds.
+  transport: option("transport", "unix"),
 };
 // Server side on cores 0..n-2, wrk on core n-1.
 const serverCpus = `0-${Math.max(0, cores - 2)}`;
@@ -155,20 +159,24 @@ async function waitForNginx(port) {
 const procs = [];
 let dir;
 async function main() {
-  const ports = { uwsgi: await freePort(), fastcgi: await freePort(), http: await freePort() };
-  for (const kind of ["uwsgi", "fastcgi", "http"]) {
-    const p = startProcess(
-      process.execPath,
-      [join(here, "backend.mjs"), kind, String(ports[kind])],
-      {
-        waitReady: true,
-      },
-    );
-    procs.push(p);
-    await p.ready;
+  if (config.transport !== "unix" && config.transport !== "tcp") {
+    throw new Error(`--transport is unix or tcp, not ${config.transport}`);
   }
   dir = await mkdtemp(join(tmpdir(), "uwsgi-codec-load-"));
   await mkdir(join(dir, "logs"));
+  const at = {};
+  for (const kind of ["uwsgi", "fastcgi", "http"]) {
+    at[kind] = config.transport === "unix" ? join(dir, `${kind}.sock`) : String(await freePort());
+  }
+  // How nginx names each upstream.
+  const up = (kind) => (config.transport === "unix" ? `unix:${at[kind]}` : `127.0.0.1:${at[kind]}`);
+  for (const kind of ["uwsgi", "fastcgi", "http"]) {
+    const p = startProcess(process.execPath, [join(here, "backend.mjs"), kind, at[kind]], {
+      waitReady: true,
+    });
+    procs.push(p);
+    await p.ready;
+  }
   const port = await freePort();
   const temp = (n) => `${n}_temp_path ${join(dir, `${n}_temp`)};`;
   const conf = `
@@ -182,12 +190,12 @@ events { worker_connections 4096; }
 http {
   access_log off;
   ${temp("client_body")} ${temp("proxy")} ${temp("fastcgi")} ${temp("uwsgi")} ${temp("scgi")}
-  upstream node_http_ka { server 127.0.0.1:${ports.http}; keepalive 64; }
+  upstream node_http_ka { server ${up("http")}; keepalive 64; }
   server {
     listen 127.0.0.1:${port} backlog=4096;
-    location = /uwsgi { include /etc/nginx/uwsgi_params; uwsgi_pass 127.0.0.1:${ports.uwsgi}; }
-    location = /fastcgi { include /etc/nginx/fastcgi_params; fastcgi_pass 127.0.0.1:${ports.fastcgi}; }
-    location = /http { proxy_pass http://127.0.0.1:${ports.http}; }
+    location = /uwsgi { include /etc/nginx/uwsgi_params; uwsgi_pass ${up("uwsgi")}; }
+    location = /fastcgi { include /etc/nginx/fastcgi_params; fastcgi_pass ${up("fastcgi")}; }
+    location = /http { proxy_pass http://${config.transport === "unix" ? `unix:${at.http}:` : up("http")}; }
     location = /http-ka {
       proxy_pass http://node_http_ka;
       proxy_http_version 1.1;
@@ -269,6 +277,7 @@ http {
       .replace("nginx version: ", ""),
     wrk: `-t${config.threads} -c${config.connections} -d${config.seconds}s --latency, ${config.rounds} rounds, warm-up ${config.warmup}s`,
     pinned: config.pin ? `wrk on core ${wrkCpus}; nginx and backends on ${serverCpus}` : "no",
+    upstreams: config.transport === "unix" ? "unix sockets" : "TCP on 127.0.0.1",
   };
   if (config.json) {
     console.log(JSON.stringify({ machine, results, nginxErrorLog: errorLog }, null, 2));
@@ -286,7 +295,7 @@ http {
     );
   }
   console.log(
-    `\n${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, nginx ${machine.nginx}, wrk ${machine.wrk}, pinned: ${machine.pinned}`,
+    `\n${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, nginx ${machine.nginx}, wrk ${machine.wrk}, pinned: ${machine.pinned}, upstreams: ${machine.upstreams}`,
   );
   if (errorLog !== "")
     console.log(`\nnginx error log:\n${errorLog.split("\n").slice(-10).join("\n")}`);
