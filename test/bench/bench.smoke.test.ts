@@ -76,6 +76,8 @@ describe("benchmark tasks", () => {
       ["decode vs fastest npm FastCGI", true],
     ]);
     expect(report(rows)).toContain("| a | decode vs our FastCGI | 2.0× | 1.5× | missed by 25% |");
-    expect(report(rows)).toContain("| a | decode (lazy) | 100 ns | 150 ns | 300 ns | 2,000 ns | 800 ns |");
+    expect(report(rows)).toContain(
+      "| a | decode (lazy) | 100 ns | 150 ns | 300 ns | 2,000 ns | 800 ns |",
+    );
   });
 });

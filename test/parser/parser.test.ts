@@ -209,7 +209,9 @@ describe("PacketParser errors", () => {
     const good = encodePacket({ vars: [["A", "b"]] });
     // datasize 5: key "A", then a value length (0x0909) that runs far past the block.
     const bad = Buffer.from([0, 5, 0, 0, 1, 0, 0x41, 9, 9]);
-    const ev = feed([Buffer.concat([good, bad.subarray(0, 3)]), bad.subarray(3)], { mode: "packets" });
+    const ev = feed([Buffer.concat([good, bad.subarray(0, 3)]), bad.subarray(3)], {
+      mode: "packets",
+    });
     expect(ev.error?.code).toBe("VALUE_OVERRUNS_DATASIZE");
     expect(ev.error?.offset).toBe(good.length + 7);
     expect(ev.error?.message.match(/ at offset /g)).toHaveLength(1);
