@@ -42,15 +42,6 @@ afterAll(async () => {
   await uwsgi?.stop();
 });
 
-async function nextCapture(tee: Tee, before: number): Promise<Buffer> {
-  const deadline = Date.now() + 5000;
-  while (tee.captured.length <= before) {
-    if (Date.now() > deadline) throw new Error("nginx never closed its upstream connection");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return tee.captured[before]!;
-}
-
 /** HTTP/1.0 so that nginx answers without chunked encoding. */
 function http(head: string, body?: Buffer): Buffer {
   const h = Buffer.from(
@@ -107,7 +98,7 @@ describe("nginx fastcgi_pass -> our FastCGI decoder agrees with php-fpm", () => 
         body_length: number;
         body_sha256: string;
       };
-      const wire = await nextCapture(fcgiTee!, before);
+      const wire = await fcgiTee!.next(before);
       const req = decodeFcgiRequest(wire);
       expect(req.end).toBe(wire.length);
       expect(req.requestId).toBe(1);
@@ -137,7 +128,7 @@ describe("nginx scgi_pass -> our SCGI decoder agrees with uWSGI's SCGI socket", 
       const { answer } = await exchange(nginx!.port, [scgiRequest]);
       const echoed = parseEcho(answer);
       expect(echoed.status).toBe(200);
-      const wire = await nextCapture(scgiTee!, before);
+      const wire = await scgiTee!.next(before);
       const req = decodeScgiRequest(wire);
       expect(req.end).toBe(wire.length);
       const ours = req.headers.toObject();

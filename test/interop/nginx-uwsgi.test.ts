@@ -24,23 +24,13 @@ afterAll(async () => {
   await uwsgi?.stop();
 });
 
-/** The relay pushes a connection's bytes when nginx closes it, just after the answer: wait. */
-async function nextCapture(before: number): Promise<Buffer> {
-  const deadline = Date.now() + 5000;
-  while (tee!.captured.length <= before) {
-    if (Date.now() > deadline) throw new Error("nginx never closed its upstream connection");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return tee!.captured[before]!;
-}
-
 /** Sends raw HTTP bytes to nginx; returns what uWSGI saw and what nginx put on the wire. */
 async function through(request: Buffer) {
   const before = tee!.captured.length;
   const { answer } = await exchange(nginx!.port, [request]);
   const echoed = parseEcho(answer);
   expect(echoed.status, answer.subarray(0, 300).toString("latin1")).toBe(200);
-  const wire = await nextCapture(before);
+  const wire = await tee!.next(before);
   const packet = decodePacket(wire, 0, { maxDatasize: MAX_DATASIZE });
   expect(packet.kind).toBe("vars");
   if (packet.kind !== "vars") throw new Error("unreachable");

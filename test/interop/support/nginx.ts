@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, waitForPort } from "./ports.js";
-import { requireBinary, startDaemon } from "./process.js";
+import { freePort } from "./ports.js";
+import { awaitListening, requireBinary, startDaemon } from "./process.js";
 
 /** A real nginx on 127.0.0.1 with one server whose `location /` body the caller writes. */
 export interface NginxPeer {
@@ -57,16 +57,6 @@ http {
       return "";
     }
   };
-  const stop = async () => {
-    await daemon.stop();
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitForPort(port, 15_000, daemon.alive);
-  } catch (err) {
-    const logs = `${daemon.output()}\n${readLog()}`;
-    await stop();
-    throw new Error(`nginx did not start: ${(err as Error).message}\n${logs}`);
-  }
+  const stop = await awaitListening("nginx", daemon, port, dir, readLog);
   return { port, errorLog: readLog, stop };
 }

@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, waitForPort } from "./ports.js";
-import { requireBinary, startDaemon } from "./process.js";
+import { freePort } from "./ports.js";
+import { awaitListening, requireBinary, startDaemon } from "./process.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -47,16 +47,6 @@ php_admin_value[enable_post_data_reading] = 0
     [...(root ? ["-R"] : []), "-F", "-y", confPath, "-p", dir],
     dir,
   );
-  const stop = async () => {
-    await daemon.stop();
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitForPort(port, 15_000, daemon.alive);
-  } catch (err) {
-    const logs = daemon.output();
-    await stop();
-    throw new Error(`php-fpm did not start: ${(err as Error).message}\n${logs}`);
-  }
+  const stop = await awaitListening("php-fpm", daemon, port, dir);
   return { port, logs: daemon.output, stop };
 }

@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { rm } from "node:fs/promises";
+import { waitForPort } from "./ports.js";
 
 const KEEP = 64 * 1024;
 
@@ -78,4 +80,29 @@ export function startDaemon(command: string, args: readonly string[], cwd: strin
       return stopping;
     },
   };
+}
+
+/**
+ * Waits until `daemon` listens on `port`, then returns its stop function, which also removes its
+ * temp dir `dir`. If it never listens, stops it and throws with its output (and `extraLogs()`).
+ */
+export async function awaitListening(
+  name: string,
+  daemon: Daemon,
+  port: number,
+  dir: string,
+  extraLogs: () => string = () => "",
+): Promise<() => Promise<void>> {
+  const stop = async () => {
+    await daemon.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, 15_000, daemon.alive);
+  } catch (err) {
+    const logs = `${daemon.output()}\n${extraLogs()}`;
+    await stop();
+    throw new Error(`${name} did not start: ${(err as Error).message}\n${logs}`);
+  }
+  return stop;
 }

@@ -10,6 +10,11 @@ export interface Tee {
   readonly port: number;
   /** Client-to-upstream bytes of each finished connection, in order of closing. */
   readonly captured: Buffer[];
+  /**
+   * The connection captured after the first `before`: the relay records a connection when nginx
+   * closes it, just after the answer, so this waits (up to 5 s) for it.
+   */
+  next(before: number): Promise<Buffer>;
   close(): Promise<void>;
 }
 
@@ -46,6 +51,14 @@ export async function startTee(upstreamPort: number): Promise<Tee> {
   return {
     port,
     captured,
+    async next(before: number): Promise<Buffer> {
+      const deadline = Date.now() + 5000;
+      while (captured.length <= before) {
+        if (Date.now() > deadline) throw new Error("nginx never closed its upstream connection");
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return captured[before]!;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

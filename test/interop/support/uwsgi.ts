@@ -1,9 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, waitForPort } from "./ports.js";
-import { requireBinary, startDaemon } from "./process.js";
+import { freePort } from "./ports.js";
+import { awaitListening, requireBinary, startDaemon } from "./process.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -51,16 +51,6 @@ export async function startUwsgi(options: UwsgiOptions = {}): Promise<UwsgiPeer>
     ],
     dir,
   );
-  const stop = async () => {
-    await daemon.stop();
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitForPort(port, 15_000, daemon.alive);
-  } catch (err) {
-    const logs = daemon.output();
-    await stop();
-    throw new Error(`uWSGI did not start: ${(err as Error).message}\n${logs}`);
-  }
+  const stop = await awaitListening("uWSGI", daemon, port, dir);
   return { host: "127.0.0.1", port, logs: daemon.output, stop };
 }
