@@ -1,11 +1,13 @@
 // What a user installs: pack the tarball, install it in a scratch project, import it through
 // `exports` from ESM and from CommonJS (require(esm), Node >= 20.19), and check what is shipped.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, waitForPort } from "./interop/support/ports.js";
+import { startUwsgi } from "./interop/support/uwsgi.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 let dir = "";
@@ -82,5 +84,57 @@ describe("the published package", () => {
   it("loads with require() too (Node's require(esm))", () => {
     const out = node(["-e", 'const u = require("uwsgi-codec"); console.log(u.modifierName(100));']);
     expect(out.split("\n").at(-1)).toBe("PING");
+  });
+});
+
+describe("the examples run as the README says (after the build above)", () => {
+  it("examples/behind-nginx.mjs: a GET and a 1 MiB POST through real nginx", () => {
+    const out = execFileSync(process.execPath, [join(ROOT, "examples", "behind-nginx.mjs")], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(out).toMatch(
+      /GET {2}http:\/\/127\.0\.0\.1:\d+\/caf%C3%A9\?x=1 -> 200 hello GET \/caf%C3%A9\?x=1/,
+    );
+    expect(out).toContain("set-cookie: seen=1; Path=/ | lang=en; Path=/");
+    expect(out).toMatch(/POST .* -> 200 \{"bytes":1048576,"sha256":"[0-9a-f]{64}"\}/);
+  });
+
+  it("examples/gateway.mjs: HTTP in front of a real uWSGI", async () => {
+    const uwsgi = await startUwsgi();
+    const port = await freePort();
+    const gateway = spawn(
+      process.execPath,
+      [
+        join(ROOT, "examples", "gateway.mjs"),
+        "--listen",
+        String(port),
+        "--upstream",
+        `127.0.0.1:${uwsgi.port}`,
+      ],
+      { cwd: ROOT, stdio: "ignore" },
+    );
+    try {
+      await waitForPort(port, 10_000, () => gateway.exitCode === null);
+      const answer = await fetch(`http://127.0.0.1:${port}/cookies/2?x=1`);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.getSetCookie()).toEqual(["c0=v0; Path=/", "c1=v1; Path=/"]);
+      const echoed = (await answer.json()) as { environ: [string, string][] };
+      const environ = new Map(
+        echoed.environ.map(([k, v]) => [
+          Buffer.from(k, "hex").toString(),
+          Buffer.from(v, "hex").toString(),
+        ]),
+      );
+      expect(environ.get("QUERY_STRING")).toBe("x=1");
+      expect(environ.get("PATH_INFO")).toBe("/cookies/2");
+    } finally {
+      const exited = new Promise((resolve) => gateway.once("exit", resolve));
+      if (gateway.exitCode === null) gateway.kill("SIGTERM");
+      else gateway.emit("exit");
+      await exited;
+      await uwsgi.stop();
+    }
   });
 });
