@@ -26,6 +26,7 @@ import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { nginxArgs, writeNginxConf } from "./lib/nginx-conf.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const OUT = join(ROOT, "fixtures", "captures");
@@ -197,21 +198,8 @@ try {
     ],
     dir,
   );
-  mkdirSync(join(dir, "logs"));
-  const temp = (n) => `${n}_temp_path ${join(dir, `${n}_temp`)};`;
-  writeFileSync(
-    join(dir, "nginx.conf"),
-    `${process.getuid?.() === 0 ? "user root;" : ""}
-daemon off;
-master_process on;
-worker_processes 1;
-pid ${join(dir, "nginx.pid")};
-error_log ${join(dir, "logs", "error.log")} info;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  ${temp("client_body")} ${temp("proxy")} ${temp("fastcgi")} ${temp("uwsgi")} ${temp("scgi")}
-  client_max_body_size 0;
+  writeNginxConf(dir, {
+    http: `  client_max_body_size 0;
   large_client_header_buffers 8 64k;
   server {
     listen 127.0.0.1:${nginxPort};
@@ -220,15 +208,9 @@ http {
       include /etc/nginx/uwsgi_params;
       uwsgi_pass 127.0.0.1:${uwsgiPort};
     }
-  }
-}
-`,
-  );
-  const nginx = start(
-    "nginx",
-    ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "logs", "error.log")],
-    dir,
-  );
+  }`,
+  });
+  const nginx = start("nginx", nginxArgs(dir), dir);
   await waitForPort(uwsgiPort);
   await waitForPort(nginxPort);
   void uwsgi;

@@ -16,12 +16,13 @@
 //       [--threads 1] [--warmup 2] [--only uwsgi,http] [--transport unix|tcp] [--no-pin] [--json]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { get } from "node:http";
 import { createServer as netServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { nginxArgs, writeNginxConf } from "../../scripts/lib/nginx-conf.mjs";
 import { parseWrk, runWrk } from "./wrk.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -163,7 +164,6 @@ async function main() {
     throw new Error(`--transport is unix or tcp, not ${config.transport}`);
   }
   dir = await mkdtemp(join(tmpdir(), "uwsgi-codec-load-"));
-  await mkdir(join(dir, "logs"));
   const at = {};
   for (const kind of ["uwsgi", "fastcgi", "http"]) {
     at[kind] = config.transport === "unix" ? join(dir, `${kind}.sock`) : String(await freePort());
@@ -178,19 +178,10 @@ async function main() {
     await p.ready;
   }
   const port = await freePort();
-  const temp = (n) => `${n}_temp_path ${join(dir, `${n}_temp`)};`;
-  const conf = `
-${process.getuid?.() === 0 ? "user root;" : ""}
-daemon off;
-master_process on;
-worker_processes 1;
-pid ${join(dir, "nginx.pid")};
-error_log ${join(dir, "logs", "error.log")} warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  ${temp("client_body")} ${temp("proxy")} ${temp("fastcgi")} ${temp("uwsgi")} ${temp("scgi")}
-  upstream node_http_ka { server ${up("http")}; keepalive 64; }
+  writeNginxConf(dir, {
+    logLevel: "warn",
+    workerConnections: 4096,
+    http: `  upstream node_http_ka { server ${up("http")}; keepalive 64; }
   server {
     listen 127.0.0.1:${port} backlog=4096;
     location = /uwsgi { include /etc/nginx/uwsgi_params; uwsgi_pass ${up("uwsgi")}; }
@@ -202,18 +193,11 @@ http {
       proxy_set_header Connection "";
     }
     location = /static { default_type text/plain; return 200 "hello world"; }
-  }
-}
-`;
-  const confPath = join(dir, "nginx.conf");
-  await writeFile(confPath, conf);
-  const nginx = startProcess(
-    "nginx",
-    ["-p", dir, "-c", confPath, "-e", join(dir, "logs", "error.log")],
-    {
-      cwd: dir,
-    },
-  );
+  }`,
+  });
+  const nginx = startProcess("nginx", nginxArgs(dir), {
+    cwd: dir,
+  });
   procs.push(nginx);
   await waitForNginx(port);
 
