@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { nginxArgs, writeNginxConf } from "./lib/nginx-conf.mjs";
 
 const NGINX_PORT = 18080; // fixed so SERVER_PORT is the same on every run
 const RECORDER_PORT = 18081;
@@ -154,18 +155,16 @@ const { server, packets } = recorder();
 let nginx;
 try {
   await new Promise((r) => server.listen(RECORDER_PORT, "127.0.0.1", r));
-  const conf = join(dir, "nginx.conf");
-  const t = (n) => `${n}_temp_path ${join(dir, n)};`;
-  writeFileSync(
-    conf,
-    `${process.getuid() === 0 ? "user root;" : ""} daemon off; worker_processes 1; pid ${join(dir, "pid")};
-     error_log ${join(dir, "error.log")}; events {}
-     http { access_log off; ${t("client_body")} ${t("proxy")} ${t("fastcgi")} ${t("uwsgi")} ${t("scgi")}
-       large_client_header_buffers 8 64k; client_max_body_size 2m;
-       server { listen 127.0.0.1:${NGINX_PORT}; server_name localhost;
-         location / { include /etc/nginx/uwsgi_params; uwsgi_pass 127.0.0.1:${RECORDER_PORT}; } } }`,
-  );
-  nginx = spawn("nginx", ["-p", dir, "-c", conf, "-e", join(dir, "error.log")], {
+  writeNginxConf(dir, {
+    http: `  large_client_header_buffers 8 64k;
+  client_max_body_size 2m;
+  server {
+    listen 127.0.0.1:${NGINX_PORT};
+    server_name localhost;
+    location / { include /etc/nginx/uwsgi_params; uwsgi_pass 127.0.0.1:${RECORDER_PORT}; }
+  }`,
+  });
+  nginx = spawn("nginx", nginxArgs(dir), {
     detached: true,
     stdio: "inherit",
   });
