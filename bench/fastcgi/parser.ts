@@ -1,3 +1,4 @@
+import { gatherBuffer } from "../../src/parser/gather-slab.js";
 import { BaselineError } from "../baseline/errors.js";
 import type { PairsView } from "../baseline/pairs-view.js";
 import { decodeParams, type ParamsDecodeOptions } from "./params.js";
@@ -217,7 +218,7 @@ export class FcgiRequestParser implements RecordHandler {
         this.#partsLength += piece.length;
         return;
       }
-      if (this.#partial === undefined) this.#partial = Buffer.allocUnsafe(this.#contentLength);
+      if (this.#partial === undefined) this.#partial = gatherBuffer(this.#contentLength);
       const partial = this.#partial;
       this.#partialFill += piece.copy(partial, this.#partialFill);
     } else {

@@ -1,6 +1,7 @@
 // SCGI (Schemenauer, 2008): a netstring of NUL-terminated names and values, CONTENT_LENGTH first
 // and SCGI=1 present, then the body.
 import { stringByteLength, type TextEncoding, writeString } from "../../src/codec/text.js";
+import { gatherBuffer } from "../../src/parser/gather-slab.js";
 import { BaselineError } from "../baseline/errors.js";
 import { commitTable, reservedBase, reserveTable } from "../baseline/offsets.js";
 import { PairsView } from "../baseline/pairs-view.js";
@@ -362,7 +363,7 @@ export class ScgiParser {
         this.#length = this.#length * 10 + d;
         this.#digits++;
       } else if (this.#state === BLOCK) {
-        if (this.#block === undefined) this.#block = Buffer.allocUnsafe(this.#length + 1);
+        if (this.#block === undefined) this.#block = gatherBuffer(this.#length + 1);
         const block = this.#block;
         const take = Math.min(block.length - this.#fill, n - p);
         chunk.copy(block, this.#fill, p, p + take);

@@ -2,6 +2,7 @@ import { HEADER_SIZE } from "../codec/constants.js";
 import { truncated, UwsgiError } from "../codec/errors.js";
 import { checkDecodeOptions, type DecodeOptions, maxDatasizeOf } from "../codec/limits.js";
 import { decodePacket, type Packet } from "../codec/packet.js";
+import { gatherBuffer } from "./gather-slab.js";
 
 /** What the parser reports, in stream order. Given once, so no closure is made per packet. */
 export interface ParserHandler {
@@ -232,7 +233,7 @@ export class PacketParser {
   }
 
   #startGather(total: number): void {
-    this.#gather = Buffer.allocUnsafe(total);
+    this.#gather = gatherBuffer(total);
     this.#gathered = 0;
     this.#state = DATA;
   }
