@@ -6,6 +6,8 @@
  * - `UNEXPECTED_RECORD`: a record of a type, or for a request id, the request cannot have there.
  * - `PAIR_OVERRUNS`: a name or value runs past the end of its block.
  * - `TOO_MANY_PAIRS`: more name-value pairs than the decoder's limit.
+ * - `PARAMS_TOO_LARGE`: a PARAMS stream or SCGI header netstring longer than the streaming
+ *   parser's limit (`maxParamsLength`, `maxHeaderLength`), refused before it is gathered.
  * - `BAD_NETSTRING`: an SCGI length prefix that is not plain digits followed by `:`, or no `,` after it.
  * - `MISSING_CONTENT_LENGTH`: an SCGI block whose first header is not CONTENT_LENGTH with digits.
  * - `BODY_LENGTH_MISMATCH`: a body that is not the length the request declares.
@@ -18,6 +20,7 @@ export type BaselineErrorCode =
   | "UNEXPECTED_RECORD"
   | "PAIR_OVERRUNS"
   | "TOO_MANY_PAIRS"
+  | "PARAMS_TOO_LARGE"
   | "BAD_NETSTRING"
   | "MISSING_CONTENT_LENGTH"
   | "BODY_LENGTH_MISMATCH"

@@ -65,6 +65,8 @@ export interface ParamsDecodeOptions {
   readonly maxPairs?: number;
   /** How strings are made (default latin1, as for uwsgi). */
   readonly encoding?: TextEncoding;
+  /** Most bytes of PARAMS a streaming parser gathers for one request (default 1 MiB). */
+  readonly maxParamsLength?: number;
 }
 
 /**

@@ -142,6 +142,7 @@ export class FcgiRequestParser implements RecordHandler {
   readonly #handler: FcgiRequestHandler;
   readonly #records: FcgiRecordParser;
   readonly #options: ParamsDecodeOptions | undefined;
+  readonly #maxParams: number;
   #phase = BEGIN;
   #type = 0;
   #id = 0;
@@ -159,6 +160,7 @@ export class FcgiRequestParser implements RecordHandler {
   constructor(handler: FcgiRequestHandler, options?: ParamsDecodeOptions) {
     this.#handler = handler;
     this.#options = options;
+    this.#maxParams = options?.maxParamsLength ?? 1024 * 1024;
     this.#records = new FcgiRecordParser(this);
   }
 
@@ -193,6 +195,16 @@ export class FcgiRequestParser implements RecordHandler {
         this.#records.offset,
         `a record of type ${want}`,
         `type ${type} for request ${requestId}`,
+      );
+    }
+    if (type === FcgiType.PARAMS && this.#partsLength + contentLength > this.#maxParams) {
+      // PARAMS are gathered until their empty record: bound what a peer can make us hold.
+      throw new BaselineError(
+        "fastcgi",
+        "PARAMS_TOO_LARGE",
+        this.#records.offset,
+        `at most ${this.#maxParams} bytes of PARAMS`,
+        `${this.#partsLength + contentLength} bytes`,
       );
     }
     if (type === FcgiType.BEGIN_REQUEST && contentLength !== 8) {

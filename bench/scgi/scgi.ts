@@ -132,6 +132,8 @@ export interface ScgiRequest {
 export interface ScgiDecodeOptions {
   readonly maxPairs?: number;
   readonly encoding?: TextEncoding;
+  /** Longest header netstring a streaming parser gathers (default 1 MiB). */
+  readonly maxHeaderLength?: number;
 }
 
 /** Reads the length prefix at `p`; returns [length, offset of the block] or throws. */
@@ -336,6 +338,17 @@ export class ScgiParser {
         const c = chunk[p++]!;
         this.#offset++;
         if (c === COLON && this.#digits > 0) {
+          const max = this.#options?.maxHeaderLength ?? 1024 * 1024;
+          if (this.#length > max) {
+            // Checked before anything is gathered: the prefix alone may announce gigabytes.
+            throw new BaselineError(
+              "scgi",
+              "PARAMS_TOO_LARGE",
+              this.#offset - 1,
+              `a header netstring of at most ${max} bytes`,
+              `the prefix announces ${this.#length}`,
+            );
+          }
           this.#state = BLOCK;
           // The whole netstring (content and comma) in this chunk: decode it in place.
           if (n - p > this.#length) {

@@ -275,6 +275,18 @@ describe("FastCGI bad input", () => {
     expectOnlyBaselineErrors(300, decodeFcgiRequest, stream);
   });
 
+  it("PARAMS are gathered up to maxParamsLength, then refused", () => {
+    const params: Pairs = Array.from({ length: 10 }, (_, i) => [`K${i}`, "v".repeat(100)]);
+    const wire = encodeFcgiRequest({ params, paramsRecord: 200 });
+    const parser = (max: number) =>
+      new FcgiRequestParser(
+        { onParams() {}, onBody() {}, onBodyEnd() {} },
+        { maxParamsLength: max },
+      );
+    expect(() => parser(2000).push(wire)).not.toThrow();
+    expect(thrown(() => parser(500).push(wire)).code).toBe("PARAMS_TOO_LARGE");
+  });
+
   it("a failed parser refuses more input", () => {
     const parser = new FcgiRequestParser({ onParams() {}, onBody() {}, onBodyEnd() {} });
     expect(thrown(() => parser.push(Buffer.from([9, 9, 9, 9, 9, 9, 9, 9]))).code).toBe(

@@ -132,6 +132,16 @@ describe("SCGI bad input", () => {
     expectOnlyBaselineErrors(200, decodeScgiRequest, stream);
   });
 
+  it("a prefix announcing more than maxHeaderLength is refused before anything is gathered", () => {
+    const parser = new ScgiParser({ onHeaders() {}, onBody() {}, onBodyEnd() {} });
+    expect(thrown(() => parser.push(Buffer.from("9999999999:"))).code).toBe("PARAMS_TOO_LARGE");
+    const small = new ScgiParser(
+      { onHeaders() {}, onBody() {}, onBodyEnd() {} },
+      { maxHeaderLength: 10 },
+    );
+    expect(thrown(() => small.push(good)).code).toBe("PARAMS_TOO_LARGE");
+  });
+
   it("a finished parser refuses more input", () => {
     const parser = new ScgiParser({ onHeaders() {}, onBody() {}, onBodyEnd() {} });
     parser.push(good);
