@@ -1,4 +1,3 @@
-import type { PairsView } from "../baseline/pairs-view.js";
 import { FcgiRequestParser } from "../fastcgi/parser.js";
 import {
   decodeFcgiRequest,
@@ -6,14 +5,15 @@ import {
   encodeFcgiRequestParts,
 } from "../fastcgi/request.js";
 import type { Scenario } from "../scenarios.js";
-import { type BenchTask, Counter, chunksOf, sanity, TASKS } from "./task.js";
-
-class FcgiCounter extends Counter {
-  onParams(params: PairsView): void {
-    this.heads++;
-    this.pairs += params.size;
-  }
-}
+import {
+  allStrings,
+  type BenchTask,
+  Counter,
+  sanity,
+  streamDecode,
+  TASKS,
+  taskMaker,
+} from "./task.js";
 
 /** The same request as FastCGI, framed as nginx frames it (one PARAMS record, 32 KiB STDIN records). */
 export function fastcgiWire(s: Scenario): Buffer {
@@ -25,25 +25,10 @@ export function fastcgiTasks(s: Scenario): BenchTask[] {
   const wire = fastcgiWire(s);
   const bytes = wire.length;
   const init = { params: s.pairs, body: s.body };
-  const t = (task: string, fn: () => number): BenchTask => ({
-    scenario: s.name,
-    protocol: "fastcgi",
-    task,
-    bytes,
-    fn,
-  });
-  const counter = new FcgiCounter();
-  const stream = (size: number) => {
-    const chunks = chunksOf(wire, size);
-    return () => {
-      const before = counter.bodyBytes;
-      const parser = new FcgiRequestParser(counter);
-      for (const c of chunks) parser.push(c);
-      parser.end();
-      sanity(counter.bodyBytes - before === s.body.length, `${s.name} fastcgi stream`);
-      return counter.ends;
-    };
-  };
+  const t = taskMaker(s, "fastcgi", bytes);
+  const counter = new Counter();
+  const stream = (size: number) =>
+    streamDecode(s, wire, size, counter, () => new FcgiRequestParser(counter));
   return [
     t(TASKS.encode, () => {
       // Framing for a gathered write; the body goes out as views between STDIN headers.
@@ -61,9 +46,7 @@ export function fastcgiTasks(s: Scenario): BenchTask[] {
     }),
     t(TASKS.strings, () => {
       const r = decodeFcgiRequest(wire);
-      const v = r.params;
-      let n = 0;
-      for (let i = 0; i < v.size; i++) n += v.keyAt(i).length + v.valueAt(i).length;
+      const n = allStrings(r.params);
       sanity(r.bodyLength === s.body.length, `${s.name} fastcgi strings`);
       return n;
     }),

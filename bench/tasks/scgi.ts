@@ -1,14 +1,14 @@
-import type { PairsView } from "../baseline/pairs-view.js";
 import type { Scenario } from "../scenarios.js";
 import { decodeScgiRequest, encodeScgiHead, encodeScgiRequest, ScgiParser } from "../scgi/scgi.js";
-import { type BenchTask, Counter, chunksOf, sanity, TASKS } from "./task.js";
-
-class ScgiCounter extends Counter {
-  onHeaders(headers: PairsView): void {
-    this.heads++;
-    this.pairs += headers.size;
-  }
-}
+import {
+  allStrings,
+  type BenchTask,
+  Counter,
+  sanity,
+  streamDecode,
+  TASKS,
+  taskMaker,
+} from "./task.js";
 
 /** SCGI carries CONTENT_LENGTH first and adds SCGI=1: one pair more than the scenario, when nginx sent no CONTENT_LENGTH. */
 export function scgiWire(s: Scenario): Buffer {
@@ -19,25 +19,10 @@ export function scgiWire(s: Scenario): Buffer {
 export function scgiTasks(s: Scenario): BenchTask[] {
   const wire = scgiWire(s);
   const bytes = wire.length;
-  const t = (task: string, fn: () => number): BenchTask => ({
-    scenario: s.name,
-    protocol: "scgi",
-    task,
-    bytes,
-    fn,
-  });
-  const counter = new ScgiCounter();
-  const stream = (size: number) => {
-    const chunks = chunksOf(wire, size);
-    return () => {
-      const before = counter.bodyBytes;
-      const parser = new ScgiParser(counter);
-      for (const c of chunks) parser.push(c);
-      parser.end();
-      sanity(counter.bodyBytes - before === s.body.length, `${s.name} scgi stream`);
-      return counter.ends;
-    };
-  };
+  const t = taskMaker(s, "scgi", bytes);
+  const counter = new Counter();
+  const stream = (size: number) =>
+    streamDecode(s, wire, size, counter, () => new ScgiParser(counter));
   const pairs = decodeScgiRequest(wire).headers.size;
   return [
     t(TASKS.encode, () => {
@@ -53,9 +38,7 @@ export function scgiTasks(s: Scenario): BenchTask[] {
     }),
     t(TASKS.strings, () => {
       const r = decodeScgiRequest(wire);
-      const v = r.headers;
-      let n = 0;
-      for (let i = 0; i < v.size; i++) n += v.keyAt(i).length + v.valueAt(i).length;
+      const n = allStrings(r.headers);
       sanity(r.body.length === s.body.length, `${s.name} scgi strings`);
       return n;
     }),

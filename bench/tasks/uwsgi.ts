@@ -1,12 +1,14 @@
-import {
-  decodePacket,
-  encodePacket,
-  MAX_DATASIZE,
-  type Packet,
-  PacketParser,
-} from "../../src/index.js";
+import { decodePacket, encodePacket, MAX_DATASIZE, PacketParser } from "../../src/index.js";
 import type { Scenario } from "../scenarios.js";
-import { type BenchTask, Counter, chunksOf, sanity, TASKS } from "./task.js";
+import {
+  allStrings,
+  type BenchTask,
+  Counter,
+  sanity,
+  streamDecode,
+  TASKS,
+  taskMaker,
+} from "./task.js";
 
 const OPTIONS = { maxDatasize: MAX_DATASIZE } as const;
 const EMPTY = Buffer.alloc(0);
@@ -16,37 +18,15 @@ export function uwsgiWire(s: Scenario): Buffer {
   return Buffer.concat([s.packet, s.body]);
 }
 
-class PacketCounter extends Counter {
-  onPacket(p: Packet): void {
-    this.heads++;
-    if (p.kind === "vars") this.pairs += p.vars.size;
-  }
-}
-
 /** uwsgi rows: this package's encoder, decoder and streaming parser. */
 export function uwsgiTasks(s: Scenario): BenchTask[] {
   const wire = uwsgiWire(s);
   const bytes = wire.length;
   const init = { vars: s.pairs };
-  const t = (task: string, fn: () => number): BenchTask => ({
-    scenario: s.name,
-    protocol: "uwsgi",
-    task,
-    bytes,
-    fn,
-  });
-  const counter = new PacketCounter();
-  const stream = (size: number) => {
-    const chunks = chunksOf(wire, size);
-    return () => {
-      const before = counter.bodyBytes;
-      const parser = new PacketParser(counter, OPTIONS);
-      for (const c of chunks) parser.push(c);
-      parser.end();
-      sanity(counter.bodyBytes - before === s.body.length, `${s.name} uwsgi stream`);
-      return counter.ends;
-    };
-  };
+  const t = taskMaker(s, "uwsgi", bytes);
+  const counter = new Counter();
+  const stream = (size: number) =>
+    streamDecode(s, wire, size, counter, () => new PacketParser(counter, OPTIONS));
   return [
     t(TASKS.encode, () => {
       // The packet; the body follows it on the socket as it is.
@@ -66,10 +46,8 @@ export function uwsgiTasks(s: Scenario): BenchTask[] {
     t(TASKS.strings, () => {
       const p = decodePacket(wire, 0, OPTIONS);
       if (p.kind !== "vars") throw new Error("kind");
-      const v = p.vars;
-      let n = 0;
-      for (let i = 0; i < v.size; i++) n += v.keyAt(i).length + v.valueAt(i).length;
-      const length = v.contentLength();
+      const n = allStrings(p.vars);
+      const length = p.vars.contentLength();
       sanity(wire.length - p.byteLength === length, `${s.name} uwsgi strings`);
       return n;
     }),
