@@ -3,7 +3,6 @@ import type { DecodeOptions } from "../codec/limits.js";
 import { modifierInfo, modifierName, payloadKindOf } from "../codec/modifiers.js";
 import type { Packet } from "../codec/packet.js";
 import type { VarsView } from "../codec/vars-view.js";
-import { contentLengthOf } from "../parser/content-length.js";
 import { PacketParser, type ParserHandler } from "../parser/packet-parser.js";
 import { AnswerDecoder } from "./answer-decoder.js";
 import { BodyDigest } from "./body-digest.js";
@@ -399,7 +398,7 @@ export class Conversation implements ParserHandler {
     if (packet.kind === "vars") {
       // Detached: the packet may be a view of a frame whose memory is reused.
       draft.vars = packet.vars.detach();
-      draft.contentLength = contentLengthOf(packet.vars.getBytes("CONTENT_LENGTH"), false, 0);
+      draft.contentLength = draft.vars.contentLength();
     } else {
       draft.payload = Buffer.from(packet.payload);
     }

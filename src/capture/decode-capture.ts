@@ -1,5 +1,6 @@
 import { createReadStream } from "node:fs";
-import { decodePacket } from "../codec/packet.js";
+import { readHeader } from "../codec/header.js";
+import { bytesMissing, decodePacket } from "../codec/packet.js";
 import { CaptureDecoder } from "./capture-decoder.js";
 import { CaptureReader, captureFormatOf, DEFAULT_MAX_RECORD_SIZE } from "./capture-reader.js";
 import { CAPTURE_DECODE_OPTIONS, Conversation } from "./conversation.js";
@@ -126,7 +127,7 @@ class RawPipeline implements Pipeline {
   push(chunk: Buffer): void {
     if (this.#head !== null) {
       const head = this.#head.length === 0 ? chunk : Buffer.concat([this.#head, chunk]);
-      const need = head.length < SNIFF_BYTES ? SNIFF_BYTES : 4 + (head[1]! | (head[2]! << 8));
+      const need = head.length < SNIFF_BYTES ? SNIFF_BYTES : head.length + bytesMissing(head);
       if (head.length < need) {
         if (head.length >= SNIFF_BYTES) checkRawPacket(head, false);
         this.#head = head;
@@ -171,7 +172,7 @@ function checkRawPacket(head: Buffer, whole: boolean): void {
   let problem = "";
   if (head.length < SNIFF_BYTES) {
     problem = head.length === 0 ? "the input is empty" : `the input is only ${head.length} byte(s)`;
-  } else if (!plausibleHeader(head[0]!, head[1]! | (head[2]! << 8), head[3]!)) {
+  } else if (!plausibleHeader(readHeader(head))) {
     problem = `the input starts with ${head.toString("hex", 0, Math.min(head.length, 8))}, which is no capture format and no plausible uwsgi header`;
   } else if (whole) {
     try {

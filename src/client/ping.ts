@@ -1,6 +1,8 @@
 import { connect, type NetConnectOpts, type Socket } from "node:net";
 import { HEADER_SIZE } from "../codec/constants.js";
+import { readHeader } from "../codec/header.js";
 import { Modifier1 } from "../codec/modifiers.js";
+import { bytesMissing } from "../codec/packet.js";
 import {
   abortError,
   connectError,
@@ -91,13 +93,15 @@ export function ping(address: UwsgiAddress, options: PingOptions = {}): Promise<
       const pong = chunks.length === 1 ? chunk : Buffer.concat(chunks, size);
       chunks.length = 0;
       chunks.push(pong);
-      if (pong[0] !== Modifier1.PING || pong[3] !== 1 || size > MAX_PONG) {
-        const head = pong.subarray(0, HEADER_SIZE).toString("hex");
-        finish("", new UwsgiClientError("MALFORMED_ANSWER", `not a pong: ${head}`));
+      const head = readHeader(pong);
+      if (head.modifier1 !== Modifier1.PING || head.modifier2 !== 1 || size > MAX_PONG) {
+        const hex = pong.subarray(0, HEADER_SIZE).toString("hex");
+        finish("", new UwsgiClientError("MALFORMED_ANSWER", `not a pong: ${hex}`));
         return;
       }
-      const end = HEADER_SIZE + (pong[1]! | (pong[2]! << 8));
-      if (size >= end) finish(pong.toString("latin1", HEADER_SIZE, end), undefined);
+      if (bytesMissing(pong) === 0) {
+        finish(pong.toString("latin1", HEADER_SIZE, HEADER_SIZE + head.datasize), undefined);
+      }
     });
     socket.on("error", (err) => {
       finish(

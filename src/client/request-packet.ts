@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import { HEADER_SIZE } from "../codec/constants.js";
+import { contentLengthOf } from "../codec/content-length.js";
 import type { VarBytes } from "../codec/fields.js";
 import { checkDatasize } from "../codec/fields.js";
 import { writeHeader } from "../codec/header.js";
@@ -7,7 +8,6 @@ import type { EncodeOptions } from "../codec/limits.js";
 import { encodePacket } from "../codec/packet.js";
 import { encodeVars, type VarsInput } from "../codec/vars-encode.js";
 import { VarsView } from "../codec/vars-view.js";
-import { contentLengthOf } from "../parser/content-length.js";
 import { UwsgiClientError } from "./errors.js";
 
 /**

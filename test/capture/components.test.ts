@@ -312,8 +312,8 @@ describe("the uwsgi heuristic", () => {
     expect(check(Buffer.from([0, 10, 0, 0, 20, 0]))).toBe(Verdict.NO);
     expect(check(Buffer.from([0, 1, 0, 0, 0]))).toBe(Verdict.NO);
     expect(check(Buffer.from("00050000ffff414243", "hex"))).toBe(Verdict.NO);
-    expect(plausibleHeader(111, 300, 0)).toBe(false);
-    expect(plausibleHeader(22, 10, 0)).toBe(false);
+    expect(plausibleHeader({ modifier1: 111, datasize: 300, modifier2: 0 })).toBe(false);
+    expect(plausibleHeader({ modifier1: 22, datasize: 10, modifier2: 0 })).toBe(false);
   });
 
   it("the capture entry point exports the public API", () => {
