@@ -5,6 +5,7 @@ import { CaptureError } from "../../src/capture/errors.js";
 import type { CapturedExchange } from "../../src/capture/exchange.js";
 import { newStats } from "../../src/capture/session.js";
 import { encodePacket } from "../../src/codec/packet.js";
+import { sha256 } from "../support/bytes.js";
 import {
   type CapturedSegment,
   capturePath,
@@ -15,7 +16,6 @@ import {
   readCapture,
   requestIdOf,
   segmentsOf,
-  sha256,
   summaries,
   varsMap,
 } from "./support/fixtures.js";

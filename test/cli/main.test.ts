@@ -12,8 +12,9 @@ import {
 } from "../../src/cli/main.js";
 import { safeText } from "../../src/cli/render.js";
 import { encodePacket } from "../../src/codec/packet.js";
-import { capturePath, EXPECTED, readCapture, sha256 } from "../capture/support/fixtures.js";
+import { capturePath, EXPECTED, readCapture } from "../capture/support/fixtures.js";
 import { writePcap } from "../capture/support/pcap-writer.js";
+import { sha256 } from "../support/bytes.js";
 
 /** A fake terminal or pipe that keeps what is written. */
 class FakeOutput {

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UwsgiClientError } from "../../src/client/errors.js";
 import { request } from "../../src/client/request.js";
 import { decodePacket, encodePacket } from "../../src/index.js";
-import { bodyError, bytesOf, readEcho, sha256, streamSha256 } from "./support/echo.js";
+import { sha256 } from "../support/bytes.js";
+import { bodyError, bytesOf, readEcho, streamSha256 } from "./support/echo.js";
 import { type ClientPeer, startClientPeer } from "./support/uwsgi-peer.js";
 
 // A real collection before each memory sample, so garbage is not counted as held memory.

@@ -1,12 +1,13 @@
 // Real nginx speaking FastCGI (fastcgi_pass) and SCGI (scgi_pass), each through a recording relay
 // to a real backend: what nginx put on the wire, decoded by the baseline codecs, must be exactly
 // what php-fpm (FastCGI) and uWSGI (SCGI) decoded from the same bytes.
-import { createHash } from "node:crypto";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeFcgiRequest } from "../../bench/fastcgi/request.js";
 import { decodeScgiRequest } from "../../bench/scgi/scgi.js";
+import { sha256 } from "../support/bytes.js";
 import { isAddedByUwsgi, parseEcho } from "./support/environ.js";
-import { exchange, parseHttpAnswer } from "./support/exchange.js";
+import { exchange, parseHttpAnswer, rawHttp } from "./support/exchange.js";
 import { type NginxPeer, startNginx } from "./support/nginx.js";
 import { type PhpFpmPeer, SERVER_ECHO, startPhpFpm } from "./support/php-fpm.js";
 import { freePort } from "./support/ports.js";
@@ -43,19 +44,8 @@ afterAll(async () => {
 });
 
 /** HTTP/1.0 so that nginx answers without chunked encoding. */
-function http(head: string, body?: Buffer): Buffer {
-  const h = Buffer.from(
-    `${head
-      .trim()
-      .split("\n")
-      .map((l) => l.trim())
-      .join("\r\n")}\r\n\r\n`,
-    "latin1",
-  );
-  return body === undefined ? h : Buffer.concat([h, body]);
-}
+const http = rawHttp;
 
-const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const ADDED_BY_PHP = new Set(["USER", "HOME", "FCGI_ROLE", "PHP_SELF"]);
 
 const REQUESTS: [string, Buffer][] = [

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodePacket, MAX_DATASIZE } from "../../src/index.js";
 import { isAddedByUwsgi, parseEcho } from "./support/environ.js";
-import { exchange } from "./support/exchange.js";
+import { exchange, rawHttp } from "./support/exchange.js";
 import { type NginxPeer, startNginx, uwsgiLocation } from "./support/nginx.js";
 import { startTee, type Tee } from "./support/tee.js";
 import { startUwsgi, type UwsgiPeer } from "./support/uwsgi.js";
@@ -47,16 +47,13 @@ async function through(request: Buffer) {
   return { packet, vars: packet.vars, body, wire };
 }
 
+/** One request per connection, as nginx is asked to answer and close. */
 function http(head: string, body?: Buffer): Buffer {
-  const h = Buffer.from(
-    `${head
-      .trim()
-      .split("\n")
-      .map((l) => l.trim())
-      .join("\r\n")}\r\nConnection: close\r\n\r\n`,
-    "latin1",
+  return rawHttp(
+    `${head.trim()}
+Connection: close`,
+    body,
   );
-  return body === undefined ? h : Buffer.concat([h, body]);
 }
 
 describe("nginx uwsgi_pass -> our decoder agrees with real uWSGI", () => {

@@ -1,11 +1,12 @@
 // The FastCGI baseline against real php-fpm 8.2: what we encode is what PHP sees in $_SERVER and
 // php://input, and we decode php-fpm's records. Proves the benchmark's FastCGI side is real.
-import { createHash } from "node:crypto";
+
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Pairs } from "../../bench/fastcgi/params.js";
 import { encodeFcgiRequest } from "../../bench/fastcgi/request.js";
 import { loadScenarios } from "../../bench/scenarios.js";
+import { sha256 } from "../support/bytes.js";
 import { fcgiExchange } from "./support/fastcgi-exchange.js";
 import { type PhpFpmPeer, SERVER_ECHO, startPhpFpm } from "./support/php-fpm.js";
 
@@ -55,8 +56,6 @@ function expectSameParams(echo: Echo, params: Pairs): void {
   for (const [k, v] of echo.server) if (!ADDED_BY_PHP.has(k)) seen.set(k, v.toString("latin1"));
   expect(seen).toEqual(sent);
 }
-
-const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 describe("php-fpm decodes what the FastCGI baseline encodes", () => {
   for (const s of loadScenarios()) {

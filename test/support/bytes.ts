@@ -1,6 +1,12 @@
 // Byte helpers for the example-based codec tests: hex views, sentinel-filled targets (to prove
 // nothing is written out of bounds) and an obvious wire encoder for expected bytes that shares
 // nothing with src/.
+import { createHash } from "node:crypto";
+
+/** SHA-256 of bytes, in hex: how the tests compare bodies with what a peer hashed. */
+export function sha256(b: Uint8Array): string {
+  return createHash("sha256").update(b).digest("hex");
+}
 
 /** Lowercase hex of any bytes (a view shows only its own bytes). */
 export function hex(b: Uint8Array): string {

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CaptureReader, type Frame } from "../../../src/capture/capture-reader.js";
@@ -144,10 +143,6 @@ export function segmentsOf(file: Buffer): CapturedSegment[] {
   reader.push(file);
   reader.end();
   return out;
-}
-
-export function sha256(b: Uint8Array): string {
-  return createHash("sha256").update(b).digest("hex");
 }
 
 /** A small deterministic PRNG for rewriting captures. */

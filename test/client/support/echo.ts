@@ -24,10 +24,6 @@ export async function readEcho(response: UwsgiResponse): Promise<Echo> {
   return { environ, bodyLength: json.body_length, bodySha256: json.body_sha256 };
 }
 
-export function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
-
 const BLOCK = Buffer.alloc(65536);
 for (let i = 0; i < BLOCK.length; i++) BLOCK[i] = i & 0xff;
 

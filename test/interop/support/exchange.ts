@@ -63,3 +63,16 @@ export function parseHttpAnswer(raw: Buffer): HttpAnswer {
   });
   return { statusLine, status, headers, body: raw.subarray(sep + 4) };
 }
+
+/**
+ * Raw HTTP request bytes from a template: one header per line (indentation trimmed), CRLF line
+ * ends, the blank line, then `body`. Raw, so tests control every byte nginx receives.
+ */
+export function rawHttp(head: string, body?: Buffer): Buffer {
+  const lines = head
+    .trim()
+    .split("\n")
+    .map((l) => l.trim());
+  const h = Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1");
+  return body === undefined ? h : Buffer.concat([h, body]);
+}
