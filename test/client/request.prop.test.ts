@@ -46,7 +46,8 @@ describe("request() on hostile answers", () => {
     await fc.assert(
       fc.asyncProperty(answerArb, async ({ bytes, cuts }) => {
         script = split(Buffer.from(bytes), cuts);
-        const outcome = await request({
+        // Settling at all is the bound: `timeout` is 2 s, a hang fails the test by its own timeout.
+        await request({
           port: backend!.port,
           vars: { REQUEST_METHOD: "GET", PATH_INFO: "/" },
           timeout: 2000,
@@ -58,18 +59,14 @@ describe("request() on hostile answers", () => {
               for await (const _ of res.body) {
                 // Read it all.
               }
-              return "body ended";
             } catch (err) {
               expect(err).toBeInstanceOf(UwsgiClientError);
-              return "body failed";
             }
           },
           (err: unknown) => {
             expect(err).toBeInstanceOf(UwsgiClientError);
-            return "rejected";
           },
         );
-        expect(["body ended", "body failed", "rejected"]).toContain(outcome);
       }),
       { numRuns: 80 },
     );

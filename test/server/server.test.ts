@@ -132,33 +132,29 @@ describe("answers", () => {
 
 describe("response headers", () => {
   it("set/get/has/remove/append/names, case-insensitive, arrays", async () => {
-    let checks: (() => void) | undefined;
+    // A failed expectation in the handler makes the answer a 500: the exact bytes below catch it.
     const { port } = await start((_req, res) => {
-      checks = () => {
-        expect(res.getHeader("x")).toBeUndefined();
-        expect(res.hasHeader("x")).toBe(false);
-        expect(res.getHeaderNames()).toEqual([]);
-        res.setHeader("Content-Type", "text/plain");
-        expect(res.getHeader("content-type")).toBe("text/plain");
-        expect(res.hasHeader("CONTENT-TYPE")).toBe(true);
-        res.appendHeader("Set-Cookie", "a=1");
-        res.appendHeader("set-cookie", ["b=2", "c=3"]);
-        res.appendHeader("Set-Cookie", "d=4");
-        expect(res.getHeader("Set-Cookie")).toEqual(["a=1", "b=2", "c=3", "d=4"]);
-        (res.getHeader("Set-Cookie") as string[]).push("injected\r\nX: 1");
-        res.appendHeader("X-New", ["x", "y"]);
-        res.setHeader("X-Gone", "1");
-        res.removeHeader("x-gone");
-        expect(res.getHeaderNames()).toEqual(["content-type", "set-cookie", "x-new"]);
-        res.setHeader("X-Num", 42);
-        expect(res.getHeader("x-num")).toBe("42");
-        res.setHeader("X-Tab", "a\tb é");
-      };
-      checks();
+      expect(res.getHeader("x")).toBeUndefined();
+      expect(res.hasHeader("x")).toBe(false);
+      expect(res.getHeaderNames()).toEqual([]);
+      res.setHeader("Content-Type", "text/plain");
+      expect(res.getHeader("content-type")).toBe("text/plain");
+      expect(res.hasHeader("CONTENT-TYPE")).toBe(true);
+      res.appendHeader("Set-Cookie", "a=1");
+      res.appendHeader("set-cookie", ["b=2", "c=3"]);
+      res.appendHeader("Set-Cookie", "d=4");
+      expect(res.getHeader("Set-Cookie")).toEqual(["a=1", "b=2", "c=3", "d=4"]);
+      (res.getHeader("Set-Cookie") as string[]).push("injected\r\nX: 1");
+      res.appendHeader("X-New", ["x", "y"]);
+      res.setHeader("X-Gone", "1");
+      res.removeHeader("x-gone");
+      expect(res.getHeaderNames()).toEqual(["content-type", "set-cookie", "x-new"]);
+      res.setHeader("X-Num", 42);
+      expect(res.getHeader("x-num")).toBe("42");
+      res.setHeader("X-Tab", "a\tb é");
       res.end();
     });
     const { answer } = await exchange(port, [packet(GET)]);
-    expect(checks).toBeDefined();
     expect(text(answer)).toBe(
       "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" +
         "Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nSet-Cookie: c=3\r\nSet-Cookie: d=4\r\n" +
