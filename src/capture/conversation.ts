@@ -398,7 +398,7 @@ export class Conversation implements ParserHandler {
     if (packet.kind === "vars") {
       // Detached: the packet may be a view of a frame whose memory is reused.
       draft.vars = packet.vars.detach();
-      draft.contentLength = draft.vars.contentLength();
+      draft.contentLength = this.#parser!.bodyLength;
     } else {
       draft.payload = Buffer.from(packet.payload);
     }

@@ -102,6 +102,15 @@ export class PacketParser {
     return this.#gather === null ? this.#headLength : this.#gathered;
   }
 
+  /**
+   * The body length of the current request, as the parser read its CONTENT_LENGTH (with the
+   * `strictContentLength` rule) when the packet arrived; set before `onPacket` is called. 0 in
+   * `"packets"` mode and before the first packet.
+   */
+  get bodyLength(): number {
+    return this.#bodyLength;
+  }
+
   /** Where the parser is: `"header"`, `"data"`, `"body"`, `"done"` (request complete) or `"failed"`. */
   get state(): string {
     return STATE_NAMES[this.#state]!;

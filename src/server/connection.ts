@@ -93,9 +93,7 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
       this.#unsupported = packet;
       return;
     }
-    // Cannot throw: the parser has just read the same bytes with the same rule.
-    const length = packet.vars.contentLength(this.#owner.options.strictContentLength);
-    this.#request = new UwsgiRequest(packet, length, this.socket, this);
+    this.#request = new UwsgiRequest(packet, this.#parser.bodyLength, this.socket, this);
     this.#response = new UwsgiServerResponse(this.socket, this);
     this.#pending = true;
   }

@@ -218,3 +218,21 @@ describe("PacketParser errors", () => {
     expect(ev.error?.detail).not.toContain("offset");
   });
 });
+
+describe("PacketParser.bodyLength", () => {
+  it("is the request's CONTENT_LENGTH when onPacket runs, 0 in packets mode", () => {
+    const seen: number[] = [];
+    const parser: PacketParser = new PacketParser({
+      onPacket: () => seen.push(parser.bodyLength),
+    });
+    expect(parser.bodyLength).toBe(0);
+    parser.push(encodePacket({ vars: [["CONTENT_LENGTH", "3xyz"]] }));
+    expect(seen).toEqual([3]);
+    const packets: PacketParser = new PacketParser(
+      { onPacket: () => seen.push(packets.bodyLength) },
+      { mode: "packets" },
+    );
+    packets.push(encodePacket({ vars: [["CONTENT_LENGTH", "7"]] }));
+    expect(seen).toEqual([3, 0]);
+  });
+});
