@@ -1,3 +1,4 @@
+import type { UwsgiError } from "../codec/errors.js";
 import { modifierName } from "../codec/modifiers.js";
 import type { Packet } from "../codec/packet.js";
 import { PacketParser, type ParserHandler } from "../parser/packet-parser.js";
@@ -86,11 +87,15 @@ export class AnswerDecoder implements ParserHandler {
       try {
         this.#parser!.push(rest);
       } catch (err) {
-        const e = err as { code: string; offset: number; message: string };
-        this.problems.push({ code: e.code, offset: e.offset, message: e.message });
+        this.#problem(err as UwsgiError);
         this.#toRaw();
       }
     }
+  }
+
+  /** What the parser refused; `detail`, since the listing shows the code and offset itself. */
+  #problem(e: UwsgiError): void {
+    this.problems.push({ code: e.code, offset: e.offset, message: e.detail });
   }
 
   /** `bytes` of the answer were not captured. */
@@ -250,8 +255,7 @@ export class AnswerDecoder implements ParserHandler {
         try {
           this.#parser.end();
         } catch (err) {
-          const e = err as { code: string; offset: number; message: string };
-          this.problems.push({ code: e.code, offset: e.offset, message: e.message });
+          this.#problem(err as UwsgiError);
           whole = false;
         }
       }

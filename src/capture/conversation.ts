@@ -248,14 +248,16 @@ export class Conversation implements ParserHandler {
     });
   }
 
-  #error(e: UwsgiError): void {
+  #error(e: Error): void {
     const draft = this.#draft;
     if (draft === null) return;
+    const typed = e instanceof UwsgiError;
     draft.errors.push({
-      code: e instanceof UwsgiError ? e.code : "UNEXPECTED",
+      code: typed ? e.code : "UNEXPECTED",
       direction: "request",
-      offset: e.offset,
-      message: e.message,
+      offset: typed ? e.offset : 0,
+      // The listing shows the code and offset itself.
+      message: typed ? e.detail : e.message,
     });
   }
 

@@ -1,4 +1,5 @@
 import { createReadStream } from "node:fs";
+import type { UwsgiError } from "../codec/errors.js";
 import { readHeader } from "../codec/header.js";
 import { bytesMissing, decodePacket } from "../codec/packet.js";
 import { CaptureDecoder } from "./capture-decoder.js";
@@ -179,7 +180,8 @@ function checkRawPacket(head: Buffer, whole: boolean): void {
       decodePacket(head, 0, CAPTURE_DECODE_OPTIONS);
     } catch (err) {
       // Not control flow: the codec's reason goes into the refusal.
-      problem = `the input is no capture file and its first packet does not decode: ${(err as Error).message}`;
+      const e = err as UwsgiError;
+      problem = `the input is no capture file and its first packet does not decode (${e.code} at byte ${e.offset}: ${e.detail})`;
     }
   }
   if (problem !== "") {
