@@ -9,6 +9,7 @@ import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nginxArgs, writeNginxConf } from "./lib/nginx-conf.mjs";
+import { waitForPort } from "./lib/ports.mjs";
 
 const NGINX_PORT = 18080; // fixed so SERVER_PORT is the same on every run
 const RECORDER_PORT = 18081;
@@ -168,18 +169,7 @@ try {
     detached: true,
     stdio: "inherit",
   });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise((r) =>
-      connect({ host: "127.0.0.1", port: NGINX_PORT })
-        .on("connect", function () {
-          this.destroy();
-          r(true);
-        })
-        .on("error", () => r(false)),
-    );
-    if (up) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitForPort(NGINX_PORT, 100);
   const only = process.argv.slice(2);
   for (const [name, lines] of Object.entries(REQUESTS)) {
     if (only.length > 0 && !only.includes(name)) continue;

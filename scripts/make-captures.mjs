@@ -22,11 +22,12 @@ import {
   writeFileSync,
 } from "node:fs";
 import { request } from "node:http";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nginxArgs, writeNginxConf } from "./lib/nginx-conf.mjs";
+import { freePort, waitForPort } from "./lib/ports.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const OUT = join(ROOT, "fixtures", "captures");
@@ -47,33 +48,7 @@ const outIndex = args.indexOf("--out");
 const bigOut =
   outIndex >= 0 ? args[outIndex + 1] : join(tmpdir(), `uwsgi-codec-big-${bigMiB}MiB.pcapng`);
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitForPort(port) {
-  for (let i = 0; i < 300; i++) {
-    const ok = await new Promise((resolve) => {
-      const c = connect({ host: "127.0.0.1", port });
-      c.once("connect", () => {
-        c.destroy();
-        resolve(true);
-      });
-      c.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`127.0.0.1:${port} did not open`);
-}
 
 const daemons = [];
 function start(cmd, argv, cwd) {

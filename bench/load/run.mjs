@@ -18,11 +18,11 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { get } from "node:http";
-import { createServer as netServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nginxArgs, writeNginxConf } from "../../scripts/lib/nginx-conf.mjs";
+import { freePort } from "../../scripts/lib/ports.mjs";
 import { parseWrk, runWrk } from "./wrk.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -66,17 +66,6 @@ need("nginx", "apt-get install -y nginx-light");
 if (!existsSync(join(root, "dist", "node.js"))) {
   console.error("dist/node.js is missing: run `npm run build` first");
   process.exit(1);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = netServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts a process in its own group; `ready` resolves when its stdout says "ready" (or at once). */
