@@ -8,7 +8,9 @@ describe("README", () => {
     const packet = encodePacket({
       vars: { REQUEST_METHOD: "GET", PATH_INFO: "/", QUERY_STRING: "" },
     });
-    expect(packet.subarray(0, 14).toString("hex")).toBe("003300000e00524551554553545f");
+    expect(Buffer.from(packet.subarray(0, 14)).toString("hex")).toBe(
+      "003300000e00524551554553545f",
+    );
     const decoded = decodePacket(packet);
     if (decoded.kind !== "vars") throw new Error(`kind ${decoded.kind}`);
     expect(decoded.vars.get("REQUEST_METHOD")).toBe("GET");

@@ -230,7 +230,7 @@ export class FcgiRequestParser implements RecordHandler {
         this.#partsLength += piece.length;
         return;
       }
-      if (this.#partial === undefined) this.#partial = gatherBuffer(this.#contentLength);
+      if (this.#partial === undefined) this.#partial = gatherBuffer(this.#contentLength) as Buffer; // a Buffer under Node
       const partial = this.#partial;
       this.#partialFill += piece.copy(partial, this.#partialFill);
     } else {

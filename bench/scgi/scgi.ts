@@ -376,7 +376,7 @@ export class ScgiParser {
         this.#length = this.#length * 10 + d;
         this.#digits++;
       } else if (this.#state === BLOCK) {
-        if (this.#block === undefined) this.#block = gatherBuffer(this.#length + 1);
+        if (this.#block === undefined) this.#block = gatherBuffer(this.#length + 1) as Buffer; // a Buffer under Node
         const block = this.#block;
         const take = Math.min(block.length - this.#fill, n - p);
         chunk.copy(block, this.#fill, p, p + take);

@@ -4,9 +4,9 @@ import type { ParserHandler } from "../parser/packet-parser.js";
 /** One thing the parser reported, as a value the stream adapters hand out. */
 export type ParserEvent =
   | { readonly type: "packet"; readonly packet: Packet }
-  | { readonly type: "body"; readonly chunk: Buffer }
+  | { readonly type: "body"; readonly chunk: Uint8Array }
   | { readonly type: "end" }
-  | { readonly type: "trailing"; readonly chunk: Buffer };
+  | { readonly type: "trailing"; readonly chunk: Uint8Array };
 
 const END: ParserEvent = Object.freeze({ type: "end" });
 
@@ -18,7 +18,7 @@ export class EventQueue implements ParserHandler {
     this.#events.push({ type: "packet", packet });
   }
 
-  onBody(chunk: Buffer): void {
+  onBody(chunk: Uint8Array): void {
     this.#events.push({ type: "body", chunk });
   }
 
@@ -26,7 +26,7 @@ export class EventQueue implements ParserHandler {
     this.#events.push(END);
   }
 
-  onTrailing(chunk: Buffer): void {
+  onTrailing(chunk: Uint8Array): void {
     this.#events.push({ type: "trailing", chunk });
   }
 

@@ -80,7 +80,7 @@ export function looksLikeUwsgi(buf: Buffer, off: number, end: number): number {
 }
 
 /** YES when every byte of `buf[start..end]` is printable ASCII other than space. */
-function printable(buf: Buffer, start: number, end: number): number {
+function printable(buf: Uint8Array, start: number, end: number): number {
   for (let i = start; i < end; i++) {
     const c = buf[i]!;
     if (c < 0x21 || c > 0x7e) return Verdict.NO;

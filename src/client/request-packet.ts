@@ -18,7 +18,7 @@ export type RequestBody = Uint8Array | string | Readable | AsyncIterable<Uint8Ar
 
 /** The packet to write and how the body follows it. */
 export interface RequestPlan {
-  readonly packet: Buffer;
+  readonly packet: Uint8Array;
   /** The body as bytes, when it was given as bytes. */
   readonly bytes: Uint8Array | undefined;
   /** The body as a stream, when it was given as one. */
@@ -97,15 +97,15 @@ function encodeWith(
   modifier1: number,
   modifier2: number,
   options: EncodeOptions,
-): Buffer {
+): Uint8Array {
   if (vars instanceof VarsView) {
     const tail = extra === undefined ? undefined : encodeVars([[CONTENT_LENGTH, extra]]);
     const size = vars.byteLength + (tail === undefined ? 0 : tail.length);
     checkDatasize(size, HEADER_SIZE, "the vars block");
     const packet = Buffer.allocUnsafe(HEADER_SIZE + size);
     writeHeader(packet, 0, { modifier1, datasize: size, modifier2 });
-    vars.raw.copy(packet, HEADER_SIZE);
-    tail?.copy(packet, HEADER_SIZE + vars.byteLength);
+    packet.set(vars.raw, HEADER_SIZE);
+    if (tail !== undefined) packet.set(tail, HEADER_SIZE + vars.byteLength);
     return packet;
   }
   let all: VarsInput = vars ?? [];

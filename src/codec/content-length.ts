@@ -1,3 +1,4 @@
+import { latin1Slice } from "./bytes.js";
 import { UwsgiError } from "./errors.js";
 
 /**
@@ -33,7 +34,7 @@ export function contentLengthIn(
       "INVALID_CONTENT_LENGTH",
       offset,
       "CONTENT_LENGTH of ASCII digits only",
-      `CONTENT_LENGTH "${Buffer.from(buf.subarray(start, Math.min(end, start + 32))).toString("latin1")}" is not a number`,
+      `CONTENT_LENGTH "${latin1Slice(buf, start, Math.min(end, start + 32))}" is not a number`,
     );
   }
   return n;

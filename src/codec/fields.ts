@@ -37,7 +37,7 @@ export function fieldLength(
 
 /** Writes a u16 LE length then the field at `p`; returns the offset after it. */
 export function writeField(
-  buf: Buffer,
+  buf: Uint8Array,
   p: number,
   field: VarBytes,
   encoding: TextEncoding,

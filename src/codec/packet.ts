@@ -1,3 +1,4 @@
+import { allocBytes } from "./bytes.js";
 import { HEADER_SIZE } from "./constants.js";
 import { truncated, UwsgiError } from "./errors.js";
 import { checkDatasize, checkRoom, type VarBytes } from "./fields.js";
@@ -12,7 +13,7 @@ import {
   maxDatasizeOf,
 } from "./limits.js";
 import { type PayloadKind, payloadKindOf } from "./modifiers.js";
-import { asBuffer } from "./text.js";
+import { asBytes } from "./text.js";
 import { decodeArray, itemsLength, type UwsgiArray, writeItems } from "./uwsgi-array.js";
 import {
   sourceByteLength,
@@ -28,7 +29,7 @@ export interface PacketBase extends PacketHeader {
   /** Bytes the packet takes in the input: 4 + datasize (a request's body is not counted). */
   readonly byteLength: number;
   /** The data after the header, as a view of the input (no copy). */
-  readonly payload: Buffer;
+  readonly payload: Uint8Array;
 }
 
 /** A packet whose data is a vars block (requests, spooler jobs, subscriptions...). */
@@ -86,7 +87,7 @@ export function bytesMissing(buf: Uint8Array, offset = 0): number {
  * `DATASIZE_OVER_LIMIT` over `maxDatasize`, and any error of `decodeVars`/`decodeArray`.
  */
 export function decodePacket(buf: Uint8Array, offset = 0, options?: DecodeOptions): Packet {
-  const src = asBuffer(buf);
+  const src = asBytes(buf);
   checkOffset(offset, src.length);
   checkDecodeOptions(options);
   const maxDatasize = maxDatasizeOf(options);
@@ -136,7 +137,7 @@ export function decodePacket(buf: Uint8Array, offset = 0, options?: DecodeOption
 }
 
 // Classes rather than object literals: `payload` is a getter on the prototype, so a decode that
-// never looks at the raw bytes never makes a Buffer for them.
+// never looks at the raw bytes never makes a view of them.
 abstract class DecodedPacket {
   readonly modifier1: number;
   readonly datasize: number;
@@ -169,7 +170,7 @@ class DecodedVarsPacket implements VarsPacket {
   get byteLength(): number {
     return HEADER_SIZE + this.datasize;
   }
-  get payload(): Buffer {
+  get payload(): Uint8Array {
     return this.vars.raw;
   }
 }
@@ -181,21 +182,27 @@ class DecodedArrayPacket extends DecodedPacket implements ArrayPacket {
     super(modifier1, datasize, modifier2);
     this.items = items;
   }
-  get payload(): Buffer {
+  get payload(): Uint8Array {
     return this.items.raw;
   }
 }
 
 class DecodedRawPacket extends DecodedPacket implements RawPacket {
   readonly kind = "raw" as const;
-  readonly #buf: Buffer;
+  readonly #buf: Uint8Array;
   readonly #start: number;
-  constructor(buf: Buffer, modifier1: number, datasize: number, modifier2: number, start: number) {
+  constructor(
+    buf: Uint8Array,
+    modifier1: number,
+    datasize: number,
+    modifier2: number,
+    start: number,
+  ) {
     super(modifier1, datasize, modifier2);
     this.#buf = buf;
     this.#start = start;
   }
-  get payload(): Buffer {
+  get payload(): Uint8Array {
     return this.#buf.subarray(this.#start, this.#start + this.datasize);
   }
 }
@@ -249,7 +256,7 @@ function planDatasize(plan: Plan, encoding: "latin1" | "utf8", offset = 0): numb
 }
 
 function writePlan(
-  buf: Buffer,
+  buf: Uint8Array,
   offset: number,
   init: PacketInit,
   plan: Plan,
@@ -278,18 +285,18 @@ export function packetByteLength(init: PacketInit, options?: EncodeOptions): num
 }
 
 /**
- * Encodes a packet (header and data) into a new Buffer: sized once, allocated once, written once.
+ * Encodes a packet (header and data) into new memory (a Buffer under Node): sized once, allocated once, written once.
  * Refuses, before writing anything, data over 65535 bytes (`PACKET_TOO_LARGE`), a field over
  * 65535 bytes (`FIELD_TOO_LONG`), a string the encoding cannot hold (`UNENCODABLE_STRING`) and
  * modifiers that are not bytes (`FIELD_OUT_OF_RANGE`). A request's body is not part of the packet:
  * send it after.
  */
-export function encodePacket(init: PacketInit, options?: EncodeOptions): Buffer {
+export function encodePacket(init: PacketInit, options?: EncodeOptions): Uint8Array {
   checkModifiers(init);
   const encoding = encodingOf(options);
   const plan = planOf(init);
   const datasize = planDatasize(plan, encoding);
-  const buf = Buffer.allocUnsafe(HEADER_SIZE + datasize);
+  const buf = allocBytes(HEADER_SIZE + datasize);
   writePlan(buf, 0, init, plan, datasize, encoding);
   return buf;
 }
@@ -306,6 +313,6 @@ export function encodePacketInto(
   const plan = planOf(init);
   const datasize = planDatasize(plan, encoding, offset);
   checkRoom(target, offset, HEADER_SIZE + datasize);
-  writePlan(asBuffer(target), offset, init, plan, datasize, encoding);
+  writePlan(target, offset, init, plan, datasize, encoding);
   return HEADER_SIZE + datasize;
 }

@@ -1,3 +1,12 @@
+import {
+  allocBytes,
+  bytesOf,
+  latin1Slice,
+  utf8ByteLength,
+  utf8Slice,
+  writeLatin1,
+  writeUtf8,
+} from "./bytes.js";
 import { UwsgiError } from "./errors.js";
 
 /**
@@ -7,14 +16,11 @@ import { UwsgiError } from "./errors.js";
  */
 export type TextEncoding = "latin1" | "utf8";
 
-// Created on first utf8 decode; `fatal` makes invalid bytes an error instead of U+FFFD.
-let utf8Decoder: { decode(input: Uint8Array): string } | undefined;
-
 /** True when every char of `s` is below 0x80, so its latin1 and utf8 bytes are the same. */
 export function isAscii(s: string): boolean {
   // From about 10 chars, native UTF-8 sizing (a fixed ~15 ns) beats a char loop (~2 ns a char):
   // measured on Node 20.20, see bench/strings.bench.ts.
-  if (s.length >= 10) return Buffer.byteLength(s, "utf8") === s.length;
+  if (s.length >= 10) return utf8ByteLength(s) === s.length;
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
   return true;
 }
@@ -48,12 +54,12 @@ export function stringByteLength(s: string, encoding: TextEncoding, offset: numb
       "string holds a lone surrogate, which has no UTF-8 encoding",
     );
   }
-  return Buffer.byteLength(s, "utf8");
+  return utf8ByteLength(s);
 }
 
 /** Writes `s` (already checked by stringByteLength) at `offset`; returns the bytes written. */
 export function writeString(
-  buf: Buffer,
+  buf: Uint8Array,
   s: string,
   offset: number,
   encoding: TextEncoding,
@@ -65,23 +71,22 @@ export function writeString(
       for (let i = 0; i < n; i++) buf[offset + i] = s.charCodeAt(i);
       return n;
     }
-    return buf.write(s, offset, n, "latin1");
+    writeLatin1(buf, s, offset);
+    return n;
   }
-  return buf.write(s, offset, "utf8");
+  return writeUtf8(buf, s, offset, buf.length - offset);
 }
 
 /** Decodes `buf[start, end)`; bounds are the caller's responsibility (checked at decode time). */
 export function decodeString(
-  buf: Buffer,
+  buf: Uint8Array,
   start: number,
   end: number,
   encoding: TextEncoding,
 ): string {
-  if (encoding === "latin1") return buf.toString("latin1", start, end);
-  utf8Decoder ??= new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-  try {
-    return utf8Decoder.decode(buf.subarray(start, end));
-  } catch {
+  if (encoding === "latin1") return latin1Slice(buf, start, end);
+  const s = utf8Slice(buf, start, end);
+  if (s === undefined) {
     throw new UwsgiError(
       "INVALID_UTF8",
       start,
@@ -89,6 +94,7 @@ export function decodeString(
       `bytes ${start}..${end} are not valid UTF-8; read them with getBytes or decode as latin1`,
     );
   }
+  return s;
 }
 
 /**
@@ -96,7 +102,7 @@ export function decodeString(
  * `keyBytes` is `key` already encoded when it is not ASCII under utf8, else undefined.
  */
 export function bytesEqualKey(
-  buf: Buffer,
+  buf: Uint8Array,
   start: number,
   len: number,
   key: string,
@@ -114,20 +120,20 @@ export function bytesEqualKey(
 
 /**
  * The needle bytesEqualKey needs for `key`: undefined when comparing char codes is exact, null
- * when no bytes can match (a lone surrogate has no UTF-8 form; Buffer.from would make it U+FFFD).
+ * when no bytes can match (a lone surrogate has no UTF-8 form; an encoder would make it U+FFFD).
  */
 export function keyNeedle(key: string, encoding: TextEncoding): Uint8Array | undefined | null {
   if (encoding === "latin1" || isAscii(key)) return undefined;
   if (!key.isWellFormed()) return null;
-  return Buffer.from(key, "utf8");
+  const bytes = allocBytes(utf8ByteLength(key));
+  writeUtf8(bytes, key, 0, bytes.length);
+  return bytes;
 }
 
-/** A Buffer view of `bytes` (no copy) so Buffer methods can be used on any Uint8Array. */
-export function asBuffer(bytes: Uint8Array): Buffer {
-  // `instanceof Buffer` first: Buffer.isBuffer is a call V8 does not inline, and it cost about
-  // 40 ns a decode (a quarter of decoding nginx's GET; Node 20.20, measured by bench/run.ts).
-  if (bytes instanceof Buffer) return bytes;
-  if (!(bytes instanceof Uint8Array)) {
+/** `bytes` as a Uint8Array over the same memory (see bytesOf); anything else is refused. */
+export function asBytes(bytes: unknown): Uint8Array {
+  const view = bytesOf(bytes);
+  if (view === undefined) {
     throw new UwsgiError(
       "INVALID_ARGUMENT",
       0,
@@ -135,5 +141,5 @@ export function asBuffer(bytes: Uint8Array): Buffer {
       `input is ${bytes === null ? "null" : typeof bytes}`,
     );
   }
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return view;
 }

@@ -1,3 +1,4 @@
+import { allocBytes, copyBytes } from "./bytes.js";
 import { LENGTH_SIZE } from "./constants.js";
 import { UwsgiError } from "./errors.js";
 import { checkDatasize, checkRoom, fieldLength, type VarBytes, writeField } from "./fields.js";
@@ -11,14 +12,14 @@ import {
   encodingOf,
 } from "./limits.js";
 import { commitOffsets, reservedBase, reserveOffsets } from "./offset-pool.js";
-import { asBuffer, decodeString, type TextEncoding } from "./text.js";
+import { asBytes, decodeString, type TextEncoding } from "./text.js";
 
 /**
  * A read-only view of a uwsgi array: `u16 LE length | bytes` items without keys (RPC calls, cache
  * sets). Zero-length items are kept as they are on the wire (uWSGI's RPC skips them).
  */
 export class UwsgiArray implements Iterable<string> {
-  readonly #buf: Buffer;
+  readonly #buf: Uint8Array;
   readonly #start: number;
   readonly #end: number;
   readonly #offsets: Uint16Array;
@@ -26,7 +27,7 @@ export class UwsgiArray implements Iterable<string> {
 
   /** @internal Use {@link decodeArray} or `decodePacket`. */
   constructor(
-    buf: Buffer,
+    buf: Uint8Array,
     start: number,
     end: number,
     offsets: Uint16Array,
@@ -45,7 +46,7 @@ export class UwsgiArray implements Iterable<string> {
   }
 
   /** The whole payload, as a view of the source. */
-  get raw(): Buffer {
+  get raw(): Uint8Array {
     return this.#buf.subarray(this.#start, this.#end);
   }
 
@@ -56,7 +57,7 @@ export class UwsgiArray implements Iterable<string> {
   }
 
   /** Item `i` as a view of the source (no copy). */
-  getBytes(i: number): Buffer {
+  getBytes(i: number): Uint8Array {
     const p = this.#field(i);
     return this.#buf.subarray(p + LENGTH_SIZE, p + LENGTH_SIZE + this.#len(p));
   }
@@ -74,8 +75,8 @@ export class UwsgiArray implements Iterable<string> {
 
   /** A view with the same items over its own copy of the payload. */
   detach(): UwsgiArray {
-    const copy = Buffer.allocUnsafe(this.#end - this.#start);
-    this.#buf.copy(copy, 0, this.#start, this.#end);
+    const copy = allocBytes(this.#end - this.#start);
+    copyBytes(this.#buf, this.#start, this.#end, copy, 0);
     return new UwsgiArray(copy, 0, copy.length, this.#offsets.slice(), this.#encoding);
   }
 
@@ -108,7 +109,7 @@ export function decodeArray(
   end?: number,
   options?: DecodeOptions,
 ): UwsgiArray {
-  const src = asBuffer(buf);
+  const src = asBytes(buf);
   end ??= src.length;
   checkBlockBounds(src, start, end, "array");
   checkDecodeOptions(options);
@@ -167,7 +168,7 @@ export function itemsLength(items: readonly VarBytes[], encoding: TextEncoding, 
 
 /** @internal Writes items sized by itemsLength; returns the end offset. */
 export function writeItems(
-  buf: Buffer,
+  buf: Uint8Array,
   p: number,
   items: readonly VarBytes[],
   encoding: TextEncoding,
@@ -176,13 +177,13 @@ export function writeItems(
   return p;
 }
 
-/** Encodes `items` as a uwsgi array into a new Buffer (one allocation). */
-export function encodeArray(items: Iterable<VarBytes>, options?: EncodeOptions): Buffer {
+/** Encodes `items` as a uwsgi array into new memory (one allocation; a Buffer under Node). */
+export function encodeArray(items: Iterable<VarBytes>, options?: EncodeOptions): Uint8Array {
   const list = Array.isArray(items) ? items : Array.from(items);
   const encoding = encodingOf(options);
   const size = itemsLength(list, encoding);
   checkDatasize(size, 0, "the array");
-  const buf = Buffer.allocUnsafe(size);
+  const buf = allocBytes(size);
   writeItems(buf, 0, list, encoding);
   return buf;
 }
@@ -199,6 +200,6 @@ export function encodeArrayInto(
   const size = itemsLength(list, encoding, offset);
   checkDatasize(size, offset, "the array");
   checkRoom(target, offset, size);
-  writeItems(asBuffer(target), offset, list, encoding);
+  writeItems(target, offset, list, encoding);
   return size;
 }

@@ -1,8 +1,9 @@
+import { allocBytes } from "./bytes.js";
 import { LENGTH_SIZE } from "./constants.js";
 import { UwsgiError } from "./errors.js";
 import { checkDatasize, checkRoom, fieldLength, type VarBytes, writeField } from "./fields.js";
 import { type EncodeOptions, encodingOf } from "./limits.js";
-import { asBuffer, type TextEncoding } from "./text.js";
+import type { TextEncoding } from "./text.js";
 
 export type { VarBytes } from "./fields.js";
 
@@ -72,7 +73,7 @@ export function sourceByteLength(src: VarsSource, encoding: TextEncoding, base =
 
 /** Writes a source already sized by sourceByteLength; returns the end offset. */
 export function writeSource(
-  buf: Buffer,
+  buf: Uint8Array,
   p: number,
   src: VarsSource,
   encoding: TextEncoding,
@@ -100,15 +101,15 @@ export function varsByteLength(vars: VarsInput, options?: EncodeOptions): number
 }
 
 /**
- * Encodes a vars block into a new Buffer: sized once, allocated once, written once.
+ * Encodes a vars block into new memory (a Buffer under Node): sized once, allocated once, written once.
  * Throws `PACKET_TOO_LARGE` over 65535 bytes (the block must fit a u16 datasize).
  */
-export function encodeVars(vars: VarsInput, options?: EncodeOptions): Buffer {
+export function encodeVars(vars: VarsInput, options?: EncodeOptions): Uint8Array {
   const encoding = encodingOf(options);
   const src = varsSource(vars);
   const size = sourceByteLength(src, encoding);
   checkDatasize(size, 0, "the vars block");
-  const buf = Buffer.allocUnsafe(size);
+  const buf = allocBytes(size);
   writeSource(buf, 0, src, encoding);
   return buf;
 }
@@ -128,6 +129,6 @@ export function encodeVarsInto(
   const size = sourceByteLength(src, encoding, offset);
   checkDatasize(size, offset, "the vars block");
   checkRoom(target, offset, size);
-  writeSource(asBuffer(target), offset, src, encoding);
+  writeSource(target, offset, src, encoding);
   return size;
 }

@@ -1,3 +1,4 @@
+import { allocBytes, copyBytes } from "./bytes.js";
 import { LENGTH_SIZE } from "./constants.js";
 import { contentLengthIn } from "./content-length.js";
 import { UwsgiError } from "./errors.js";
@@ -11,7 +12,7 @@ import {
   encodingOf,
 } from "./limits.js";
 import { commitOffsets, reservedBase, reserveOffsets } from "./offset-pool.js";
-import { asBuffer, bytesEqualKey, decodeString, keyNeedle, type TextEncoding } from "./text.js";
+import { asBytes, bytesEqualKey, decodeString, keyNeedle, type TextEncoding } from "./text.js";
 
 /**
  * A read-only view of a decoded vars block. It holds the source buffer and a table of where each
@@ -22,7 +23,7 @@ import { asBuffer, bytesEqualKey, decodeString, keyNeedle, type TextEncoding } f
  * Look-ups return the LAST var with the key, as uWSGI's environ does; `getAll` returns every one.
  */
 export class VarsView implements Iterable<[string, string]> {
-  readonly #buf: Buffer;
+  readonly #buf: Uint8Array;
   readonly #start: number;
   readonly #end: number;
   // Offset of each var's key-length field, relative to #start (a block is at most 65535 bytes).
@@ -33,7 +34,7 @@ export class VarsView implements Iterable<[string, string]> {
 
   /** @internal Use {@link decodeVars} or `decodePacket`. */
   constructor(
-    buf: Buffer,
+    buf: Uint8Array,
     start: number,
     end: number,
     offsets: Uint16Array,
@@ -59,7 +60,7 @@ export class VarsView implements Iterable<[string, string]> {
   }
 
   /** The whole vars block, as a view of the source. */
-  get raw(): Buffer {
+  get raw(): Uint8Array {
     return this.#buf.subarray(this.#start, this.#end);
   }
 
@@ -94,7 +95,7 @@ export class VarsView implements Iterable<[string, string]> {
   }
 
   /** The value of the last var with this key as a view of the source (no copy), or undefined. */
-  getBytes(key: string): Buffer | undefined {
+  getBytes(key: string): Uint8Array | undefined {
     const i = this.indexOf(key);
     return i < 0 ? undefined : this.valueBytesAt(i);
   }
@@ -152,7 +153,7 @@ export class VarsView implements Iterable<[string, string]> {
   }
 
   /** Key of var `i` as a view of the source. */
-  keyBytesAt(i: number): Buffer {
+  keyBytesAt(i: number): Uint8Array {
     const p = this.#keyField(i);
     return this.#buf.subarray(
       p + LENGTH_SIZE,
@@ -161,7 +162,7 @@ export class VarsView implements Iterable<[string, string]> {
   }
 
   /** Value of var `i` as a view of the source. */
-  valueBytesAt(i: number): Buffer {
+  valueBytesAt(i: number): Uint8Array {
     const p = this.#valueField(i);
     return this.#buf.subarray(
       p + LENGTH_SIZE,
@@ -180,7 +181,7 @@ export class VarsView implements Iterable<[string, string]> {
   }
 
   /** `[key, value]` views of the source in wire order, duplicates included. */
-  *entriesBytes(): IterableIterator<[Buffer, Buffer]> {
+  *entriesBytes(): IterableIterator<[Uint8Array, Uint8Array]> {
     for (let i = 0; i < this.#offsets.length; i++) yield [this.keyBytesAt(i), this.valueBytesAt(i)];
   }
 
@@ -200,8 +201,8 @@ export class VarsView implements Iterable<[string, string]> {
 
   /** A view with the same vars over its own copy of the block: the source can then be reused. */
   detach(): VarsView {
-    const copy = Buffer.allocUnsafe(this.#end - this.#start);
-    this.#buf.copy(copy, 0, this.#start, this.#end);
+    const copy = allocBytes(this.#end - this.#start);
+    copyBytes(this.#buf, this.#start, this.#end, copy, 0);
     return new VarsView(
       copy,
       0,
@@ -233,7 +234,7 @@ export class VarsView implements Iterable<[string, string]> {
 
 /**
  * Decodes the vars block `buf[start, end)` in one validating pass that records where each var
- * starts; no strings and no Buffers are made. Throws a `UwsgiError` for any malformed block:
+ * starts; no strings and no views are made. Throws a `UwsgiError` for any malformed block:
  * `TRAILING_BYTES`, `KEY_OVERRUNS_DATASIZE`, `VALUE_OVERRUNS_DATASIZE`, `EMPTY_KEY` (unless
  * allowed), `TOO_MANY_VARS`, `DATASIZE_OVER_LIMIT` (over 65535 bytes).
  *
@@ -247,7 +248,7 @@ export function decodeVars(
   end?: number,
   options?: DecodeOptions,
 ): VarsView {
-  const src = asBuffer(buf);
+  const src = asBytes(buf);
   end ??= src.length;
   checkBlockBounds(src, start, end, "vars block");
   if (options?.maxDatasize !== undefined && end - start > options.maxDatasize) {
@@ -323,7 +324,7 @@ function tooManyVars(p: number, maxVars: number): UwsgiError {
   );
 }
 
-function isContentLength(buf: Buffer, p: number): boolean {
+function isContentLength(buf: Uint8Array, p: number): boolean {
   for (let i = 1; i < 14; i++) if (buf[p + i] !== CONTENT_LENGTH.charCodeAt(i)) return false;
   return true;
 }
@@ -333,7 +334,7 @@ function isContentLength(buf: Buffer, p: number): boolean {
  * already (`decodePacket`): the same errors, without checking the arguments a second time.
  */
 export function walkVars(
-  src: Buffer,
+  src: Uint8Array,
   start: number,
   end: number,
   maxVars: number,

@@ -1,3 +1,5 @@
+import { allocBytes } from "../codec/bytes.js";
+
 // A packet that straddles chunks is gathered into memory of its own, exactly its size. Above
 // Node's buffer-pool threshold (4 KiB), Buffer.allocUnsafe goes off-heap for every packet, and
 // streaming the 59 KB benchmark packet took 1.3-2x as long as with slices of a shared slab
@@ -6,14 +8,17 @@
 // decoded, so no stale bytes of an earlier packet can show through.
 
 const SLAB_SIZE = 256 * 1024;
-let slab: Buffer = Buffer.allocUnsafe(0);
+let slab: Uint8Array = allocBytes(0);
 let used = 0;
 
 /** Memory for `size` gathered bytes: from Node's pool when small, else a slice of the slab. */
-export function gatherBuffer(size: number): Buffer {
-  if (size <= Buffer.poolSize >>> 1) return Buffer.allocUnsafe(size);
+// Node's default Buffer.poolSize (8 KiB) >>> 1: at or below it, allocUnsafe slices Node's own pool.
+const POOLED = 4096;
+
+export function gatherBuffer(size: number): Uint8Array {
+  if (size <= POOLED) return allocBytes(size);
   if (used + size > slab.length) {
-    slab = Buffer.allocUnsafe(Math.max(SLAB_SIZE, size));
+    slab = allocBytes(Math.max(SLAB_SIZE, size));
     used = 0;
   }
   const out = slab.subarray(used, used + size);

@@ -1,7 +1,9 @@
+import { allocBytes, copyBytes } from "../codec/bytes.js";
 import { HEADER_SIZE } from "../codec/constants.js";
 import { truncated, UwsgiError } from "../codec/errors.js";
 import { checkDecodeOptions, type DecodeOptions, maxDatasizeOf } from "../codec/limits.js";
 import { decodePacket, type Packet } from "../codec/packet.js";
+import { asBytes } from "../codec/text.js";
 import { gatherBuffer } from "./gather-slab.js";
 
 /** What the parser reports, in stream order. Given once, so no closure is made per packet. */
@@ -9,11 +11,11 @@ export interface ParserHandler {
   /** A whole packet. Its views point into the chunk it arrived in, or into a buffer of exactly its size. */
   onPacket(packet: Packet): void;
   /** A piece of a request's body: a view of an incoming chunk, never a copy. */
-  onBody?(piece: Buffer): void;
+  onBody?(piece: Uint8Array): void;
   /** The request's body is complete (also called, at once, for a request without a body). */
   onBodyEnd?(): void;
   /** Bytes after a request's body, with `afterBody: "return"`. */
-  onTrailing?(bytes: Buffer): void;
+  onTrailing?(bytes: Uint8Array): void;
 }
 
 /** Options of {@link PacketParser}; decode options apply to every packet. */
@@ -59,9 +61,9 @@ export class PacketParser {
   #state: number = HEADER;
   // A header split across chunks collects here; then the packet gathers into #gather.
   // Made only when a header arrives split: most parsers never need it.
-  #head: Buffer | null = null;
+  #head: Uint8Array | null = null;
   #headLength = 0;
-  #gather: Buffer | null = null;
+  #gather: Uint8Array | null = null;
   #gathered = 0;
   #bodyLeft = 0;
   #bodyLength = 0;
@@ -119,9 +121,7 @@ export class PacketParser {
   /** Feeds the next chunk. Throws the stream's first `UwsgiError`, and `PARSER_FAILED` after it. */
   push(chunk: Uint8Array): void {
     if (this.#state === FAILED) throw this.#refuse();
-    const buf = Buffer.isBuffer(chunk)
-      ? chunk
-      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = asBytes(chunk);
     let off = 0;
     const len = buf.length;
     while (off < len) {
@@ -148,7 +148,7 @@ export class PacketParser {
       } else if (state === DATA) {
         const gather = this.#gather!;
         const n = Math.min(gather.length - this.#gathered, len - off);
-        buf.copy(gather, this.#gathered, off, off + n);
+        copyBytes(buf, off, off + n, gather, this.#gathered);
         this.#gathered += n;
         off += n;
         if (this.#gathered === gather.length) {
@@ -166,14 +166,14 @@ export class PacketParser {
           off += total;
         } else {
           this.#startGather(total);
-          buf.copy(this.#gather!, 0, off, len);
+          copyBytes(buf, off, len, this.#gather!, 0);
           this.#gathered = len - off;
           off = len;
         }
       } else {
         const n = Math.min(HEADER_SIZE - this.#headLength, len - off);
-        this.#head ??= Buffer.allocUnsafe(HEADER_SIZE);
-        buf.copy(this.#head, this.#headLength, off, off + n);
+        this.#head ??= allocBytes(HEADER_SIZE);
+        copyBytes(buf, off, off + n, this.#head, this.#headLength);
         this.#headLength += n;
         off += n;
         if (this.#headLength === HEADER_SIZE) {
@@ -183,7 +183,7 @@ export class PacketParser {
           this.#checkDatasize(datasize, start);
           this.#headLength = 0;
           this.#startGather(HEADER_SIZE + datasize);
-          head.copy(this.#gather!, 0);
+          copyBytes(head, 0, HEADER_SIZE, this.#gather!, 0);
           this.#gathered = HEADER_SIZE;
           if (datasize === 0) {
             const gather = this.#gather!;
@@ -248,7 +248,7 @@ export class PacketParser {
   }
 
   /** Decodes the whole packet at `buf[off]` (stream offset `at`) and moves to the next state. */
-  #decode(buf: Buffer, off: number, at: number): void {
+  #decode(buf: Uint8Array, off: number, at: number): void {
     let packet: Packet;
     try {
       packet = decodePacket(buf, off, this.#options);

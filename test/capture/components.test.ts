@@ -263,7 +263,7 @@ describe("AnswerDecoder", () => {
   it("uwsgi packets: counted, the first 16 kept; a bad one turns the rest raw; gaps", () => {
     const d = new AnswerDecoder(false, 2, 1, undefined);
     for (let i = 0; i < 20; i++)
-      d.push(encodePacket({ modifier1: 173, payload: Buffer.from("result") }));
+      d.push(encodePacket({ modifier1: 173, payload: Buffer.from("result") }) as Buffer);
     const a = d.finish(true);
     if (a.kind !== "packets") throw new Error(a.kind);
     expect(a.count).toBe(20);
@@ -292,7 +292,7 @@ describe("AnswerDecoder", () => {
 });
 
 describe("the uwsgi heuristic", () => {
-  const check = (b: Buffer) => looksLikeUwsgi(b, 0, b.length);
+  const check = (b: Uint8Array) => looksLikeUwsgi(b as Buffer, 0, b.length);
 
   it("accepts whole plausible requests only", () => {
     expect(check(encodePacket({ vars: { REQUEST_METHOD: "GET" } }))).toBe(Verdict.YES);

@@ -408,7 +408,7 @@ describe("synthetic connections", () => {
 
   it("after a decode error the connection is searched, and the next request found", async () => {
     const bad = Buffer.from("000a0000" + "0100" + "41" + "ff00" + "4243444546", "hex");
-    const good = encodePacket({ vars: { REQUEST_METHOD: "GET", PATH_INFO: "/second" } });
+    const good = encodePacket({ vars: { REQUEST_METHOD: "GET", PATH_INFO: "/second" } }) as Buffer;
     const list = await collect(connection([Buffer.concat([bad, good])], []), { ports: [3031] });
     expect(list).toHaveLength(2);
     expect(list[0]!.errors).toEqual([
@@ -423,7 +423,7 @@ describe("synthetic connections", () => {
   it("at the end, a candidate header that waited for a long packet is dropped and the search goes on", async () => {
     // 00 41 ff 00 reads as a WSGI header with datasize 65345: it waits, then is passed over.
     const noise = Buffer.from("0041ff004243", "hex");
-    const good = encodePacket({ vars: { PATH_INFO: "/x" } });
+    const good = encodePacket({ vars: { PATH_INFO: "/x" } }) as Buffer;
     const list = await collect(connection([noise, good, noise, good], [], false), {
       ports: [3031],
     });
@@ -439,8 +439,8 @@ describe("synthetic connections", () => {
   });
 
   it("requests back to back on one connection are each an exchange, with their answers", async () => {
-    const a = encodePacket({ vars: { PATH_INFO: "/a" } });
-    const b = encodePacket({ modifier1: 100 });
+    const a = encodePacket({ vars: { PATH_INFO: "/a" } }) as Buffer;
+    const b = encodePacket({ modifier1: 100 }) as Buffer;
     const list = await collect(connection([a, b], [Buffer.from("HTTP/1.1 200 OK\r\n\r\n")]));
     expect(list.map((e) => e.modifierName)).toEqual(["WSGI", "PING"]);
   });
@@ -453,7 +453,7 @@ describe("synthetic connections", () => {
     expect(list).toEqual([]);
     expect(stats.uwsgiConnections).toBe(0);
     // And one whose client side is uwsgi after some noise: found, with a note.
-    const req = encodePacket({ vars: { PATH_INFO: "/late" } });
+    const req = encodePacket({ vars: { PATH_INFO: "/late" } }) as Buffer;
     const found = await collect(
       connection([Buffer.from("noise"), req], [Buffer.from("HTTP/1.1 200 OK\r\n\r\n")], false),
     );

@@ -48,7 +48,7 @@ async function run(
     tty?: boolean;
     errTty?: boolean;
     env?: Record<string, string>;
-    stdin?: Buffer;
+    stdin?: Uint8Array;
     full?: boolean;
   } = {},
 ) {
@@ -176,7 +176,7 @@ describe("uwsgi-codec decode", () => {
     expect(raw.out).toContain("GET /x");
     expect(raw.err).toContain("raw input");
     const hex = await run(["decode", "-", "--format", "hex"], {
-      stdin: Buffer.from(packet.toString("hex")),
+      stdin: Buffer.from(Buffer.from(packet).toString("hex")),
     });
     expect(hex.out).toContain("GET /x");
     const file = await run(["decode", capturePath("../packets/browser-get.hex")]);

@@ -16,7 +16,6 @@ const untyped = <T>(v: unknown) => v as T;
 describe("hostile arguments", () => {
   it.each([
     ["a string", "00000000"],
-    ["an ArrayBuffer", new ArrayBuffer(4)],
     ["null", null],
     ["a number", 7],
   ])("decodePacket of %s is INVALID_ARGUMENT", (_, input) => {

@@ -51,7 +51,7 @@ describe("decodePacket", () => {
   it("a vars packet's payload is its vars block", () => {
     const p = decodePacket(REQ);
     if (p.kind !== "vars") throw new Error(p.kind);
-    expect(p.payload.equals(p.vars.raw)).toBe(true);
+    expect(p.payload).toEqual(p.vars.raw);
     expect(p.payload.byteOffset).toBe(p.vars.raw.byteOffset);
   });
 

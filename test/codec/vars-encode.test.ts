@@ -235,7 +235,7 @@ describe("size limits", () => {
     expect(hex(block.subarray(32768, 32773))).toBe("010042fa7f");
     const pkt = encodePacket({ vars: pairs });
     expect(hex(pkt.subarray(0, 4))).toBe("00ffff00");
-    expect(pkt.subarray(4).equals(block)).toBe(true);
+    expect(pkt.subarray(4)).toEqual(block);
   });
 });
 

@@ -3,9 +3,9 @@ import { type Packet, PacketParser, type ParserOptions, UwsgiError } from "../..
 /** What a parser reported, with body pieces kept apart (to check views) and joined (to compare). */
 export interface Events {
   packets: Packet[];
-  pieces: Buffer[];
+  pieces: Uint8Array[];
   bodyEnds: number;
-  trailing: Buffer[];
+  trailing: Uint8Array[];
   error: UwsgiError | undefined;
   /** Largest `bufferedBytes` seen after any push. */
   maxBuffered: number;
@@ -67,5 +67,5 @@ export function chunksOf(buf: Buffer, size: number): Buffer[] {
 
 /** A packet's identity for comparisons: header fields and the payload bytes. */
 export function summary(p: Packet): string {
-  return `${p.modifier1}/${p.modifier2}/${p.kind}/${p.payload.toString("hex")}`;
+  return `${p.modifier1}/${p.modifier2}/${p.kind}/${Buffer.from(p.payload).toString("hex")}`;
 }

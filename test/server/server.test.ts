@@ -34,7 +34,7 @@ type Vars = Record<string, string>;
 const GET: Vars = { REQUEST_METHOD: "GET", REQUEST_URI: "/", HTTP_HOST: "localhost" };
 
 function packet(vars: Vars, modifier1 = 0, modifier2 = 0): Buffer {
-  return encodePacket({ modifier1, modifier2, vars });
+  return encodePacket({ modifier1, modifier2, vars }) as Buffer; // a Buffer under Node
 }
 
 function errors(server: UwsgiServer): { client: Error[]; handler: Error[] } {

@@ -29,8 +29,8 @@ export function hexPairs(pairs: Iterable<readonly [Uint8Array, Uint8Array]>): [s
 }
 
 /** Every var of a view as `[key, value]` views, through the index accessors. */
-export function viewPairs(vars: VarsView): [Buffer, Buffer][] {
-  const out: [Buffer, Buffer][] = [];
+export function viewPairs(vars: VarsView): [Uint8Array, Uint8Array][] {
+  const out: [Uint8Array, Uint8Array][] = [];
   for (let i = 0; i < vars.size; i++) out.push([vars.keyBytesAt(i), vars.valueBytesAt(i)]);
   return out;
 }
@@ -169,7 +169,7 @@ export function checkDecodeAgainstOracle(
   });
   const input = buf.subarray(offset, offset + p.byteLength);
   expect(hex(p.payload)).toBe(hex(input.subarray(4)));
-  let again: Buffer;
+  let again: Uint8Array;
   if (p.kind === "vars") {
     const pairs = viewPairs(p.vars);
     expect(hexPairs(pairs)).toEqual(hexPairs(w.vars!.map((v) => [v.key, v.value] as const)));

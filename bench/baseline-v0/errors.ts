@@ -1,0 +1,83 @@
+/**
+ * Every way decoding or encoding can fail. The strings are stable: match on them, not on messages.
+ *
+ * - `TRUNCATED`: the input ends before the packet does; `needed` says how many more bytes are required.
+ * - `KEY_OVERRUNS_DATASIZE`: a key's length field or bytes run past the end of the vars block.
+ * - `VALUE_OVERRUNS_DATASIZE`: a value's length field or bytes run past the end of the vars block.
+ * - `ITEM_OVERRUNS_DATASIZE`: an array item's length runs past the end of the payload.
+ * - `TRAILING_BYTES`: 1 to 3 bytes are left inside datasize after the last complete entry.
+ * - `EMPTY_KEY`: a var with a zero-length key (uWSGI drops such a request).
+ * - `DATASIZE_OVER_LIMIT`: datasize is larger than the decoder's `maxDatasize`.
+ * - `TOO_MANY_VARS`: more vars (or array items) than the decoder's limit.
+ * - `INVALID_UTF8`: bytes asked for as a `utf8` string are not valid UTF-8.
+ * - `UNENCODABLE_STRING`: a string the chosen encoding cannot represent (a char above U+00FF in
+ *   latin1, a lone surrogate in utf8).
+ * - `FIELD_TOO_LONG`: a key, value or array item longer than 65535 bytes.
+ * - `PACKET_TOO_LARGE`: a payload longer than 65535 bytes (the u16 datasize cannot say it).
+ * - `FIELD_OUT_OF_RANGE`: a header field outside its byte range (modifier 0-255, datasize 0-65535).
+ * - `BUFFER_TOO_SMALL`: the caller's buffer has no room for what is being written.
+ * - `INVALID_ARGUMENT`: an offset or option that is not a usable value.
+ * - `BODY_TOO_LARGE`: a request's CONTENT_LENGTH is over the parser's `maxBodySize`.
+ * - `INVALID_CONTENT_LENGTH`: CONTENT_LENGTH is not plain digits (parser option `strictContentLength`).
+ * - `UNEXPECTED_BYTES`: bytes after a request's body, when the parser is told they are an error.
+ * - `PARSER_FAILED`: input given to a parser after an earlier error or after `end()`.
+ */
+export type UwsgiErrorCode =
+  | "TRUNCATED"
+  | "KEY_OVERRUNS_DATASIZE"
+  | "VALUE_OVERRUNS_DATASIZE"
+  | "ITEM_OVERRUNS_DATASIZE"
+  | "TRAILING_BYTES"
+  | "EMPTY_KEY"
+  | "DATASIZE_OVER_LIMIT"
+  | "TOO_MANY_VARS"
+  | "INVALID_UTF8"
+  | "UNENCODABLE_STRING"
+  | "FIELD_TOO_LONG"
+  | "PACKET_TOO_LARGE"
+  | "FIELD_OUT_OF_RANGE"
+  | "BUFFER_TOO_SMALL"
+  | "INVALID_ARGUMENT"
+  | "BODY_TOO_LARGE"
+  | "INVALID_CONTENT_LENGTH"
+  | "UNEXPECTED_BYTES"
+  | "PARSER_FAILED";
+
+/**
+ * The one error type the codec throws. `offset` is the byte offset in the input (decode) or in the
+ * output being built (encode) where the problem is; `expected` says in a few words what should have
+ * been there.
+ */
+export class UwsgiError extends Error {
+  /** Stable machine-readable reason. */
+  readonly code: UwsgiErrorCode;
+  /** Byte offset where the problem was found. */
+  readonly offset: number;
+  /** What the codec expected to find there. */
+  readonly expected: string;
+  /** For `TRUNCATED`: how many more bytes are needed (at least). Otherwise 0. */
+  readonly needed: number;
+  /** The problem in words, without the code, offset and expectation that `message` adds. */
+  readonly detail: string;
+
+  constructor(code: UwsgiErrorCode, offset: number, expected: string, message: string, needed = 0) {
+    super(`${message} (${code} at offset ${offset}; expected ${expected})`);
+    this.name = "UwsgiError";
+    this.code = code;
+    this.offset = offset;
+    this.expected = expected;
+    this.needed = needed;
+    this.detail = message;
+  }
+}
+
+/** The input stops `needed` bytes short of what `what` requires. */
+export function truncated(offset: number, needed: number, what: string): UwsgiError {
+  return new UwsgiError(
+    "TRUNCATED",
+    offset,
+    `${needed} more byte${needed === 1 ? "" : "s"} of ${what}`,
+    `input ends ${needed} byte${needed === 1 ? "" : "s"} before the end of the ${what}`,
+    needed,
+  );
+}

@@ -1,0 +1,367 @@
+import { LENGTH_SIZE } from "./constants.js";
+import { contentLengthIn } from "./content-length.js";
+import { UwsgiError } from "./errors.js";
+import { knownKey } from "./known-keys.js";
+import {
+  checkBlockBounds,
+  checkDecodeOptions,
+  checkLimit,
+  DEFAULT_DECODE_OPTIONS,
+  type DecodeOptions,
+  encodingOf,
+} from "./limits.js";
+import { commitOffsets, reservedBase, reserveOffsets } from "./offset-pool.js";
+import { asBuffer, bytesEqualKey, decodeString, keyNeedle, type TextEncoding } from "./text.js";
+
+/**
+ * A read-only view of a decoded vars block. It holds the source buffer and a table of where each
+ * var starts; strings are made only when asked for, and `getBytes` hands out views that share
+ * the source's memory (modifying the source changes them). Call {@link VarsView.detach} to keep
+ * the vars after the source buffer is reused.
+ *
+ * Look-ups return the LAST var with the key, as uWSGI's environ does; `getAll` returns every one.
+ */
+export class VarsView implements Iterable<[string, string]> {
+  readonly #buf: Buffer;
+  readonly #start: number;
+  readonly #end: number;
+  // Offset of each var's key-length field, relative to #start (a block is at most 65535 bytes).
+  readonly #offsets: Uint16Array;
+  readonly #encoding: TextEncoding;
+  // Index of the last CONTENT_LENGTH var, noted during the decoding walk (-1: none).
+  readonly #contentLengthAt: number;
+
+  /** @internal Use {@link decodeVars} or `decodePacket`. */
+  constructor(
+    buf: Buffer,
+    start: number,
+    end: number,
+    offsets: Uint16Array,
+    encoding: TextEncoding,
+    contentLengthAt: number,
+  ) {
+    this.#buf = buf;
+    this.#start = start;
+    this.#end = end;
+    this.#offsets = offsets;
+    this.#encoding = encoding;
+    this.#contentLengthAt = contentLengthAt;
+  }
+
+  /** Number of vars, duplicates included. */
+  get size(): number {
+    return this.#offsets.length;
+  }
+
+  /** Length of the vars block in bytes. */
+  get byteLength(): number {
+    return this.#end - this.#start;
+  }
+
+  /** The whole vars block, as a view of the source. */
+  get raw(): Buffer {
+    return this.#buf.subarray(this.#start, this.#end);
+  }
+
+  /** The encoding strings are made with. */
+  get encoding(): TextEncoding {
+    return this.#encoding;
+  }
+
+  /** Index of the last var whose key bytes equal `key`, or -1. */
+  indexOf(key: string): number {
+    const buf = this.#buf;
+    const offsets = this.#offsets;
+    const needle = keyNeedle(key, this.#encoding);
+    if (needle === null) return -1;
+    for (let i = offsets.length - 1; i >= 0; i--) {
+      const p = this.#start + offsets[i]!;
+      const len = buf[p]! | (buf[p + 1]! << 8);
+      if (bytesEqualKey(buf, p + LENGTH_SIZE, len, key, needle)) return i;
+    }
+    return -1;
+  }
+
+  /** True when a var has this key. */
+  has(key: string): boolean {
+    return this.indexOf(key) >= 0;
+  }
+
+  /** The value of the last var with this key, as a string, or undefined. */
+  get(key: string): string | undefined {
+    const i = this.indexOf(key);
+    return i < 0 ? undefined : this.valueAt(i);
+  }
+
+  /** The value of the last var with this key as a view of the source (no copy), or undefined. */
+  getBytes(key: string): Buffer | undefined {
+    const i = this.indexOf(key);
+    return i < 0 ? undefined : this.valueBytesAt(i);
+  }
+
+  /**
+   * The body length the last CONTENT_LENGTH var announces, read in place (no string, no view),
+   * as uWSGI reads it: leading digits, so "" or no var at all mean 0. `strict` refuses anything
+   * but plain digits (`INVALID_CONTENT_LENGTH`); a value too large to be exact is `BODY_TOO_LARGE`.
+   * Errors carry `errorOffset` when given (a stream parser passes the packet's stream offset),
+   * else the value's offset in the source buffer.
+   */
+  contentLength(strict = false, errorOffset?: number): number {
+    const i = this.#contentLengthAt;
+    if (i < 0) return 0;
+    const p = this.#valueField(i);
+    const len = this.#buf[p]! | (this.#buf[p + 1]! << 8);
+    return contentLengthIn(
+      this.#buf,
+      p + LENGTH_SIZE,
+      p + LENGTH_SIZE + len,
+      strict,
+      errorOffset ?? p,
+    );
+  }
+
+  /** Every value with this key, in wire order (nginx 1.22 repeats a repeated header). */
+  getAll(key: string): string[] {
+    const out: string[] = [];
+    const buf = this.#buf;
+    const needle = keyNeedle(key, this.#encoding);
+    if (needle === null) return out;
+    for (let i = 0; i < this.#offsets.length; i++) {
+      const p = this.#start + this.#offsets[i]!;
+      const len = buf[p]! | (buf[p + 1]! << 8);
+      if (bytesEqualKey(buf, p + LENGTH_SIZE, len, key, needle)) out.push(this.valueAt(i));
+    }
+    return out;
+  }
+
+  /** Key of var `i` (wire order) as a string. */
+  keyAt(i: number): string {
+    const p = this.#keyField(i);
+    const len = this.#buf[p]! | (this.#buf[p + 1]! << 8);
+    // Known names are ASCII, so the interned string is right for latin1 and utf8 alike.
+    const known = knownKey(this.#buf, p + LENGTH_SIZE, len);
+    if (known !== undefined) return known;
+    return decodeString(this.#buf, p + LENGTH_SIZE, p + LENGTH_SIZE + len, this.#encoding);
+  }
+
+  /** Value of var `i` (wire order) as a string. */
+  valueAt(i: number): string {
+    const p = this.#valueField(i);
+    const len = this.#buf[p]! | (this.#buf[p + 1]! << 8);
+    return decodeString(this.#buf, p + LENGTH_SIZE, p + LENGTH_SIZE + len, this.#encoding);
+  }
+
+  /** Key of var `i` as a view of the source. */
+  keyBytesAt(i: number): Buffer {
+    const p = this.#keyField(i);
+    return this.#buf.subarray(
+      p + LENGTH_SIZE,
+      p + LENGTH_SIZE + (this.#buf[p]! | (this.#buf[p + 1]! << 8)),
+    );
+  }
+
+  /** Value of var `i` as a view of the source. */
+  valueBytesAt(i: number): Buffer {
+    const p = this.#valueField(i);
+    return this.#buf.subarray(
+      p + LENGTH_SIZE,
+      p + LENGTH_SIZE + (this.#buf[p]! | (this.#buf[p + 1]! << 8)),
+    );
+  }
+
+  /** `[key, value]` strings in wire order, duplicates included. */
+  *entries(): IterableIterator<[string, string]> {
+    for (let i = 0; i < this.#offsets.length; i++) yield [this.keyAt(i), this.valueAt(i)];
+  }
+
+  /** Keys in wire order, duplicates included. */
+  *keys(): IterableIterator<string> {
+    for (let i = 0; i < this.#offsets.length; i++) yield this.keyAt(i);
+  }
+
+  /** `[key, value]` views of the source in wire order, duplicates included. */
+  *entriesBytes(): IterableIterator<[Buffer, Buffer]> {
+    for (let i = 0; i < this.#offsets.length; i++) yield [this.keyBytesAt(i), this.valueBytesAt(i)];
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+
+  /**
+   * A plain object of the vars (null prototype, so a key like `__proto__` is just a key).
+   * The last duplicate wins, as in uWSGI's environ.
+   */
+  toObject(): Record<string, string> {
+    const out: Record<string, string> = Object.create(null);
+    for (let i = 0; i < this.#offsets.length; i++) out[this.keyAt(i)] = this.valueAt(i);
+    return out;
+  }
+
+  /** A view with the same vars over its own copy of the block: the source can then be reused. */
+  detach(): VarsView {
+    const copy = Buffer.allocUnsafe(this.#end - this.#start);
+    this.#buf.copy(copy, 0, this.#start, this.#end);
+    return new VarsView(
+      copy,
+      0,
+      copy.length,
+      this.#offsets.slice(),
+      this.#encoding,
+      this.#contentLengthAt,
+    );
+  }
+
+  #keyField(i: number): number {
+    const rel = this.#offsets[i];
+    if (rel === undefined || !Number.isInteger(i)) {
+      throw new UwsgiError(
+        "INVALID_ARGUMENT",
+        0,
+        `an index 0-${this.size - 1}`,
+        `no var at index ${i}`,
+      );
+    }
+    return this.#start + rel;
+  }
+
+  #valueField(i: number): number {
+    const p = this.#keyField(i);
+    return p + LENGTH_SIZE + (this.#buf[p]! | (this.#buf[p + 1]! << 8));
+  }
+}
+
+/**
+ * Decodes the vars block `buf[start, end)` in one validating pass that records where each var
+ * starts; no strings and no Buffers are made. Throws a `UwsgiError` for any malformed block:
+ * `TRAILING_BYTES`, `KEY_OVERRUNS_DATASIZE`, `VALUE_OVERRUNS_DATASIZE`, `EMPTY_KEY` (unless
+ * allowed), `TOO_MANY_VARS`, `DATASIZE_OVER_LIMIT` (over 65535 bytes).
+ *
+ * Stricter than uWSGI's request parser in one place: a key length that runs past the block is an
+ * error here, where uWSGI skips the two bytes and reads on. Two parsers that disagree on where a
+ * var starts are how requests get smuggled.
+ */
+export function decodeVars(
+  buf: Uint8Array,
+  start = 0,
+  end?: number,
+  options?: DecodeOptions,
+): VarsView {
+  const src = asBuffer(buf);
+  end ??= src.length;
+  checkBlockBounds(src, start, end, "vars block");
+  if (options?.maxDatasize !== undefined && end - start > options.maxDatasize) {
+    throw new UwsgiError(
+      "DATASIZE_OVER_LIMIT",
+      start,
+      `a block of at most ${options.maxDatasize} bytes (option maxDatasize)`,
+      `vars block is ${end - start} bytes`,
+    );
+  }
+  checkDecodeOptions(options);
+  const maxVars =
+    options?.maxVars === undefined
+      ? DEFAULT_DECODE_OPTIONS.maxVars
+      : checkLimit("maxVars", options.maxVars, Number.MAX_SAFE_INTEGER);
+  return walkVars(src, start, end, maxVars, options?.allowEmptyKeys ?? false, encodingOf(options));
+}
+
+const CONTENT_LENGTH = "CONTENT_LENGTH";
+
+// Errors are built out of line so the decoding loop stays small enough to optimise well.
+
+function trailingBytes(p: number, left: number): UwsgiError {
+  return new UwsgiError(
+    "TRAILING_BYTES",
+    p,
+    "another var (at least 4 bytes) or the end of the block",
+    `${left} stray byte${left === 1 ? "" : "s"} after the last var`,
+  );
+}
+
+function emptyKey(p: number): UwsgiError {
+  return new UwsgiError(
+    "EMPTY_KEY",
+    p,
+    "a key of 1 byte or more",
+    "var has an empty key (uWSGI drops such a request)",
+  );
+}
+
+function lengthOverrun(p: number, keyLen: number, valField: number, end: number): UwsgiError {
+  if (valField > end) {
+    return new UwsgiError(
+      "KEY_OVERRUNS_DATASIZE",
+      p,
+      `a key within the ${end - p - LENGTH_SIZE} bytes left in the block`,
+      `key length ${keyLen} runs ${valField - end} bytes past the end of the vars block`,
+    );
+  }
+  return new UwsgiError(
+    "VALUE_OVERRUNS_DATASIZE",
+    valField,
+    "a 2-byte value length",
+    "the value length field runs past the end of the vars block",
+  );
+}
+
+function valueOverrun(valField: number, valLen: number, end: number): UwsgiError {
+  return new UwsgiError(
+    "VALUE_OVERRUNS_DATASIZE",
+    valField,
+    `a value within the ${end - valField - LENGTH_SIZE} bytes left in the block`,
+    `value length ${valLen} runs ${valField + LENGTH_SIZE + valLen - end} bytes past the end of the vars block`,
+  );
+}
+
+function tooManyVars(p: number, maxVars: number): UwsgiError {
+  return new UwsgiError(
+    "TOO_MANY_VARS",
+    p,
+    `at most ${maxVars} vars`,
+    `var ${maxVars + 1} is over the limit of ${maxVars}`,
+  );
+}
+
+function isContentLength(buf: Buffer, p: number): boolean {
+  for (let i = 1; i < 14; i++) if (buf[p + i] !== CONTENT_LENGTH.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * The validating pass of {@link decodeVars}, for callers that have checked the bounds and options
+ * already (`decodePacket`): the same errors, without checking the arguments a second time.
+ */
+export function walkVars(
+  src: Buffer,
+  start: number,
+  end: number,
+  maxVars: number,
+  allowEmptyKeys: boolean,
+  encoding: TextEncoding,
+): VarsView {
+  // A var takes at least 4 bytes, so the block bounds the table; the slab makes this one view.
+  const table = reserveOffsets(Math.min(maxVars, (end - start) >>> 2) + 1);
+  const base = reservedBase();
+  let count = 0;
+  let contentLengthAt = -1;
+  let p = start;
+  while (p < end) {
+    if (end - p < 4) throw trailingBytes(p, end - p);
+    const keyLen = src[p]! | (src[p + 1]! << 8);
+    if (keyLen === 0 && !allowEmptyKeys) throw emptyKey(p);
+    const valField = p + LENGTH_SIZE + keyLen;
+    // One test for both overruns; the cold path tells them apart.
+    if (end - valField < LENGTH_SIZE) throw lengthOverrun(p, keyLen, valField, end);
+    const valLen = src[valField]! | (src[valField + 1]! << 8);
+    const next = valField + LENGTH_SIZE + valLen;
+    if (next > end) throw valueOverrun(valField, valLen, end);
+    if (count === maxVars) throw tooManyVars(p, maxVars);
+    // Every request needs its body length: note where CONTENT_LENGTH is while passing by.
+    if (keyLen === 14 && src[p + 2] === 0x43 && isContentLength(src, p + 2))
+      contentLengthAt = count;
+    table[base + count++] = p - start;
+    p = next;
+  }
+  return new VarsView(src, start, end, commitOffsets(table, count), encoding, contentLengthAt);
+}
