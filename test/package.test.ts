@@ -4,18 +4,17 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, waitForPort } from "./interop/support/ports.js";
 import { startUwsgi } from "./interop/support/uwsgi.js";
+import { ensureDist, ROOT } from "./support/dist.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 let dir = "";
 let files: string[] = [];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "uwsgi-codec-pack-"));
-  execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "pipe" });
+  ensureDist();
   const packed = JSON.parse(
     execFileSync("npm", ["pack", "--json", "--pack-destination", dir], {
       cwd: ROOT,
