@@ -48,4 +48,11 @@ export {
   varsByteLength,
 } from "./codec/vars-encode.js";
 export { decodeVars, VarsView } from "./codec/vars-view.js";
+export {
+  ChunkedDecoder,
+  type ChunkedDecoderOptions,
+  type ChunkedHandler,
+  DEFAULT_CHUNKED_OPTIONS,
+} from "./parser/chunked-decoder.js";
+export { chunkHead, chunkTail, encodeChunk, lastChunk } from "./parser/chunked-encoder.js";
 export { PacketParser, type ParserHandler, type ParserOptions } from "./parser/packet-parser.js";

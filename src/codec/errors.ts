@@ -21,6 +21,12 @@
  * - `INVALID_CONTENT_LENGTH`: CONTENT_LENGTH is not plain digits (parser option `strictContentLength`).
  * - `UNEXPECTED_BYTES`: bytes after a request's body, when the parser is told they are an error.
  * - `PARSER_FAILED`: input given to a parser after an earlier error or after `end()`.
+ * - `INVALID_CHUNK`: a chunked body's framing is malformed (a size that is not hex, a missing
+ *   CRLF, a bare LF, a control byte in an extension, a malformed trailer field).
+ * - `CHUNK_LINE_TOO_LONG`: a chunk-size line (with its extensions) over `maxChunkLineLength`.
+ * - `TRAILERS_TOO_LARGE`: a chunked body's trailer fields over `maxTrailerSize`.
+ * - `UNSUPPORTED_TRANSFER_ENCODING`: a request whose HTTP_TRANSFER_ENCODING does not end in
+ *   `chunked` and that has no CONTENT_LENGTH: where its body ends cannot be known.
  */
 export type UwsgiErrorCode =
   | "TRUNCATED"
@@ -41,7 +47,11 @@ export type UwsgiErrorCode =
   | "BODY_TOO_LARGE"
   | "INVALID_CONTENT_LENGTH"
   | "UNEXPECTED_BYTES"
-  | "PARSER_FAILED";
+  | "PARSER_FAILED"
+  | "INVALID_CHUNK"
+  | "CHUNK_LINE_TOO_LONG"
+  | "TRAILERS_TOO_LARGE"
+  | "UNSUPPORTED_TRANSFER_ENCODING";
 
 /**
  * The one error type the codec throws. `offset` is the byte offset in the input (decode) or in the
