@@ -20,6 +20,8 @@
  * - `BODY_SOURCE_FAILED`: the request body stream failed or gave something other than bytes;
  *   `cause` is its error.
  * - `BODY_TOO_LARGE`: a body the gateway must buffer (chunked) is larger than its limit.
+ * - `BAD_REQUEST`: an HTTP request nginx answers 400 before uwsgi_pass (`varsFromRequest`, the
+ *   gateway): a Host that is not a host name, two Host headers, a path with `%00`...
  */
 export type UwsgiClientErrorCode =
   | "INVALID_ARGUMENT"
@@ -35,7 +37,8 @@ export type UwsgiClientErrorCode =
   | "BODY_LENGTH_MISMATCH"
   | "CONTENT_LENGTH_REQUIRED"
   | "BODY_SOURCE_FAILED"
-  | "BODY_TOO_LARGE";
+  | "BODY_TOO_LARGE"
+  | "BAD_REQUEST";
 
 /** The error every client call rejects (or destroys a body stream) with. */
 export class UwsgiClientError extends Error {
@@ -45,7 +48,7 @@ export class UwsgiClientError extends Error {
   readonly syscallCode: string;
 
   constructor(code: UwsgiClientErrorCode, message: string, cause?: unknown) {
-    super(`${message} (${code})`, cause === undefined ? undefined : { cause });
+    super(message, cause === undefined ? undefined : { cause });
     // ABORTED looks like a DOM AbortError, so code that checks `err.name` keeps working.
     this.name = code === "ABORTED" ? "AbortError" : "UwsgiClientError";
     this.code = code;

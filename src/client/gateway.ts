@@ -4,8 +4,9 @@ import {
   type RequestListener,
   type Server,
   type ServerResponse,
+  STATUS_CODES,
 } from "node:http";
-import { pipeline } from "node:stream";
+import { type Duplex, pipeline } from "node:stream";
 import type { UwsgiAddress } from "./address.js";
 import { UwsgiClientError } from "./errors.js";
 import { request } from "./request.js";
@@ -43,12 +44,33 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "upgrade",
 ]);
 
-/** The status nginx answers when uWSGI fails: 504 for a timeout, 413 for a big body, else 502. */
+/**
+ * The status nginx answers when a request fails: 400 for a request it refuses, 504 for a
+ * timeout, 413 for a big body, else 502.
+ */
 function statusFor(err: Error): number {
   const code = err instanceof UwsgiClientError ? err.code : "";
+  if (code === "BAD_REQUEST") return 400;
   if (code === "TIMEOUT" || code === "CONNECT_TIMEOUT") return 504;
   if (code === "BODY_TOO_LARGE") return 413;
   return 502;
+}
+
+/**
+ * Answers `status` with the gateway's own status line and a plain-text body. The reason is
+ * always given: `writeHead` would otherwise keep a reason set by a failed earlier attempt (a
+ * "502 OK"). The connection closes after it, as nginx's does: the request body may be unread.
+ */
+function answerError(res: ServerResponse, status: number): void {
+  const reason = STATUS_CODES[status] ?? "Error";
+  const text = `${status} ${reason}\n`;
+  res.shouldKeepAlive = false;
+  res.writeHead(status, reason, {
+    "Content-Type": "text/plain",
+    "Content-Length": text.length,
+    Connection: "close",
+  });
+  res.end(text);
 }
 
 /** Reads a chunked request body whole (uwsgi frames a body by CONTENT_LENGTH only). */
@@ -63,6 +85,17 @@ async function bufferBody(req: IncomingMessage, max: number): Promise<Buffer> {
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, size);
+}
+
+/** Sets every var named `name` to `value` (adding it when there is none). */
+function setVar(vars: [string, string][], name: string, value: string): void {
+  let found = false;
+  for (const pair of vars) {
+    if (pair[0] !== name) continue;
+    pair[1] = value;
+    found = true;
+  }
+  if (!found) vars.push([name, value]);
 }
 
 function forward(answer: UwsgiResponse, res: ServerResponse): void {
@@ -88,12 +121,19 @@ async function handle(
   const overrides: Record<string, string | undefined> = { ...options.overrides };
   if (options.serverName !== undefined) overrides["SERVER_NAME"] ??= options.serverName;
   overrides["DOCUMENT_ROOT"] ??= options.documentRoot ?? "";
+  if (req.method === "TRACE") {
+    // nginx refuses TRACE (405) before any location runs.
+    options.onError?.(new UwsgiClientError("BAD_REQUEST", "nginx refuses TRACE"), req);
+    answerError(res, 405);
+    return;
+  }
   try {
+    const vars = varsFromRequest(req, overrides);
     let body: Buffer | AsyncIterable<Buffer> | undefined;
     const chunked = req.headers["content-length"] === undefined && req.headers["transfer-encoding"];
     if (chunked) {
       body = await bufferBody(req, options.maxBufferedBody ?? 1024 * 1024);
-      overrides["CONTENT_LENGTH"] = String(body.length);
+      setVar(vars, "CONTENT_LENGTH", String(body.length));
     } else if (Number(req.headers["content-length"] ?? 0) > 0) {
       // Not `req` itself: a failed upstream must not destroy the client's connection (the
       // client still gets its 502), and the client may send the body before uWSGI reads it.
@@ -101,7 +141,7 @@ async function handle(
     }
     const answer = await request({
       ...options.upstream,
-      vars: varsFromRequest(req, overrides),
+      vars,
       ...(body === undefined ? {} : { body }),
       signal: controller.signal,
       ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout }),
@@ -116,10 +156,7 @@ async function handle(
       res.destroy();
       return;
     }
-    const status = statusFor(err as Error);
-    const text = `${status} ${status === 504 ? "Gateway Time-out" : status === 413 ? "Request Entity Too Large" : "Bad Gateway"}\n`;
-    res.writeHead(status, { "Content-Type": "text/plain", "Content-Length": text.length });
-    res.end(text);
+    answerError(res, statusFor(err as Error));
   }
 }
 
@@ -135,7 +172,15 @@ export function gatewayHandler(options: GatewayOptions): RequestListener {
   };
 }
 
-/** An `http.Server` running {@link gatewayHandler}; call `listen()` on it. */
+/**
+ * An `http.Server` running {@link gatewayHandler}; call `listen()` on it. A CONNECT request is
+ * answered 400 and closed, as nginx 1.22 does (Node would drop the connection without a word).
+ */
 export function createGateway(options: GatewayOptions): Server {
-  return createServer(gatewayHandler(options));
+  const server = createServer(gatewayHandler(options));
+  server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
+    socket.on("error", () => {});
+    socket.end("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  });
+  return server;
 }

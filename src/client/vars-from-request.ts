@@ -1,5 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
+import { UwsgiClientError } from "./errors.js";
+import { headerRefusal, nginxHost } from "./nginx-checks.js";
 
 /**
  * Var values that replace what {@link varsFromRequest} computes: a string replaces every var of
@@ -9,6 +11,7 @@ export type VarsOverrides = Readonly<Record<string, string | undefined>>;
 
 const PERCENT = 0x25;
 const SLASH = 0x2f;
+const HASH = 0x23;
 
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
@@ -16,28 +19,28 @@ function hexValue(c: number): number {
   return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
 
-/** %XX decoded to the byte XX (a latin1 char); a `%` not followed by two hex digits stays. */
-function percentDecode(s: string): string {
+/**
+ * %XX decoded to the byte XX (a latin1 char); undefined where nginx answers 400: a `%` without
+ * two hex digits after it, or an encoded NUL.
+ */
+function percentDecode(s: string): string | undefined {
   let out = "";
   let from = 0;
-  let i = s.indexOf("%");
-  while (i >= 0 && i + 2 < s.length) {
-    const hi = hexValue(s.charCodeAt(i + 1));
-    const lo = hexValue(s.charCodeAt(i + 2));
-    if (hi >= 0 && lo >= 0) {
-      out += s.slice(from, i) + String.fromCharCode(hi * 16 + lo);
-      from = i + 3;
-    }
-    i = s.indexOf("%", hi >= 0 && lo >= 0 ? i + 3 : i + 1);
+  for (let i = s.indexOf("%"); i >= 0; i = s.indexOf("%", i + 3)) {
+    const hi = i + 2 < s.length ? hexValue(s.charCodeAt(i + 1)) : -1;
+    const lo = hi >= 0 ? hexValue(s.charCodeAt(i + 2)) : -1;
+    if (lo < 0 || (hi === 0 && lo === 0)) return undefined;
+    out += s.slice(from, i) + String.fromCharCode(hi * 16 + lo);
+    from = i + 3;
   }
-  return from === 0 ? s : out + s.slice(from);
+  return out + s.slice(from);
 }
 
-/** Whether the path needs nginx's "complex URI" work: %, //, or a dot segment. */
+/** Whether the path needs nginx's "complex URI" work: %, #, //, or a dot segment. */
 function isSimplePath(path: string): boolean {
   for (let i = 0; i < path.length; i++) {
     const c = path.charCodeAt(i);
-    if (c === PERCENT) return false;
+    if (c === PERCENT || c === HASH) return false;
     if (c === SLASH && i + 1 < path.length) {
       const n = path.charCodeAt(i + 1);
       if (n === SLASH || n === 0x2e) return false;
@@ -47,20 +50,25 @@ function isSimplePath(path: string): boolean {
 }
 
 /**
- * nginx's `$document_uri`: the path without the query, percent-decoded, with repeated slashes
- * merged and `.` / `..` segments resolved (never above the root). Bytes as a latin1 string.
+ * nginx's `$document_uri`: the path without the query (nor a `#` fragment), percent-decoded,
+ * with repeated slashes merged and `.` / `..` segments resolved. Bytes as a latin1 string.
+ * Undefined for a path nginx answers 400: a bad `%` escape, an encoded NUL (`%00`), or a `..`
+ * that climbs above the root. Decoded `%2F` and `%2E` count as `/` and `.`, as in nginx.
  */
-export function documentUri(path: string): string {
+export function documentUri(path: string): string | undefined {
   if (isSimplePath(path)) return path;
-  const segments = percentDecode(path).split("/");
+  const hash = path.indexOf("#");
+  const decoded = percentDecode(hash < 0 ? path : path.slice(0, hash));
+  if (decoded === undefined) return undefined;
+  const segments = decoded.split("/");
   const out: string[] = [];
   let trailing = false;
   for (let i = 1; i < segments.length; i++) {
     const s = segments[i]!;
     trailing = i === segments.length - 1 && (s === "" || s === "." || s === "..");
     if (s === "" || s === ".") continue;
-    if (s === "..") out.pop();
-    else out.push(s);
+    if (s !== "..") out.push(s);
+    else if (out.pop() === undefined) return undefined;
   }
   if (out.length === 0) return "/";
   return `/${out.join("/")}${trailing ? "/" : ""}`;
@@ -77,20 +85,6 @@ function splitTarget(url: string): [string, string | undefined] {
   const host = url.slice(scheme + 3, end);
   const rest = url.slice(end);
   return [rest.charCodeAt(0) === SLASH ? rest : `/${rest}`, host];
-}
-
-/** nginx's `$host`: lower case, without the port or a trailing dot. */
-function hostName(host: string): string {
-  let end = host.length;
-  if (host.charCodeAt(0) === 0x5b) {
-    const close = host.indexOf("]");
-    end = close < 0 ? end : close + 1;
-  } else {
-    const colon = host.indexOf(":");
-    if (colon >= 0) end = colon;
-  }
-  if (end > 0 && host.charCodeAt(end - 1) === 0x2e) end--;
-  return host.slice(0, end).toLowerCase();
 }
 
 /**
@@ -131,6 +125,10 @@ function applyOverrides(vars: [string, string][], overrides: VarsOverrides): [st
   return out;
 }
 
+function badRequest(why: string): UwsgiClientError {
+  return new UwsgiClientError("BAD_REQUEST", `nginx would answer 400: ${why}`);
+}
+
 /**
  * The CGI vars nginx sends for a request with Debian's `/etc/nginx/uwsgi_params`, in the same
  * order: QUERY_STRING, REQUEST_METHOD, CONTENT_TYPE, CONTENT_LENGTH, REQUEST_URI, PATH_INFO,
@@ -141,29 +139,46 @@ function applyOverrides(vars: [string, string][], overrides: VarsOverrides): [st
  * Values are latin1 strings of the bytes received (how Node hands out headers and the URL), so
  * encoding them as latin1 (the codec's default) puts the client's exact bytes on the wire.
  * DOCUMENT_ROOT defaults to "" and SERVER_NAME to the host: set them in `overrides`.
+ *
+ * Throws a `UwsgiClientError` `BAD_REQUEST` for a request nginx answers 400 before it reaches
+ * uwsgi_pass: a Host (or absolute request target) that is not a host name, two Host headers, no
+ * Host with HTTP/1.1, a repeated header nginx takes once (Authorization, Content-Length,
+ * If-None-Match...), Transfer-Encoding with HTTP/1.0, or a path with a bad `%` escape, an
+ * encoded NUL or a `..` above the root.
  */
 export function varsFromRequest(
   req: IncomingMessage,
   overrides: VarsOverrides = {},
 ): [string, string][] {
+  const refusal = headerRefusal(req);
+  if (refusal !== undefined) throw badRequest(refusal);
   const [uri, targetHost] = splitTarget(req.url ?? "/");
-  const q = uri.indexOf("?");
+  // A fragment is no part of the path or the query (nginx cuts both at the first `#`).
+  const hash = uri.indexOf("#");
+  const target = hash < 0 ? uri : uri.slice(0, hash);
+  const q = target.indexOf("?");
+  const path = documentUri(q < 0 ? target : target.slice(0, q));
+  if (path === undefined) {
+    throw badRequest("the path has a bad % escape, an encoded NUL or a .. above the root");
+  }
   const socket = req.socket as Partial<TLSSocket> | null;
   const tls = socket?.encrypted === true;
   const headers = req.headers;
   const rawHost = targetHost ?? (typeof headers.host === "string" ? headers.host : undefined);
   const remote = socket?.remoteAddress ?? "";
-  const host =
-    rawHost === undefined
-      ? (overrides["SERVER_NAME"] ?? socket?.localAddress ?? "")
-      : hostName(rawHost);
+  let host = overrides["SERVER_NAME"] ?? socket?.localAddress ?? "";
+  if (rawHost !== undefined) {
+    const valid = nginxHost(rawHost);
+    if (valid === undefined) throw badRequest("the request target's host is not a host name");
+    host = valid;
+  }
   const vars: [string, string][] = [
-    ["QUERY_STRING", q < 0 ? "" : uri.slice(q + 1)],
+    ["QUERY_STRING", q < 0 ? "" : target.slice(q + 1)],
     ["REQUEST_METHOD", req.method ?? "GET"],
     ["CONTENT_TYPE", headers["content-type"] ?? ""],
     ["CONTENT_LENGTH", headers["content-length"] ?? ""],
     ["REQUEST_URI", uri],
-    ["PATH_INFO", documentUri(q < 0 ? uri : uri.slice(0, q))],
+    ["PATH_INFO", path],
     ["DOCUMENT_ROOT", ""],
     ["SERVER_PROTOCOL", `HTTP/${req.httpVersion}`],
     ["REQUEST_SCHEME", tls ? "https" : "http"],

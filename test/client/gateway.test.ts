@@ -190,6 +190,92 @@ describe("gateway vs nginx in front of the same uWSGI", () => {
   });
 });
 
+/** Raw requests nginx 1.22 refuses, with the status it answers; the gateway must not forward them. */
+const refused: [string, string[], number][] = [
+  ["a Host that climbs (../../etc)", ["GET / HTTP/1.1", "Host: ../../etc"], 400],
+  ["a Host with a path (evil.com/x)", ["GET / HTTP/1.1", "Host: evil.com/x"], 400],
+  ["two Host headers", ["GET / HTTP/1.1", "Host: localhost", "Host: localhost"], 400],
+  ["two different Host headers", ["GET / HTTP/1.1", "Host: a.example", "Host: b.example"], 400],
+  ["an encoded NUL in the path", ["GET /a%00b HTTP/1.1", "Host: localhost"], 400],
+  ["an empty Host with HTTP/1.1", ["GET / HTTP/1.1", "Host: "], 400],
+  ["an empty Host with HTTP/1.0", ["GET / HTTP/1.0", "Host: "], 400],
+  ["no Host with HTTP/1.1", ["GET / HTTP/1.1"], 400],
+  ["a Host that is only a port", ["GET / HTTP/1.1", "Host: :8080"], 400],
+  ["a Host that is only a dot", ["GET / HTTP/1.1", "Host: ."], 400],
+  ["a Host with two dots in a row", ["GET / HTTP/1.1", "Host: a..example"], 400],
+  ["a Host with two trailing dots", ["GET / HTTP/1.1", "Host: example.com.."], 400],
+  ["a Host with a space inside", ["GET / HTTP/1.1", "Host: a b"], 400],
+  ["a Host with a tab inside", ["GET / HTTP/1.1", "Host: a\tb"], 400],
+  ["a Host with a DEL byte", ["GET / HTTP/1.1", "Host: a\x7fb"], 400],
+  ["a slash after the port", ["GET / HTTP/1.1", "Host: localhost:80/x"], 400],
+  ["an absolute target with a bad host", ["GET http://a..b/ HTTP/1.1", "Host: localhost"], 400],
+  ["a path that climbs above the root", ["GET /../etc/passwd HTTP/1.1", "Host: localhost"], 400],
+  ["an encoded climb above the root", ["GET /a/%2e%2e/%2E%2E/x HTTP/1.1", "Host: x"], 400],
+  ["a % without hex digits", ["GET /a%zz HTTP/1.1", "Host: localhost"], 400],
+  ["a % cut short at the end of the path", ["GET /a%4 HTTP/1.1", "Host: localhost"], 400],
+  [
+    "two Authorization headers",
+    ["GET / HTTP/1.1", "Host: x", "Authorization: a", "Authorization: b"],
+    400,
+  ],
+  [
+    "two If-None-Match headers",
+    ["GET / HTTP/1.1", "Host: x", "If-None-Match: a", "If-None-Match: b"],
+    400,
+  ],
+  [
+    "two Content-Length headers",
+    ["POST / HTTP/1.1", "Host: x", "Content-Length: 0", "Content-Length: 0"],
+    400,
+  ],
+  ["Transfer-Encoding with HTTP/1.0", ["POST / HTTP/1.0", "Transfer-Encoding: chunked"], 400],
+  ["TRACE", ["TRACE / HTTP/1.1", "Host: localhost"], 405],
+  ["CONNECT", ["CONNECT localhost:80 HTTP/1.1", "Host: localhost:80"], 400],
+];
+
+describe("requests nginx refuses are refused, not forwarded", () => {
+  for (const [name, lines, status] of refused) {
+    it(`${name} -> ${status}`, async () => {
+      const theirs = parse((await exchange(nginx!.port, [http(lines)])).answer);
+      const ours = parse((await exchange(gatewayPort, [http(lines)])).answer);
+      expect(theirs.statusLine.slice(0, 12)).toBe(`HTTP/1.1 ${status}`);
+      expect(ours.statusLine.slice(0, 12)).toBe(`HTTP/1.1 ${status}`);
+    });
+  }
+});
+
+/** Hosts nginx accepts: `$host` (SERVER_NAME is configured, HTTP_HOST is `$host`) must agree. */
+const acceptedHosts: [string, string[]][] = [
+  ["an upper-case Host", ["GET / HTTP/1.1", "Host: LocalHost.Example"]],
+  ["a Host with a trailing dot", ["GET / HTTP/1.1", "Host: example.com."]],
+  ["a Host with a trailing dot and a port", ["GET / HTTP/1.1", "Host: example.com.:8080"]],
+  ["a Host with an empty port", ["GET / HTTP/1.1", "Host: localhost:"]],
+  ["a Host with a port that is not a number", ["GET / HTTP/1.1", "Host: localhost:abc"]],
+  ["an IPv6 literal with a port", ["GET / HTTP/1.1", "Host: [::1]:8080"]],
+  ["an IPv6 literal in upper case", ["GET / HTTP/1.1", "Host: [FE80::1]"]],
+  ["a Host with a leading dot", ["GET / HTTP/1.1", "Host: .example"]],
+  ["a Host with bytes over 0x7f", ["GET / HTTP/1.1", "Host: caf\xe9.example"]],
+  ["upper case over 0x7f stays as sent", ["GET / HTTP/1.1", "Host: CAF\xc9.Example"]],
+  ["a backslash in the Host", ["GET / HTTP/1.1", "Host: a\\b"]],
+  ["a # in the path", ["GET /a/b#c/../d?x=1 HTTP/1.1", "Host: x"]],
+  ["a # in the query", ["GET /a?x=1#y HTTP/1.1", "Host: x"]],
+  ["an encoded # ? and %", ["GET /a%23b%3Fc%25d HTTP/1.1", "Host: x"]],
+  ["an absolute target names the host", ["GET http://Other.Example:81/p HTTP/1.1", "Host: x"]],
+  ["a path with an encoded climb that stays inside", ["GET /a/b/%2e%2e/c HTTP/1.1", "Host: x"]],
+];
+
+describe("hosts nginx accepts give the same vars", () => {
+  for (const [name, lines] of acceptedHosts) {
+    it(name, async () => {
+      const theirs = parse((await exchange(nginx!.port, [http(lines)])).answer);
+      const ours = parse((await exchange(gatewayPort, [http(lines)])).answer);
+      expect(ours.statusLine).toBe(theirs.statusLine);
+      expect(theirs.statusLine).toBe("HTTP/1.1 200 OK");
+      expect(environOf(ours.body, gatewayPort)).toEqual(environOf(theirs.body, nginx!.port));
+    });
+  }
+});
+
 describe("gateway failures answer like nginx", () => {
   async function withGateway(
     options: Omit<Parameters<typeof gatewayHandler>[0], "onError">,

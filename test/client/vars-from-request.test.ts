@@ -4,6 +4,7 @@
 // (each side's own) and DOCUMENT_ROOT (nginx's `root`, here its prefix's html/).
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nginxHost } from "../../src/client/nginx-checks.js";
 import { documentUri, varsFromRequest } from "../../src/client/vars-from-request.js";
 import { decodePacket, MAX_DATASIZE } from "../../src/index.js";
 import { exchange, parseHttpAnswer } from "../interop/support/exchange.js";
@@ -170,14 +171,75 @@ describe("where Node's HTTP parser and nginx part ways", () => {
 });
 
 describe("varsFromRequest() details", () => {
-  it("documentUri: decoding, merging, dots, never above the root", () => {
+  it("documentUri: decoding, merging, dots; undefined where nginx answers 400", () => {
     expect(documentUri("/plain/path")).toBe("/plain/path");
     expect(documentUri("/a%20b")).toBe("/a b");
-    expect(documentUri("/a%zz%4")).toBe("/a%zz%4");
-    expect(documentUri("/../../x")).toBe("/x");
     expect(documentUri("/a/..")).toBe("/");
     expect(documentUri("/a/b/.")).toBe("/a/b/");
     expect(documentUri("/%41%2f%2F")).toBe("/A/");
+    expect(documentUri("/a/b%2F%2E%2E/c")).toBe("/a/c");
+    expect(documentUri("/a%2541")).toBe("/a%41");
+    expect(documentUri("/a#b/../..")).toBe("/a");
+    for (const refused of ["/a%zz", "/a%4", "/a%", "/a%00b", "/../x", "/a/../../x", "/%2e%2e/x"]) {
+      expect(documentUri(refused), refused).toBeUndefined();
+    }
+  });
+
+  it("nginxHost: nginx's $host, or undefined where nginx answers 400", () => {
+    const cases: [string, string | undefined][] = [
+      ["Example.COM", "example.com"],
+      ["example.com.", "example.com"],
+      ["example.com.:80", "example.com"],
+      ["a.b:8.0", "a.b"],
+      ["localhost:", "localhost"],
+      ["[::1]:8080", "[::1]"],
+      ["[FE80::1]", "[fe80::1]"],
+      ["[::1", "[::1"],
+      [".lead", ".lead"],
+      ["CAF\xc9", "caf\xc9"],
+      ["a\\b", "a\\b"],
+      ["", undefined],
+      [":80", undefined],
+      [".", undefined],
+      ["..", undefined],
+      ["a..b", undefined],
+      ["a.b..", undefined],
+      ["a/b", undefined],
+      ["a:80/x", undefined],
+      ["a b", undefined],
+      ["a\tb", undefined],
+      ["a\x00b", undefined],
+      ["a\x7fb", undefined],
+      ["[::1..2]", undefined],
+    ];
+    for (const [value, host] of cases) expect(nginxHost(value), JSON.stringify(value)).toBe(host);
+  });
+
+  it("refuses what nginx refuses with BAD_REQUEST (a hand-made request object)", () => {
+    const fake = (url: string, rawHeaders: string[], httpVersion = "1.1") =>
+      ({
+        url,
+        method: "GET",
+        httpVersion,
+        headers: {},
+        rawHeaders,
+        socket: {},
+      }) as unknown as Parameters<typeof varsFromRequest>[0];
+    const refused: Parameters<typeof varsFromRequest>[0][] = [
+      fake("/", ["Host", "a", "host", "a"]),
+      fake("/", ["Host", "../../etc"]),
+      fake("/", []),
+      fake("/", ["Host", "a", "Authorization", "x", "AUTHORIZATION", "y"]),
+      fake("/", ["Transfer-Encoding", "chunked"], "1.0"),
+      fake("/a%00", ["Host", "a"]),
+      fake("http://a..b/", ["Host", "a"]),
+    ];
+    for (const req of refused) {
+      expect(() => varsFromRequest(req), JSON.stringify(req.rawHeaders)).toThrow(
+        expect.objectContaining({ name: "UwsgiClientError", code: "BAD_REQUEST" }),
+      );
+    }
+    expect(varsFromRequest(fake("/", [], "1.0")).length).toBeGreaterThan(10);
   });
 
   it("TLS, IPv6 hosts, odd targets (a hand-made request object)", () => {
@@ -185,7 +247,7 @@ describe("varsFromRequest() details", () => {
       ({
         url,
         method: undefined,
-        httpVersion: "1.1",
+        httpVersion: host === undefined ? "1.0" : "1.1",
         headers: host === undefined ? {} : { host },
         rawHeaders: host === undefined ? ["X-A", "1"] : ["Host", host, "X-A", "1"],
         socket,
