@@ -1,0 +1,310 @@
+import type { Socket } from "node:net";
+import { encodePacket, type Packet, type VarsPacket } from "../codec/packet.js";
+import { PacketParser } from "../parser/packet-parser.js";
+import { UwsgiRouterError } from "./errors.js";
+import { Exchange, type ExchangeHost } from "./forward.js";
+import type { Pool } from "./pool.js";
+import { RouterRequest } from "./request.js";
+import { fastRouterKey } from "./routing-key.js";
+import { hasKeyPrefix, VarsEditor } from "./vars-editor.js";
+
+/** What a client connection needs from its router. @internal */
+export interface ConnectionHost extends ExchangeHost {
+  /** The pool a request goes to, from its key: the pool of that name, else the default pool. */
+  poolFor(key: string | undefined): string | undefined;
+  /** A client sent bytes that are not a request (or too slowly). */
+  clientError(error: Error, socket: Socket): void;
+  /** A request was refused before reaching a backend (no key, no pool, middleware failure). */
+  refused(error: UwsgiRouterError): void;
+  /** A request was answered by middleware. */
+  answeredDirectly(): void;
+  started(exchange: Exchange): void;
+  /** The client's socket closed. */
+  connectionClosed(connection: ClientConnection): void;
+}
+
+const PONG = Buffer.from([100, 0, 0, 1]);
+const PING = 100;
+
+/** The source of a connection for trust decisions: its IP (IPv4 unmapped), or "unix". */
+export function sourceOf(socket: Socket): string {
+  const remote = socket.remoteAddress;
+  if (remote === undefined) return "unix";
+  return remote.startsWith("::ffff:") ? remote.slice(7) : remote;
+}
+
+/**
+ * One client connection: reads the request packet (PacketParser), routes it (key, pool,
+ * middleware), then hands it to an {@link Exchange}. Bytes after the packet are forwarded as they
+ * come, whatever CONTENT_LENGTH says, as FastRouter does. @internal
+ */
+export class ClientConnection {
+  readonly #host: ConnectionHost;
+  readonly #socket: Socket;
+  readonly #parser: PacketParser;
+  #packet: Packet | null = null;
+  #pending: Uint8Array[] = [];
+  #ended = false;
+  #exchange: Exchange | null = null;
+  #closed = false;
+  #headerTimer: NodeJS.Timeout | undefined;
+
+  constructor(host: ConnectionHost, socket: Socket) {
+    this.#host = host;
+    this.#socket = socket;
+    this.#parser = new PacketParser(
+      {
+        onPacket: (packet) => {
+          this.#packet = packet;
+        },
+        onBody: (piece) => this.#pending.push(piece),
+        onTrailing: (bytes) => this.#pending.push(bytes),
+      },
+      { maxDatasize: 65535, maxVars: 4096, afterBody: "return" },
+    );
+    const timeout = host.options.headerTimeout;
+    this.#headerTimer = timeout > 0 ? setTimeout(this.#onHeaderTimeout, timeout) : undefined;
+    socket.on("data", this.#onData);
+    socket.on("end", this.#onEnd);
+    socket.on("error", this.#onError);
+    socket.on("close", this.#onClose);
+  }
+
+  /** True while a request is being routed or forwarded. */
+  get busy(): boolean {
+    return this.#packet !== null && !this.#closed;
+  }
+
+  /** Cuts the connection (router shutdown). */
+  abort(): void {
+    if (this.#exchange !== null) this.#exchange.abort();
+    else this.#socket.destroy();
+  }
+
+  #onData = (chunk: Buffer): void => {
+    if (this.#exchange !== null) {
+      this.#exchange.clientData(chunk);
+      return;
+    }
+    if (this.#packet !== null) {
+      this.#pending.push(chunk);
+      return;
+    }
+    try {
+      this.#parser.push(chunk);
+    } catch (err) {
+      this.#clientError(err as Error, 400);
+      return;
+    }
+    if (this.#packet !== null) this.#route(this.#packet);
+  };
+
+  #onEnd = (): void => {
+    this.#ended = true;
+    if (this.#exchange !== null) this.#exchange.clientEnd();
+    else if (this.#packet === null && !this.#closed) {
+      // The client stopped before a whole packet: nothing to route.
+      clearTimeout(this.#headerTimer);
+      this.#socket.destroy();
+    }
+  };
+
+  #onError = (err: Error): void => {
+    this.#exchange?.clientGone(err);
+  };
+
+  #onClose = (): void => {
+    this.#closed = true;
+    clearTimeout(this.#headerTimer);
+    this.#exchange?.clientGone(undefined);
+    this.#host.connectionClosed(this);
+  };
+
+  #onHeaderTimeout = (): void => {
+    this.#headerTimer = undefined;
+    if (this.#packet !== null) return;
+    this.#clientError(
+      new UwsgiRouterError(
+        "HEADER_TIMEOUT",
+        `no whole request packet within ${this.#host.options.headerTimeout} ms`,
+      ),
+      408,
+    );
+  };
+
+  #clientError(error: Error, status: number): void {
+    clearTimeout(this.#headerTimer);
+    this.#socket.off("data", this.#onData);
+    this.#host.clientError(error, this.#socket);
+    this.#host.answerError(this.#socket, status);
+  }
+
+  #route(packet: Packet): void {
+    clearTimeout(this.#headerTimer);
+    this.#headerTimer = undefined;
+    const socket = this.#socket;
+    socket.pause();
+    if (packet.kind !== "vars") {
+      if (packet.modifier1 === PING) socket.end(PONG);
+      else
+        this.#clientError(
+          new UwsgiRouterError(
+            "NO_KEY",
+            `a modifier1 ${packet.modifier1} packet has no vars to route by`,
+          ),
+          400,
+        );
+      return;
+    }
+    const host = this.#host;
+    const source = sourceOf(socket);
+    const trusted = host.options.trust(source);
+    const raw = packet.vars.raw;
+    const vars = new VarsEditor(packet.vars);
+    // An untrusted client's UWSGI_* vars are dropped before anything reads them.
+    if (!trusted && hasKeyPrefix(raw, "UWSGI_")) vars.deletePrefix("UWSGI_");
+    const defaultKey = vars.changed ? keyOfEdited(vars) : fastRouterKey(raw);
+    let req = new RouterRequest(
+      vars,
+      packet.modifier1,
+      packet.modifier2,
+      defaultKey,
+      undefined,
+      source,
+      trusted,
+    );
+    if (host.options.key !== undefined) {
+      let key: string | undefined;
+      try {
+        key = host.options.key(req);
+      } catch (err) {
+        this.#refuse("MIDDLEWARE_FAILED", "the key function threw", err, 500);
+        return;
+      }
+      req = new RouterRequest(
+        vars,
+        packet.modifier1,
+        packet.modifier2,
+        key,
+        undefined,
+        source,
+        trusted,
+      );
+    }
+    req.pool = host.poolFor(req.key);
+    this.#runChain(req, 0, packet);
+  }
+
+  /** Runs middleware from `index`; synchronous while the functions are. */
+  #runChain(req: RouterRequest, index: number, packet: VarsPacket): void {
+    const chain = this.#host.options.middleware;
+    for (let i = index; i < chain.length && !req.answered; i++) {
+      let result: unknown;
+      try {
+        result = chain[i]!(req);
+      } catch (err) {
+        this.#refuse("MIDDLEWARE_FAILED", `middleware ${i} threw`, err, 500);
+        return;
+      }
+      if (result !== undefined && typeof (result as Promise<void>).then === "function") {
+        (result as Promise<void>).then(
+          () => {
+            if (!this.#closed) this.#runChain(req, i + 1, packet);
+          },
+          (err: unknown) => this.#refuse("MIDDLEWARE_FAILED", `middleware ${i} rejected`, err, 500),
+        );
+        return;
+      }
+    }
+    this.#forward(req, packet);
+  }
+
+  #forward(req: RouterRequest, packet: VarsPacket): void {
+    const host = this.#host;
+    const socket = this.#socket;
+    if (req.answered) {
+      host.answeredDirectly();
+      socket.end(req.answer!);
+      socket.resume();
+      return;
+    }
+    if (req.pool === undefined) {
+      if (req.key === undefined)
+        this.#refuse("NO_KEY", "the request has no routing key", undefined, 502);
+      else this.#refuse("NO_POOL", `no pool for key ${JSON.stringify(req.key)}`, undefined, 502);
+      return;
+    }
+    const pool: Pool | undefined = host.pool(req.pool);
+    if (pool === undefined) {
+      this.#refuse("NO_POOL", `no pool named ${JSON.stringify(req.pool)}`, undefined, 502);
+      return;
+    }
+    let bytes: Uint8Array;
+    const pairs = req.vars.pairs();
+    if (pairs === null) {
+      // Unchanged: the packet's own bytes, header included (the vars view follows its header).
+      const raw = packet.vars.raw;
+      bytes = new Uint8Array(raw.buffer, raw.byteOffset - 4, raw.length + 4);
+    } else {
+      try {
+        bytes = encodePacket({
+          modifier1: packet.modifier1,
+          modifier2: packet.modifier2,
+          vars: pairs,
+        });
+      } catch (err) {
+        this.#refuse("MIDDLEWARE_FAILED", "the edited vars cannot be encoded", err, 500);
+        return;
+      }
+    }
+    const cookie =
+      pool.balancer === "cookie"
+        ? cookieValue(req.vars.get("HTTP_COOKIE"), pool.cookie)
+        : undefined;
+    const exchange = new Exchange(host, socket, pool, bytes, this.#pending, this.#ended, {
+      key: req.key,
+      hint: { clientAddress: req.vars.get("REMOTE_ADDR"), sticky: cookie },
+      modifier1: req.modifier1 !== req.originalModifier1 ? req.modifier1 : undefined,
+      modifier2: req.modifier2 !== req.originalModifier2 ? req.modifier2 : undefined,
+    });
+    this.#pending = [];
+    this.#exchange = exchange;
+    host.started(exchange);
+    exchange.start();
+  }
+
+  #refuse(
+    code: "NO_KEY" | "NO_POOL" | "MIDDLEWARE_FAILED",
+    message: string,
+    cause: unknown,
+    status: number,
+  ): void {
+    this.#host.refused(new UwsgiRouterError(code, message, { cause }));
+    this.#host.answerError(this.#socket, status);
+  }
+}
+
+/** FastRouter's key over edited vars (the same rules as {@link fastRouterKey}). */
+function keyOfEdited(vars: VarsEditor): string | undefined {
+  let key: string | undefined;
+  let forced = false;
+  for (const [k, v] of vars) {
+    if (v.length > 255) continue;
+    if (k === "UWSGI_FASTROUTER_KEY") {
+      forced = true;
+      key = v;
+    } else if (k === "HTTP_HOST" && !forced) key = v;
+    else if (k === "SERVER_NAME" && (key === undefined || key === "")) key = v;
+  }
+  return key === "" ? undefined : key;
+}
+
+/** The value of cookie `name` in a Cookie header, or undefined. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}

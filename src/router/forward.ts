@@ -1,0 +1,337 @@
+import { connect, type Socket } from "node:net";
+import type { PickHint } from "./balancer.js";
+import { UwsgiRouterError, type UwsgiRouterErrorCode } from "./errors.js";
+import type { Health } from "./health.js";
+import type { BackendNode } from "./node.js";
+import type { ResolvedRouterOptions } from "./options.js";
+import type { Pool } from "./pool.js";
+
+/** What an exchange needs from its router. @internal */
+export interface ExchangeHost {
+  readonly options: ResolvedRouterOptions;
+  readonly health: Health;
+  pool(name: string): Pool | undefined;
+  /** Writes an error answer (when nothing was sent yet) and lets the client go. */
+  answerError(client: Socket, status: number): void;
+  /** The request ended: `error` is undefined when it was answered. */
+  settled(exchange: Exchange, error: UwsgiRouterError | undefined): void;
+}
+
+/** The largest answer head held back to add a Set-Cookie line. */
+const MAX_HEAD = 8192;
+const CRLF = Buffer.from("\r\n");
+const HTTP = Buffer.from("HTTP/");
+
+/**
+ * One request forwarded to a backend: picks a node, connects (retrying on other nodes while no byte
+ * was sent), sends the packet and streams the body one way and the answer the other, each side
+ * paused while the other is full. Every socket and timer it made is released when it settles.
+ * @internal
+ */
+export class Exchange {
+  readonly #host: ExchangeHost;
+  readonly #client: Socket;
+  readonly #packet: Uint8Array;
+  readonly #key: string | undefined;
+  readonly #hint: PickHint;
+  readonly #modifier1: number | undefined;
+  readonly #modifier2: number | undefined;
+  #pool: Pool;
+  #pending: Uint8Array[] | null;
+  #clientEnded: boolean;
+  #backend: Socket | null = null;
+  #node: BackendNode | null = null;
+  #tried = new Set<BackendNode>();
+  readonly #visited = new Set<string>();
+  #retriesLeft: number;
+  #connectTimer: NodeJS.Timeout | undefined = undefined;
+  #connected = false;
+  #failure: UwsgiRouterErrorCode | undefined = undefined;
+  #cause: unknown = undefined;
+  #bytesSent = 0;
+  #answered = 0;
+  #started = 0;
+  #settled = false;
+  /** A Set-Cookie line to add to the answer head, for cookie stickiness. */
+  #cookie: string | undefined;
+  #head: Buffer | null = null;
+
+  constructor(
+    host: ExchangeHost,
+    client: Socket,
+    pool: Pool,
+    packet: Uint8Array,
+    pending: Uint8Array[],
+    clientEnded: boolean,
+    request: {
+      readonly key: string | undefined;
+      readonly hint: PickHint;
+      readonly modifier1: number | undefined;
+      readonly modifier2: number | undefined;
+    },
+  ) {
+    this.#host = host;
+    this.#client = client;
+    this.#pool = pool;
+    this.#packet = packet;
+    this.#pending = pending;
+    this.#clientEnded = clientEnded;
+    this.#key = request.key;
+    this.#hint = request.hint;
+    this.#modifier1 = request.modifier1;
+    this.#modifier2 = request.modifier2;
+    this.#retriesLeft = host.options.retries;
+    this.#visited.add(pool.name);
+    client.on("drain", this.#onClientDrain);
+  }
+
+  /** The node serving the request (after the connect), for stats and tests. */
+  get node(): BackendNode | null {
+    return this.#node;
+  }
+
+  /** Starts: picks a node and connects. */
+  start(): void {
+    this.#attempt();
+  }
+
+  /** Body bytes from the client (after the packet). */
+  clientData(chunk: Uint8Array): void {
+    if (this.#settled) return;
+    if (!this.#connected) {
+      this.#pending!.push(chunk);
+      return;
+    }
+    this.#bytesSent += chunk.length;
+    if (!this.#backend!.write(chunk)) this.#client.pause();
+  }
+
+  /** The client half-closed: the backend is told so once connected. */
+  clientEnd(): void {
+    this.#clientEnded = true;
+    if (this.#connected && !this.#settled) this.#backend!.end();
+  }
+
+  /** The client went away before the answer was complete. */
+  clientGone(cause: unknown): void {
+    if (this.#settled) return;
+    this.#settle(
+      "CLIENT_ABORTED",
+      "the client closed the connection before the answer was complete",
+      cause,
+    );
+  }
+
+  /** Cuts the request (router shutdown). */
+  abort(): void {
+    if (this.#settled) return;
+    this.#settle("SHUTDOWN", "the router closed while the request was running", undefined);
+  }
+
+  #attempt(): void {
+    let node = this.#pool.pick(this.#key, this.#hint, this.#tried);
+    while (node === undefined) {
+      const fallback = this.#pool.fallback;
+      const next =
+        fallback === undefined || this.#visited.has(fallback)
+          ? undefined
+          : this.#host.pool(fallback);
+      if (next === undefined) {
+        const code = this.#tried.size > 0 ? "RETRIES_EXHAUSTED" : "NO_NODE";
+        const message =
+          code === "NO_NODE"
+            ? `pool ${this.#pool.name} has no node up`
+            : `no node of pool ${this.#pool.name} could be reached`;
+        this.#settle(code, message, this.#cause);
+        return;
+      }
+      this.#visited.add(next.name);
+      this.#pool = next;
+      this.#tried = new Set();
+      this.#retriesLeft = this.#host.options.retries;
+      node = next.pick(this.#key, this.#hint, this.#tried);
+    }
+    this.#node = node;
+    node.inFlight++;
+    node.requests++;
+    this.#started = performance.now();
+    this.#cookie = undefined;
+    if (this.#pool.balancer === "cookie" && this.#hint.sticky !== node.token) {
+      this.#cookie = `Set-Cookie: ${this.#pool.cookie}=${node.token}; Path=/; HttpOnly\r\n`;
+    }
+    const backend = connect(node.connect);
+    this.#backend = backend;
+    this.#connectTimer = setTimeout(this.#onConnectTimeout, this.#host.options.connectTimeout);
+    backend.once("connect", this.#onConnect);
+    backend.on("error", this.#onBackendError);
+    backend.on("close", this.#onBackendClose);
+  }
+
+  #onConnect = (): void => {
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+    const backend = this.#backend!;
+    this.#connected = true;
+    const node = this.#node!;
+    // The node's modifiers win over the packet's, as FastRouter's do; middleware's win over both.
+    const packet = this.#packet;
+    packet[0] = this.#modifier1 ?? node.modifier1 ?? packet[0]!;
+    packet[3] = this.#modifier2 ?? node.modifier2 ?? packet[3]!;
+    backend.on("data", this.#onBackendData);
+    backend.on("end", this.#onBackendEnd);
+    backend.on("drain", this.#onBackendDrain);
+    if (this.#host.options.answerTimeout > 0) {
+      backend.setTimeout(this.#host.options.answerTimeout, this.#onAnswerTimeout);
+    }
+    backend.cork();
+    backend.write(packet);
+    this.#bytesSent += packet.length;
+    for (const piece of this.#pending!) {
+      backend.write(piece);
+      this.#bytesSent += piece.length;
+    }
+    this.#pending = null;
+    backend.uncork();
+    if (this.#clientEnded) backend.end();
+    else if (!backend.writableNeedDrain) this.#client.resume();
+  };
+
+  #onConnectTimeout = (): void => {
+    this.#connectTimer = undefined;
+    this.#failure = "CONNECT_TIMEOUT";
+    this.#backend!.destroy();
+  };
+
+  #onBackendError = (err: Error): void => {
+    this.#cause = err;
+  };
+
+  #onBackendClose = (): void => {
+    if (this.#settled) return;
+    if (!this.#connected) {
+      this.#connectFailed();
+      return;
+    }
+    const code = this.#failure ?? "BACKEND_FAILED";
+    const message =
+      code === "ANSWER_TIMEOUT"
+        ? `${this.#node!.address} sent nothing for ${this.#host.options.answerTimeout} ms`
+        : `the connection to ${this.#node!.address} broke after ${this.#bytesSent} request bytes were sent`;
+    this.#node!.failures++;
+    this.#settle(code, message, this.#cause);
+  };
+
+  #connectFailed(): void {
+    const node = this.#node!;
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+    const code = this.#failure ?? "CONNECT_FAILED";
+    this.#failure = undefined;
+    if (code === "CONNECT_TIMEOUT") {
+      this.#cause = new UwsgiRouterError(
+        code,
+        `no connection to ${node.address} within ${this.#host.options.connectTimeout} ms`,
+        { address: node.address, pool: this.#pool.name },
+      );
+    }
+    node.failures++;
+    node.inFlight--;
+    this.#node = null;
+    this.#backend = null;
+    this.#tried.add(node);
+    this.#host.health.connectFailed(this.#pool, node);
+    if (this.#retriesLeft > 0) {
+      this.#retriesLeft--;
+      this.#attempt();
+      return;
+    }
+    // Out of retries in this pool: #attempt moves on to its fallback, or gives up.
+    for (const n of this.#pool.nodes) this.#tried.add(n);
+    this.#attempt();
+  }
+
+  #onBackendData = (chunk: Buffer): void => {
+    if (this.#settled) return;
+    this.#answered += chunk.length;
+    if (this.#cookie !== undefined) {
+      const head = this.#head === null ? chunk : Buffer.concat([this.#head, chunk]);
+      const eol = head.indexOf(CRLF);
+      if (eol < 0 && head.length < MAX_HEAD) {
+        this.#head = head;
+        return;
+      }
+      this.#head = null;
+      chunk = head;
+      if (eol >= 0 && head.subarray(0, HTTP.length).equals(HTTP)) {
+        this.#client.write(head.subarray(0, eol + 2));
+        this.#client.write(this.#cookie);
+        chunk = head.subarray(eol + 2);
+      }
+      this.#cookie = undefined;
+    }
+    if (!this.#client.write(chunk)) this.#backend!.pause();
+  };
+
+  #onBackendEnd = (): void => {
+    if (this.#settled) return;
+    if (this.#answered === 0) {
+      // Closed without a byte of answer (a worker killed, a request uWSGI refused): nothing to
+      // pass on; nginx would call it "upstream prematurely closed".
+      this.#node!.failures++;
+      this.#settle(
+        "BACKEND_FAILED",
+        `${this.#node!.address} closed the connection without answering`,
+        undefined,
+      );
+      return;
+    }
+    if (this.#head !== null) this.#client.write(this.#head);
+    this.#head = null;
+    this.#client.end();
+    this.#settle(undefined, "", undefined);
+  };
+
+  #onAnswerTimeout = (): void => {
+    this.#failure = "ANSWER_TIMEOUT";
+    this.#backend?.destroy();
+  };
+
+  #onBackendDrain = (): void => {
+    if (!this.#clientEnded && !this.#settled) this.#client.resume();
+  };
+
+  #onClientDrain = (): void => {
+    this.#backend?.resume();
+  };
+
+  /** Ends the request once: releases the node, the sockets and the timers, and reports. */
+  #settle(code: UwsgiRouterErrorCode | undefined, message: string, cause: unknown): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    clearTimeout(this.#connectTimer);
+    this.#client.off("drain", this.#onClientDrain);
+    const node = this.#node;
+    if (node !== null) {
+      node.inFlight--;
+      if (code === undefined) node.latency.record(performance.now() - this.#started);
+    }
+    const backend = this.#backend;
+    if (backend !== null && code !== undefined) backend.destroy();
+    if (code === undefined) {
+      this.#host.settled(this, undefined);
+      return;
+    }
+    const error = new UwsgiRouterError(code, message, {
+      pool: this.#pool.name,
+      ...(node === null ? {} : { address: node.address }),
+      bytesSent: this.#bytesSent,
+      cause,
+    });
+    if (code !== "CLIENT_ABORTED") {
+      if (this.#answered === 0)
+        this.#host.answerError(this.#client, code === "ANSWER_TIMEOUT" ? 504 : 502);
+      else this.#client.destroy();
+    }
+    this.#host.settled(this, error);
+  }
+}

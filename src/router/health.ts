@@ -1,0 +1,118 @@
+import { connect } from "node:net";
+import type { BackendNode } from "./node.js";
+import type { Pool } from "./pool.js";
+
+/** What a `'nodeDown'`, `'nodeUp'`, `'nodeAdded'` or `'nodeRemoved'` event carries. */
+export interface NodeEvent {
+  readonly pool: string;
+  readonly address: string;
+  /**
+   * Why: `"connect"` (a connect error or time-out: passive health), `"ping"` (active health),
+   * `"grace"` (the grace period ended), `"subscribe"`, `"unsubscribe"`, `"tolerance"` (no
+   * announcement within the tolerance), `"static"`.
+   */
+  readonly reason: string;
+}
+
+type Emit = (event: "nodeDown" | "nodeUp", info: NodeEvent) => void;
+
+const PING = Buffer.from([100, 0, 0, 0]);
+
+/**
+ * One uwsgi ping (modifier1 100): true when the answer starts with a pong header `[100, n, 1]`.
+ * Bounded by `timeout`; the socket is gone when the promise settles.
+ */
+export function pingNode(node: BackendNode, timeout: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(node.connect);
+    let got: Buffer = Buffer.alloc(0);
+    const done = (alive: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(alive);
+    };
+    const timer = setTimeout(() => done(false), timeout);
+    socket.on("connect", () => socket.write(PING));
+    socket.on("data", (chunk: Buffer) => {
+      got = got.length === 0 ? chunk : Buffer.concat([got, chunk]);
+      if (got.length >= 4) done(got[0] === 100 && got[3] === 1);
+    });
+    socket.on("error", () => done(false));
+    socket.on("close", () => done(false));
+  });
+}
+
+/** Passive and active health of the router's nodes: every timer it starts, it stops in `close`. */
+export class Health {
+  readonly #emit: Emit;
+  readonly #grace: number;
+  readonly #checks = new Map<Pool, NodeJS.Timeout>();
+  #closed = false;
+
+  constructor(grace: number, emit: Emit) {
+    this.#grace = grace;
+    this.#emit = emit;
+  }
+
+  /** A connect failed: the node is down for the grace period (passive health). */
+  connectFailed(pool: Pool, node: BackendNode): void {
+    if (this.#grace === 0 || this.#closed || !node.attached) return;
+    const wasUp = node.up;
+    node.passiveDown = true;
+    if (node.graceTimer !== undefined) clearTimeout(node.graceTimer);
+    node.graceTimer = setTimeout(() => {
+      node.graceTimer = undefined;
+      node.passiveDown = false;
+      if (node.up && node.attached)
+        this.#emit("nodeUp", { pool: pool.name, address: node.address, reason: "grace" });
+    }, this.#grace);
+    node.graceTimer.unref();
+    if (wasUp)
+      this.#emit("nodeDown", { pool: pool.name, address: node.address, reason: "connect" });
+  }
+
+  /** Starts pinging every node of `pool` at its `healthCheck.interval`, first at once. */
+  watch(pool: Pool): void {
+    const check = pool.healthCheck;
+    if (check === undefined || this.#checks.has(pool) || this.#closed) return;
+    const run = () => {
+      for (const node of pool.nodes) {
+        void pingNode(node, check.timeout).then((alive) => this.#pinged(pool, node, alive));
+      }
+    };
+    const timer = setInterval(run, check.interval);
+    timer.unref();
+    this.#checks.set(pool, timer);
+    run();
+  }
+
+  /** Stops watching a pool (it was removed). */
+  unwatch(pool: Pool): void {
+    const timer = this.#checks.get(pool);
+    if (timer !== undefined) clearInterval(timer);
+    this.#checks.delete(pool);
+  }
+
+  /** A node left its pool: its grace timer goes with it. */
+  forget(node: BackendNode): void {
+    if (node.graceTimer !== undefined) clearTimeout(node.graceTimer);
+    node.graceTimer = undefined;
+  }
+
+  /** Stops every timer. */
+  close(pools: Iterable<Pool>): void {
+    this.#closed = true;
+    for (const timer of this.#checks.values()) clearInterval(timer);
+    this.#checks.clear();
+    for (const pool of pools) for (const node of pool.nodes) this.forget(node);
+  }
+
+  #pinged(pool: Pool, node: BackendNode, alive: boolean): void {
+    if (this.#closed || !node.attached) return;
+    const wasUp = node.up;
+    node.activeDown = !alive;
+    const info = { pool: pool.name, address: node.address, reason: "ping" };
+    if (wasUp && !node.up) this.#emit("nodeDown", info);
+    else if (!wasUp && node.up) this.#emit("nodeUp", info);
+  }
+}
