@@ -1,36 +1,338 @@
-// The README's usage example, run as written, with its comments turned into assertions.
-import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
-import { decodePacket, encodePacket } from "../src/index.js";
+// Every code block of the README, run as written (test/support/snippets.ts says how), against
+// real uWSGI and nginx where it needs them, with its comments turned into assertions. A block
+// names its test in its info string (```ts test=usage); a block without one, or a name below
+// without its block, fails the first test.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ClientPeer, startClientPeer } from "./client/support/uwsgi-peer.js";
+import { startNginx } from "./interop/support/nginx.js";
+import { freePort, waitForPort } from "./interop/support/ports.js";
+import { startDaemon } from "./interop/support/process.js";
+import { ensureDist, ROOT } from "./support/dist.js";
+import {
+  createSnippetProject,
+  readSnippets,
+  type Snippet,
+  type SnippetProject,
+  shellLines,
+  withPorts,
+} from "./support/snippets.js";
+
+const README = readFileSync(join(ROOT, "README.md"), "utf8");
+const { snippets, untagged } = readSnippets(README);
+
+let project: SnippetProject | undefined;
+let uwsgi: ClientPeer | undefined;
+
+beforeAll(async () => {
+  ensureDist();
+  project = createSnippetProject();
+  // fixtures/apps/environ_echo.py with the ping plugin, on TCP and a unix socket.
+  uwsgi = await startClientPeer({ ping: true, unix: true });
+}, 60_000);
+
+afterAll(async () => {
+  await uwsgi?.stop();
+  project?.remove();
+});
+
+/** Runs a ts/js snippet; fails with its output unless it exits 0. */
+async function runOk(snippet: Snippet, options: Parameters<SnippetProject["run"]>[1] = {}) {
+  const result = await project!.run(snippet, options);
+  if (result.status !== 0) {
+    throw new Error(
+      `README "${snippet.name}" (line ${snippet.line}) exited ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`,
+    );
+  }
+  return result.stdout;
+}
+
+/** Runs one shell line as written in the scratch project; its stdout. */
+function sh(line: string, cwd = project!.dir): string {
+  return execFileSync("bash", ["-c", line], {
+    cwd,
+    env: { ...process.env, PATH: project!.path, NO_COLOR: "1" },
+    encoding: "utf8",
+    timeout: 20_000,
+  });
+}
+
+const CAPTURES = JSON.parse(
+  readFileSync(join(ROOT, "fixtures/captures/expected.json"), "utf8"),
+) as {
+  uwsgiPort: number;
+  requests: { id: number; method?: string; status?: number; environ?: [string, string][] }[];
+};
+/** The captured requests that carry vars: id, method, REQUEST_URI (as uWSGI read it), status. */
+const CAPTURED = CAPTURES.requests.flatMap((r) => {
+  const uri = r.environ?.find(([k]) => Buffer.from(k, "hex").toString("latin1") === "REQUEST_URI");
+  if (uri === undefined) return [];
+  return [
+    {
+      id: r.id,
+      method: r.method,
+      uri: Buffer.from(uri[1], "hex").toString("latin1"),
+      status: r.status,
+    },
+  ];
+});
+
+/** Copies the fixture captures of real nginx -> uWSGI traffic where the snippets expect files. */
+function placeCaptures(): void {
+  copyFileSync(join(ROOT, "fixtures/captures/lo.pcapng"), join(project!.dir, "traffic.pcapng"));
+  copyFileSync(join(ROOT, "fixtures/captures/lo.pcap"), join(project!.dir, "traffic.pcap"));
+}
+
+const TESTS: Record<string, (snippet: Snippet) => Promise<void> | void> = {
+  // The two commands. `npm test` is what CI runs on a fresh machine (.ci/run runs it and nothing
+  // else); `npm run bench`'s every task runs once in test/bench/. Here: each names a real script.
+  commands(snippet) {
+    const lines = shellLines(snippet.code);
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    };
+    for (const command of lines.flatMap((line) => line.split("&&").map((c) => c.trim()))) {
+      const script = /^npm (?:run (\S+)|(test))$/.exec(command);
+      if (command === "npm ci")
+        expect(readFileSync(join(ROOT, "package-lock.json")).length).toBeGreaterThan(0);
+      else expect(pkg.scripts[script?.[1] ?? script?.[2] ?? `(${command})`]).toBeTypeOf("string");
+    }
+    const ci = shellLines(readFileSync(join(ROOT, ".ci/run"), "utf8")).filter(
+      (line) => !line.startsWith("set ") && !line.startsWith("cd "),
+    );
+    expect(ci).toEqual([lines.at(-1)]);
+  },
+
+  async usage(snippet) {
+    // The comment shows the start of util.inspect(packet).
+    const shown = /\/\/ (<Buffer (?:[0-9a-f]{2} )+)\.\.\.>/.exec(snippet.code)?.[1];
+    expect(shown).toBeTypeOf("string");
+    await runOk(snippet, {
+      record: [
+        'decoded.vars.get("REQUEST_METHOD")',
+        'decoded.vars.getBytes("PATH_INFO")',
+        "decoded.vars.toObject()",
+      ],
+      env: { SHOWN: shown! },
+      after: `
+import assert from "node:assert/strict";
+import { inspect } from "node:util";
+assert.ok(inspect(packet).startsWith(process.env.SHOWN!), inspect(packet));
+assert.equal(seen('decoded.vars.get("REQUEST_METHOD")'), "GET");
+const view = seen('decoded.vars.getBytes("PATH_INFO")');
+assert.equal(view.buffer, packet.buffer, "a view into packet");
+assert.equal(String.fromCharCode(...view), "/");
+assert.deepEqual({ ...seen("decoded.vars.toObject()") }, { REQUEST_METHOD: "GET", PATH_INFO: "/", QUERY_STRING: "" });
+assert.equal(body.length, 0);
+`,
+    });
+  },
+
+  // The socket is a real TCP connection on which a peer writes nginx's POST packet
+  // (fixtures/packets/post-4k.hex) and its 4096-byte body in 7-byte writes, then ends.
+  async streaming(snippet) {
+    const packet = readFileSync(join(ROOT, "fixtures/packets/post-4k.hex"), "utf8").trim();
+    const body = Buffer.alloc(4096, "xyz").toString("hex");
+    const before = `
+import { once } from "node:events";
+import { createWriteStream, readFileSync } from "node:fs";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
+const wire = Buffer.from(process.env.WIRE!, "hex");
+const listener = createServer().listen(0, "127.0.0.1");
+await once(listener, "listening");
+const peer = connect((listener.address() as AddressInfo).port, "127.0.0.1");
+for (let at = 0; at < wire.length; at += 7) peer.write(wire.subarray(at, at + 7));
+peer.end();
+const [socket] = (await once(listener, "connection")) as [Socket];
+const upload = createWriteStream("upload.bin");
+listener.close();
+`;
+    const stdout = await runOk(snippet, {
+      before,
+      env: { WIRE: packet + body },
+      after: `
+import assert from "node:assert/strict";
+if (!upload.writableFinished) await once(upload, "finish");
+assert.equal(readFileSync("upload.bin").toString("hex"), process.env.WIRE!.slice(${packet.length}));
+`,
+    });
+    expect(stdout).toBe("/api/orders\n");
+    // The request cut short (half its body): the obvious copy must not crash the process.
+    const cut = await project!.run(snippet, {
+      variant: "truncated",
+      before,
+      env: { WIRE: packet + body.slice(0, body.length / 2) },
+      after: `if (!socket.closed) await once(socket, "close");`,
+    });
+    expect(cut.status, `a request cut short ends the process:\n${cut.stderr}`).toBe(0);
+  },
+
+  // The server behind the real nginx of its comment (the location block, port replaced).
+  async server(snippet) {
+    const port = await freePort();
+    const location = /\/\/ nginx: location \/ \{(.*)\}\s*$/m.exec(snippet.code)?.[1];
+    expect(location).toBeTypeOf("string");
+    const nginx = await startNginx(withPorts(location!, { 3031: port }));
+    try {
+      await runOk(snippet, {
+        ports: { 3031: port },
+        env: { NGINX: `http://127.0.0.1:${nginx.port}` },
+        after: `
+import assert from "node:assert/strict";
+import { once } from "node:events";
+if (!server.listening) await once(server, "listening");
+const get = await fetch(process.env.NGINX + "/hello?x=1");
+assert.equal(get.status, 200);
+assert.equal(get.headers.get("content-type"), "text/plain");
+assert.equal(await get.text(), "GET /hello?x=1 from 127.0.0.1: 0 bytes\\n");
+const post = await fetch(process.env.NGINX + "/up", { method: "POST", body: "x".repeat(100000) });
+assert.equal(await post.text(), "POST /up from 127.0.0.1: 100000 bytes\\n");
+server.close();
+`,
+      });
+    } finally {
+      await nginx.stop();
+    }
+  },
+
+  // A real uWSGI running fixtures/apps/environ_echo.py with the ping plugin.
+  async client(snippet) {
+    const file = join(project!.dir, "upload.txt");
+    writeFileSync(file, "hello uwsgi\n".repeat(1000));
+    await runOk(snippet, {
+      ports: { 3031: uwsgi!.port },
+      env: { UPLOAD: file },
+      before: `
+import fs from "node:fs";
+const file = process.env.UPLOAD!;
+const size = fs.statSync(file).size;
+`,
+      record: [
+        "res.status",
+        "res.reason",
+        "res.headers",
+        'res.headerMap.get("set-cookie")',
+        `await ping({ port: ${uwsgi!.port} })`,
+      ],
+      after: `
+import assert from "node:assert/strict";
+assert.equal(seen("res.status"), 200);
+assert.equal(seen("res.reason"), "OK");
+assert.deepEqual(seen("res.headers").map(([name]: [string, string]) => name.toLowerCase()), ["content-type", "content-length"]);
+assert.equal(seen('res.headerMap.get("set-cookie")'), undefined);
+const pong = seen("await ping({ port: ${uwsgi!.port} })");
+assert.deepEqual({ ...pong, latencyMs: typeof pong.latencyMs }, { alive: true, latencyMs: "number", warning: "" });
+`,
+    });
+  },
+
+  // npm run build: done once before the tests (ensureDist runs exactly that when dist/ is stale;
+  // running it here would rewrite dist/ under the other test files). Then the gateway as written,
+  // its ports replaced (8080: a free one; 3031: the real uWSGI), and with the comment's unix socket.
+  async gateway(snippet) {
+    const lines = shellLines(snippet.code);
+    expect(lines[0]).toBe("npm run build");
+    expect(lines).toHaveLength(2);
+    const alternative = /# or (--upstream \S+)/.exec(snippet.code)?.[1];
+    expect(alternative).toBeTypeOf("string");
+    const unix = lines[1]!.replace(/--upstream \S+/, alternative!.replace(/\S+$/, uwsgi!.path));
+    for (const line of [lines[1]!, unix]) {
+      const port = await freePort();
+      const command = withPorts(
+        line,
+        line === unix ? { 8080: port } : { 8080: port, 3031: uwsgi!.port },
+      );
+      const gateway = startDaemon("bash", ["-c", `exec ${command}`], ROOT);
+      try {
+        await waitForPort(port, 10_000, gateway.alive);
+        const answer = await fetch(`http://127.0.0.1:${port}/gateway?q=1`);
+        expect(answer.status).toBe(200);
+        const echoed = (await answer.json()) as { environ: [string, string][] };
+        const environ = new Map(
+          echoed.environ.map(([k, v]) => [
+            Buffer.from(k, "hex").toString(),
+            Buffer.from(v, "hex").toString(),
+          ]),
+        );
+        expect([environ.get("PATH_INFO"), environ.get("QUERY_STRING")]).toEqual([
+          "/gateway",
+          "q=1",
+        ]);
+      } finally {
+        await gateway.stop();
+      }
+    }
+  },
+
+  // The commands on captures of real nginx -> uWSGI traffic (fixtures/captures/lo.*), saved as
+  // the names the block uses; 3031 is the uWSGI port in those captures.
+  cli(snippet) {
+    placeCaptures();
+    const lines = shellLines(withPorts(snippet.code, { 3031: CAPTURES.uwsgiPort }));
+    const [all, byPort, json, bodies, live] = lines;
+    expect(lines).toHaveLength(5);
+    for (const line of [all!, byPort!]) {
+      const out = sh(line);
+      expect(out.match(/^#\d+ /gm)).toHaveLength(CAPTURES.requests.length);
+      for (const r of CAPTURED) expect(out).toContain(`  request   ${r.method} ${r.uri}  (`);
+    }
+    const objects = sh(json!)
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { id: number; vars: [string, string][] | null });
+    expect(objects.map((o) => o.id)).toEqual(CAPTURES.requests.map((r) => r.id));
+    for (const o of objects.filter((o) => o.vars !== null)) {
+      expect(o.vars!.map(([k]) => k).filter((k) => k !== "HTTP_HOST")).toEqual(["REQUEST_URI"]);
+    }
+    sh(bodies!);
+    expect(sh("ls out | sort").trim().split("\n")).toContain("6.request.bin");
+    // Capturing live needs tcpdump (not one of the peers) and capture rights: not run.
+    expect(live).toBe(`tcpdump -i lo -w - port ${CAPTURES.uwsgiPort} | uwsgi-codec decode -`);
+  },
+
+  async capture(snippet) {
+    placeCaptures();
+    const stdout = await runOk(snippet, { ports: { 3031: CAPTURES.uwsgiPort } });
+    // A ping has no vars and no HTTP answer.
+    const expected = CAPTURES.requests.map((r) => {
+      const request = CAPTURED.find((c) => c.id === r.id);
+      return request === undefined
+        ? `${r.id} undefined false`
+        : `${r.id} ${request.uri} ${request.status}`;
+    });
+    expect(stdout.trim().split("\n")).toEqual(expected);
+  },
+
+  // Installing is what `npm test` asks for when a peer is missing; here the peers are installed,
+  // so the check it runs first passes (installing again would need root and the network).
+  peers(snippet) {
+    const lines = shellLines(snippet.code);
+    const testCommand = readFileSync(join(ROOT, "scripts/test.mjs"), "utf8");
+    expect(lines).toEqual([/const INSTALL_PEERS = "([^"]+)"/.exec(testCommand)?.[1]]);
+    expect(sh("bash scripts/peers.sh check", ROOT)).toBe("");
+  },
+};
 
 describe("README", () => {
-  it("the usage example does what its comments say", () => {
-    const packet = encodePacket({
-      vars: { REQUEST_METHOD: "GET", PATH_INFO: "/", QUERY_STRING: "" },
-    });
-    expect(Buffer.from(packet.subarray(0, 14)).toString("hex")).toBe(
-      "003300000e00524551554553545f",
-    );
-    const decoded = decodePacket(packet);
-    if (decoded.kind !== "vars") throw new Error(`kind ${decoded.kind}`);
-    expect(decoded.vars.get("REQUEST_METHOD")).toBe("GET");
-    expect(decoded.vars.getBytes("PATH_INFO")?.buffer).toBe(packet.buffer);
-    expect({ ...decoded.vars.toObject() }).toEqual({
-      REQUEST_METHOD: "GET",
-      PATH_INFO: "/",
-      QUERY_STRING: "",
-    });
-    expect(packet.subarray(decoded.byteLength).length).toBe(0);
-  });
-
-  it("shows the bytes the example really produces", () => {
-    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-    expect(readme).toContain("<Buffer 00 33 00 00 0e 00 52 45 51 55 45 53 54 5f ...>");
+  it("every code block names its test, and every test has its block", () => {
+    expect(untagged.map((line) => `README line ${line}: no test=NAME`)).toEqual([]);
+    const names = snippets.map((s) => s.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect([...names].sort()).toEqual(Object.keys(TESTS).sort());
   });
 
   it("opens with the two commands", () => {
-    const lines = readFileSync(new URL("../README.md", import.meta.url), "utf8").split("\n");
+    const lines = README.split("\n");
     expect(lines[3]).toMatch(/^npm ci && npm run bench/);
     expect(lines[4]).toMatch(/^npm test/);
   });
+
+  for (const snippet of snippets) {
+    const test = TESTS[snippet.name];
+    it.runIf(test !== undefined)(`"${snippet.name}" (line ${snippet.line}) runs as written`, () =>
+      test!(snippet),
+    );
+  }
 });
