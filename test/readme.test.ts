@@ -3,7 +3,7 @@
 // names its test in its info string (```ts test=usage); a block without one, or a name below
 // without its block, fails the first test.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ClientPeer, startClientPeer } from "./client/support/uwsgi-peer.js";
@@ -63,7 +63,13 @@ const CAPTURES = JSON.parse(
   readFileSync(join(ROOT, "fixtures/captures/expected.json"), "utf8"),
 ) as {
   uwsgiPort: number;
-  requests: { id: number; method?: string; status?: number; environ?: [string, string][] }[];
+  requests: {
+    id: number;
+    method?: string;
+    status?: number;
+    environ?: [string, string][];
+    body_length?: number;
+  }[];
 };
 /** The captured requests that carry vars: id, method, REQUEST_URI (as uWSGI read it), status. */
 const CAPTURED = CAPTURES.requests.flatMap((r) => {
@@ -287,7 +293,9 @@ assert.deepEqual({ ...pong, latencyMs: typeof pong.latencyMs }, { alive: true, l
       expect(o.vars!.map(([k]) => k).filter((k) => k !== "HTTP_HOST")).toEqual(["REQUEST_URI"]);
     }
     sh(bodies!);
-    expect(sh("ls out | sort").trim().split("\n")).toContain("6.request.bin");
+    for (const r of CAPTURES.requests.filter((r) => (r.body_length ?? 0) > 0)) {
+      expect(statSync(join(project!.dir, "out", `${r.id}.request.bin`)).size).toBe(r.body_length);
+    }
     // Capturing live needs tcpdump (not one of the peers) and capture rights: not run.
     expect(live).toBe(`tcpdump -i lo -w - port ${CAPTURES.uwsgiPort} | uwsgi-codec decode -`);
   },
