@@ -6,7 +6,7 @@ export { createGateway, type GatewayOptions, gatewayHandler } from "./client/gat
 export { type PingOptions, type PingResult, ping } from "./client/ping.js";
 export { DEFAULT_REQUEST_OPTIONS, type RequestOptions, request } from "./client/request.js";
 export type { RequestBody } from "./client/request-packet.js";
-export { UwsgiResponse } from "./client/response.js";
+export { type InformationalAnswer, UwsgiResponse } from "./client/response.js";
 export { documentUri, type VarsOverrides, varsFromRequest } from "./client/vars-from-request.js";
 export type { HeaderValue, ResponseHeaders } from "./server/headers.js";
 export {

@@ -6,27 +6,46 @@ const SP = 0x20;
 const HT = 0x09;
 const COLON = 0x3a;
 
-/** The status line and headers of an HTTP/1.x answer. */
+/** The status line and headers of one HTTP/1.x answer (an interim one or the final one). */
 export interface AnswerHead {
   /** `"1.1"` or `"1.0"` (uWSGI echoes the request's SERVER_PROTOCOL). */
   readonly httpVersion: string;
-  readonly status: number;
+  /** 100-999. */
+  readonly statusCode: number;
   /** The reason phrase as sent (latin1), possibly empty. */
-  readonly reason: string;
-  /** Every header as `[name, value]`, names as sent, in wire order, duplicates kept (latin1). */
-  readonly headers: readonly (readonly [string, string])[];
+  readonly statusMessage: string;
+  /** Names and values in turn, `[name, value, name, value...]`: as sent, in wire order (latin1). */
+  readonly rawHeaders: string[];
+}
+
+/** RFC 9110 token bytes (a header name), as node:http's parser accepts them. */
+const TOKEN: Uint8Array = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
+for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) {
+  TOKEN[c] = 1;
+  TOKEN[c + 0x20] = 1;
+}
+
+/** Bytes a header value or reason may hold: tab, visible ASCII, space, and bytes over 0x7f. */
+function isFieldByte(b: number): boolean {
+  return b === HT || (b >= SP && b !== 0x7f);
 }
 
 /**
- * Finds the end of an HTTP/1.x answer head across chunks and parses it, in bounded memory.
+ * Finds the end of HTTP/1.x answer heads across chunks and parses them, in bounded memory.
  * The search jumps from line feed to line feed (`indexOf`), remembering only the current line's
- * length and last byte, so a chunk is scanned once; chunks are kept (not copied) until the head
- * is complete, then joined once, and never more than `maxHeaderSize` bytes of them.
+ * length and last byte, so a chunk is scanned once; chunks are kept (not copied) until a head
+ * is complete, then joined once. Every head of one answer (interim 1xx ones and the final one)
+ * counts against the same `maxHeaderSize`, so a backend cannot send interim heads for ever.
  */
 export class AnswerHeadParser {
   readonly #max: number;
   #pieces: Buffer[] = [];
+  /** Bytes of the current head held so far. */
   #size = 0;
+  /** Bytes of the heads already parsed. */
+  #used = 0;
   #lineLength = 0;
   #lastByte = -1;
   #lines = 0;
@@ -35,17 +54,18 @@ export class AnswerHeadParser {
     this.#max = maxHeaderSize;
   }
 
-  /** Bytes held so far (the part of the head seen before this chunk). */
+  /** Bytes of the current head held so far (the part seen before this chunk). */
   get pendingBytes(): number {
     return this.#size;
   }
 
   /**
    * Feeds one chunk. Returns -1 while the head is incomplete (the chunk is kept), or the offset
-   * in `chunk` where the body starts. Throws `HEADER_TOO_LARGE` or `MALFORMED_ANSWER`.
+   * in `chunk` where the head ends. Throws `HEADER_TOO_LARGE` or `MALFORMED_ANSWER`.
    */
   push(chunk: Buffer): number {
     const end = chunk.length;
+    const budget = this.#max - this.#used;
     let i = 0;
     while (i < end) {
       const lf = chunk.indexOf(LF, i);
@@ -54,7 +74,7 @@ export class AnswerHeadParser {
         this.#lastByte = chunk[end - 1]!;
         break;
       }
-      if (this.#size + lf + 1 > this.#max) throw tooLarge(this.#max);
+      if (this.#size + lf + 1 > budget) throw tooLarge(this.#max);
       if (lf > i) {
         this.#lineLength += lf - i;
         this.#lastByte = chunk[lf - 1]!;
@@ -68,19 +88,25 @@ export class AnswerHeadParser {
       i = lf + 1;
     }
     this.#size += end;
-    if (this.#size > this.#max) throw tooLarge(this.#max);
+    if (this.#size > budget) throw tooLarge(this.#max);
     this.#pieces.push(chunk);
     return -1;
   }
 
-  /** Parses the head whose last byte is `chunk[bodyStart - 1]` (after `push` returned it). */
-  finish(chunk: Buffer, bodyStart: number): AnswerHead {
-    const last = chunk.subarray(0, bodyStart);
+  /**
+   * Parses the head whose last byte is `chunk[headEnd - 1]` (after `push` returned `headEnd`),
+   * and gets ready for the next head of the same answer.
+   */
+  finish(chunk: Buffer, headEnd: number): AnswerHead {
+    const last = chunk.subarray(0, headEnd);
     const head =
       this.#pieces.length === 0
         ? last
-        : Buffer.concat([...this.#pieces, last], this.#size + bodyStart);
+        : Buffer.concat([...this.#pieces, last], this.#size + headEnd);
+    this.#used += this.#size + headEnd;
     this.#pieces = [];
+    this.#size = 0;
+    this.#lines = 0;
     return parseHead(head);
   }
 }
@@ -88,12 +114,16 @@ export class AnswerHeadParser {
 function tooLarge(max: number): UwsgiClientError {
   return new UwsgiClientError(
     "HEADER_TOO_LARGE",
-    `the answer's status line and headers are longer than maxHeaderSize (${max} bytes)`,
+    `the answer's status lines and headers are longer than maxHeaderSize (${max} bytes)`,
   );
 }
 
 function malformed(why: string): UwsgiClientError {
   return new UwsgiClientError("MALFORMED_ANSWER", `not an HTTP/1.x answer: ${why}`);
+}
+
+function latin1(bytes: Buffer, start: number, end: number): string {
+  return bytes.toString("latin1", start, end);
 }
 
 function lineEnd(head: Buffer, lf: number, start: number): number {
@@ -104,11 +134,12 @@ function isDigit(b: number | undefined): boolean {
   return b !== undefined && b >= 0x30 && b <= 0x39;
 }
 
-/** `HTTP/1.x NNN reason`: checked byte by byte, no regex. */
+/** `HTTP/1.x NNN reason`: checked byte by byte, no regex; NNN is 100-999. */
 function parseStatusLine(head: Buffer, end: number): [string, number, string] {
+  const shown = () => JSON.stringify(latin1(head, 0, Math.min(end, 64)));
   if (
     end < 12 ||
-    head.toString("latin1", 0, 7) !== "HTTP/1." ||
+    latin1(head, 0, 7) !== "HTTP/1." ||
     !isDigit(head[7]) ||
     head[8] !== SP ||
     !isDigit(head[9]) ||
@@ -116,43 +147,45 @@ function parseStatusLine(head: Buffer, end: number): [string, number, string] {
     !isDigit(head[11]) ||
     (end > 12 && head[12] !== SP)
   ) {
-    throw malformed(`bad status line "${head.toString("latin1", 0, Math.min(end, 64))}"`);
+    throw malformed(`bad status line ${shown()}`);
   }
   const status = (head[9]! - 0x30) * 100 + (head[10]! - 0x30) * 10 + (head[11]! - 0x30);
-  const reason = end > 13 ? head.toString("latin1", 13, end) : "";
-  return [`1.${head[7]! - 0x30}`, status, reason];
-}
-
-/** A header name is a token: no whitespace, no control bytes, no colon. */
-function checkName(head: Buffer, start: number, colon: number): void {
-  if (colon === start) throw malformed("a header line has no name");
-  for (let p = start; p < colon; p++) {
-    const b = head[p]!;
-    if (b <= SP || b === 0x7f)
-      throw malformed(`header name "${head.toString("latin1", start, colon)}"`);
+  if (status < 100) throw malformed(`status ${latin1(head, 9, 12)} is below 100`);
+  for (let p = 13; p < end; p++) {
+    if (!isFieldByte(head[p]!)) throw malformed(`a control byte in the reason phrase ${shown()}`);
   }
+  const reason = end > 13 ? latin1(head, 13, end) : "";
+  return [`1.${head[7]! - 0x30}`, status, reason];
 }
 
 function parseHead(head: Buffer): AnswerHead {
   let lf = head.indexOf(LF);
-  const [httpVersion, status, reason] = parseStatusLine(head, lineEnd(head, lf, 0));
-  const headers: [string, string][] = [];
+  const [httpVersion, statusCode, statusMessage] = parseStatusLine(head, lineEnd(head, lf, 0));
+  const rawHeaders: string[] = [];
   let start = lf + 1;
   for (;;) {
     lf = head.indexOf(LF, start);
     const end = lineEnd(head, lf, start);
-    if (end === start) break; // the blank line: parse() only sees complete heads
+    if (end === start) break; // the blank line: finish() only sees complete heads
     const first = head[start]!;
     if (first === SP || first === HT) throw malformed("folded header lines are not allowed");
-    const colon = head.indexOf(COLON, start);
-    if (colon < 0 || colon > end) throw malformed(`header line without a colon`);
-    checkName(head, start, colon);
+    let colon = start;
+    while (colon < end && TOKEN[head[colon]!] === 1) colon++;
+    if (colon === start || colon === end || head[colon] !== COLON) {
+      const line = JSON.stringify(latin1(head, start, Math.min(end, start + 64)));
+      throw malformed(`header line ${line} is not a token, a colon and a value`);
+    }
     let vs = colon + 1;
     let ve = end;
     while (vs < ve && (head[vs] === SP || head[vs] === HT)) vs++;
     while (ve > vs && (head[ve - 1] === SP || head[ve - 1] === HT)) ve--;
-    headers.push([head.toString("latin1", start, colon), head.toString("latin1", vs, ve)]);
+    for (let p = vs; p < ve; p++) {
+      if (!isFieldByte(head[p]!)) {
+        throw malformed(`a control byte in the value of ${latin1(head, start, colon)}`);
+      }
+    }
+    rawHeaders.push(latin1(head, start, colon), latin1(head, vs, ve));
     start = lf + 1;
   }
-  return { httpVersion, status, reason, headers };
+  return { httpVersion, statusCode, statusMessage, rawHeaders };
 }

@@ -1,7 +1,8 @@
 /**
- * Every way a client call can fail. The strings are stable: match on them, not on messages.
+ * Every way a client call can fail once its arguments are right (wrong arguments are Node's
+ * `TypeError`/`RangeError` with an `ERR_*` code). The strings are stable: match on them, not on
+ * messages.
  *
- * - `INVALID_ARGUMENT`: an option that is not usable (no address, a negative timeout, a bad body).
  * - `CONNECT_FAILED`: the connection could not be made (refused, no such socket file...); `cause`
  *   is the system error and `syscallCode` its errno name (`ECONNREFUSED`, `ENOENT`).
  * - `CONNECT_TIMEOUT`: not connected within `connectTimeout`.
@@ -24,7 +25,6 @@
  *   gateway): a Host that is not a host name, two Host headers, a path with `%00`...
  */
 export type UwsgiClientErrorCode =
-  | "INVALID_ARGUMENT"
   | "CONNECT_FAILED"
   | "CONNECT_TIMEOUT"
   | "TIMEOUT"

@@ -7,11 +7,18 @@ import {
   STATUS_CODES,
 } from "node:http";
 import { type Duplex, pipeline } from "node:stream";
-import type { UwsgiAddress } from "./address.js";
+import { checkInteger, checkOptions, invalidArgType, missingArgs } from "../codec/arguments.js";
+import {
+  ADDRESS_ALIASES,
+  ADDRESS_KEYS,
+  connectOptions,
+  timeoutOption,
+  type UwsgiAddress,
+} from "./address.js";
 import { UwsgiClientError } from "./errors.js";
 import { request } from "./request.js";
 import type { UwsgiResponse } from "./response.js";
-import { type VarsOverrides, varsFromRequest } from "./vars-from-request.js";
+import { checkOverrides, type VarsOverrides, varsFromRequest } from "./vars-from-request.js";
 
 /** Options of {@link gatewayHandler} and {@link createGateway}. */
 export interface GatewayOptions {
@@ -33,6 +40,63 @@ export interface GatewayOptions {
   readonly maxHeaderSize?: number;
   /** Told about every failed exchange (the library itself never logs). */
   readonly onError?: (err: Error, req: IncomingMessage) => void;
+}
+
+const GATEWAY_KEYS: readonly string[] = [
+  "upstream",
+  "serverName",
+  "documentRoot",
+  "overrides",
+  "maxBufferedBody",
+  "connectTimeout",
+  "timeout",
+  "maxHeaderSize",
+  "onError",
+];
+
+/** Names other proxies use for ours (the unknown-option hint names the right one). */
+const GATEWAY_ALIASES: Readonly<Record<string, string>> = {
+  target: "upstream",
+  backend: "upstream",
+  root: "documentRoot",
+  headersTimeout: "timeout",
+  maxHeadersSize: "maxHeaderSize",
+  clientMaxBodySize: "maxBufferedBody",
+};
+
+function checkString(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== "string") {
+    throw invalidArgType(name, "of type string", value);
+  }
+}
+
+/** Checks every option once, when the handler is made, so a typo fails at start, not per request. */
+function checkGatewayOptions(options: unknown): void {
+  if (options === null || typeof options !== "object") {
+    throw invalidArgType("options", "of type object", options);
+  }
+  checkOptions("createGateway()", options, GATEWAY_KEYS, GATEWAY_ALIASES);
+  const o = options as GatewayOptions;
+  if (o.upstream === undefined) throw missingArgs("options.upstream");
+  if (o.upstream === null || typeof o.upstream !== "object") {
+    throw invalidArgType("options.upstream", "of type object", o.upstream);
+  }
+  checkOptions("options.upstream", o.upstream, ADDRESS_KEYS, ADDRESS_ALIASES);
+  connectOptions(o.upstream, "options.upstream");
+  checkString("options.serverName", o.serverName);
+  checkString("options.documentRoot", o.documentRoot);
+  if (o.overrides !== undefined) checkOverrides("options.overrides", o.overrides);
+  if (o.maxBufferedBody !== undefined) {
+    checkInteger("options.maxBufferedBody", o.maxBufferedBody, 0, Number.MAX_SAFE_INTEGER);
+  }
+  timeoutOption("options.connectTimeout", o.connectTimeout, 0);
+  timeoutOption("options.timeout", o.timeout, 0);
+  if (o.maxHeaderSize !== undefined) {
+    checkInteger("options.maxHeaderSize", o.maxHeaderSize, 16, 2_147_483_647);
+  }
+  if (o.onError !== undefined && typeof o.onError !== "function") {
+    throw invalidArgType("options.onError", "of type function", o.onError);
+  }
 }
 
 /** Answer headers that describe the upstream connection, not the answer: never forwarded. */
@@ -100,10 +164,23 @@ function setVar(vars: [string, string][], name: string, value: string): void {
 
 function forward(answer: UwsgiResponse, res: ServerResponse): void {
   const flat: string[] = [];
-  for (const [name, value] of answer.headers) {
-    if (!HOP_BY_HOP.has(name.toLowerCase())) flat.push(name, value);
+  const raw = answer.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) flat.push(raw[i]!, raw[i + 1]!);
   }
-  res.writeHead(answer.status, answer.reason, flat);
+  try {
+    if (answer.statusCode === 101) {
+      throw new UwsgiClientError(
+        "MALFORMED_ANSWER",
+        "a 101 answer cannot pass through the gateway",
+      );
+    }
+    res.writeHead(answer.statusCode, answer.statusMessage, flat);
+  } catch (err) {
+    // The gateway's own error answer follows; the upstream connection goes now.
+    answer.body.destroy();
+    throw err;
+  }
   pipeline(answer.body, res, () => {
     // Errors end both streams; the client sees a cut answer, as with nginx.
   });
@@ -164,9 +241,12 @@ async function handle(
  * A Node `http` request listener that forwards each request to uWSGI as nginx's `uwsgi_pass`
  * with Debian's uwsgi_params does: vars from {@link varsFromRequest}, the body streamed (a chunked
  * body is buffered first, up to `maxBufferedBody`), the answer streamed back with its status line
- * and headers (hop-by-hop ones dropped). uWSGI failures answer 502, timeouts 504.
+ * and headers (hop-by-hop ones dropped; interim 1xx answers skipped). Requests nginx refuses
+ * are refused the same way (400, TRACE 405: see `varsFromRequest`); uWSGI failures answer 502,
+ * timeouts 504. Wrong options throw Node's argument errors here, not per request.
  */
 export function gatewayHandler(options: GatewayOptions): RequestListener {
+  checkGatewayOptions(options);
   return (req, res) => {
     void handle(options, req, res);
   };

@@ -1,10 +1,14 @@
 import { connect, type NetConnectOpts, type Socket } from "node:net";
+import { checkOptions, invalidArgType } from "../codec/arguments.js";
 import { HEADER_SIZE } from "../codec/constants.js";
 import { readHeader } from "../codec/header.js";
 import { Modifier1 } from "../codec/modifiers.js";
 import { bytesMissing } from "../codec/packet.js";
 import {
+  ADDRESS_ALIASES,
+  ADDRESS_KEYS,
   abortError,
+  checkSignal,
   connectError,
   connectOptions,
   timeoutOption,
@@ -40,16 +44,22 @@ const MAX_PONG = HEADER_SIZE + 0xffff;
 /**
  * Sends a uwsgi ping (modifier1 100, datasize 0) and waits for the pong uWSGI's ping plugin sends
  * (`[100, n, 1]` and n bytes of warning text). Resolves `alive: false` with `error` when the
- * backend cannot be reached, times out or answers something else; rejects only on abort or bad
- * options.
+ * backend cannot be reached, times out or answers something else; rejects only on abort
+ * (`ABORTED`) or with Node's argument errors for a wrong address or option.
  */
 export function ping(address: UwsgiAddress, options: PingOptions = {}): Promise<PingResult> {
   return new Promise((resolve, reject) => {
     let net: NetConnectOpts;
     let timeout: number;
     try {
-      net = connectOptions(address);
-      timeout = timeoutOption("timeout", options.timeout, 5000);
+      if (address === null || typeof address !== "object") {
+        throw invalidArgType("address", "of type object", address);
+      }
+      checkOptions("ping() address", address, ADDRESS_KEYS, ADDRESS_ALIASES);
+      checkOptions("ping()", options, ["timeout", "signal"]);
+      net = connectOptions(address, "address");
+      timeout = timeoutOption("options.timeout", options.timeout, 5000);
+      checkSignal("options.signal", options.signal);
       if (options.signal?.aborted) throw abortError(options.signal);
     } catch (err) {
       reject(err as Error);

@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { invalidArgType, invalidArgValue } from "../codec/arguments.js";
 import { HEADER_SIZE } from "../codec/constants.js";
 import { contentLengthOf } from "../codec/content-length.js";
 import type { VarBytes } from "../codec/fields.js";
@@ -12,7 +13,8 @@ import { UwsgiClientError } from "./errors.js";
 
 /**
  * A request body: bytes (a string is sent as UTF-8), or a stream of byte chunks. A stream's
- * length must be known, from CONTENT_LENGTH in the vars or the `contentLength` option.
+ * length must be known, from CONTENT_LENGTH in the vars or the `contentLength` option, unless it
+ * is sent `chunked`.
  */
 export type RequestBody = Uint8Array | string | Readable | AsyncIterable<Uint8Array | string>;
 
@@ -23,13 +25,16 @@ export interface RequestPlan {
   readonly bytes: Uint8Array | undefined;
   /** The body as a stream, when it was given as one. */
   readonly stream: AsyncIterable<Uint8Array | string> | undefined;
-  /** Body bytes CONTENT_LENGTH announces. */
+  /** Body bytes CONTENT_LENGTH announces (-1 when the body is chunked). */
   readonly length: number;
+  /** The body goes out in chunked framing (HTTP_TRANSFER_ENCODING: chunked, no CONTENT_LENGTH). */
+  readonly chunked: boolean;
   /** REQUEST_METHOD from the vars ("" when absent): a HEAD answer has no body. */
   readonly method: string;
 }
 
 const CONTENT_LENGTH = "CONTENT_LENGTH";
+const TRANSFER_ENCODING = "HTTP_TRANSFER_ENCODING";
 
 function asString(v: VarBytes): string {
   return typeof v === "string"
@@ -90,16 +95,16 @@ function mismatch(declared: number, actual: number, what: string): UwsgiClientEr
   );
 }
 
-/** Encodes the vars with CONTENT_LENGTH appended (a view's bytes are reused as they are). */
+/** Encodes the vars with one more var appended (a view's bytes are reused as they are). */
 function encodeWith(
   vars: Vars | undefined,
-  extra: string | undefined,
+  extra: readonly [string, string] | undefined,
   modifier1: number,
   modifier2: number,
   options: EncodeOptions,
 ): Uint8Array {
   if (vars instanceof VarsView) {
-    const tail = extra === undefined ? undefined : encodeVars([[CONTENT_LENGTH, extra]]);
+    const tail = extra === undefined ? undefined : encodeVars([extra], options);
     const size = vars.byteLength + (tail === undefined ? 0 : tail.length);
     checkDatasize(size, HEADER_SIZE, "the vars block");
     const packet = Buffer.allocUnsafe(HEADER_SIZE + size);
@@ -110,11 +115,36 @@ function encodeWith(
   }
   let all: VarsInput = vars ?? [];
   if (extra !== undefined) {
-    if (Array.isArray(all)) all = [...all, [CONTENT_LENGTH, extra]];
-    else if (all instanceof Map) all = [...all, [CONTENT_LENGTH, extra]];
-    else all = { ...(all as { readonly [key: string]: VarBytes }), [CONTENT_LENGTH]: extra };
+    if (Array.isArray(all)) all = [...all, extra];
+    else if (all instanceof Map) all = [...all, extra];
+    else all = { ...(all as { readonly [key: string]: VarBytes }), [extra[0]]: extra[1] };
   }
   return encodePacket({ modifier1, modifier2, vars: all }, options);
+}
+
+/** The packet for a chunked body: HTTP_TRANSFER_ENCODING: chunked added, no length anywhere. */
+function planChunked(
+  vars: Vars | undefined,
+  bytes: Uint8Array | undefined,
+  stream: AsyncIterable<Uint8Array | string> | undefined,
+  contentLength: number | undefined,
+  method: string,
+  modifier1: number,
+  modifier2: number,
+  options: EncodeOptions,
+): RequestPlan {
+  const refuse = (why: string) => invalidArgValue("options.chunked", true, why);
+  if (contentLength !== undefined) throw refuse("cannot go with contentLength");
+  if (lookup(vars, CONTENT_LENGTH) !== undefined) {
+    throw refuse("cannot go with a CONTENT_LENGTH var (a chunked body has no length)");
+  }
+  const declared = lookup(vars, TRANSFER_ENCODING);
+  if (declared !== undefined && declared.toLowerCase() !== "chunked") {
+    throw refuse(`cannot go with ${TRANSFER_ENCODING}: ${declared}`);
+  }
+  const extra = declared === undefined ? ([TRANSFER_ENCODING, "chunked"] as const) : undefined;
+  const packet = encodeWith(vars, extra, modifier1, modifier2, options);
+  return { packet, bytes, stream, length: -1, method, chunked: true };
 }
 
 /**
@@ -125,30 +155,29 @@ export function planRequest(
   varsIn: Vars | undefined,
   body: RequestBody | undefined,
   contentLength: number | undefined,
+  chunked: boolean,
   modifier1: number,
   modifier2: number,
   options: EncodeOptions,
 ): RequestPlan {
-  if (contentLength !== undefined && !(Number.isSafeInteger(contentLength) && contentLength >= 0)) {
-    throw new UwsgiClientError(
-      "INVALID_ARGUMENT",
-      `contentLength ${contentLength} is not a byte count`,
-    );
-  }
   let bytes: Uint8Array | undefined;
   let stream: AsyncIterable<Uint8Array | string> | undefined;
   if (typeof body === "string") bytes = Buffer.from(body, "utf8");
   else if (body instanceof Uint8Array) bytes = body;
   else if (isStream(body)) stream = body;
   else if (body !== undefined) {
-    throw new UwsgiClientError(
-      "INVALID_ARGUMENT",
-      "body must be bytes, a string or a stream of bytes",
+    throw invalidArgType(
+      "options.body",
+      "a Uint8Array, a string, or a Readable or AsyncIterable of them",
+      body,
     );
   }
   const vars = normalize(varsIn);
   const declared = lookup(vars, CONTENT_LENGTH);
   const method = lookup(vars, "REQUEST_METHOD") ?? "";
+  if (chunked) {
+    return planChunked(vars, bytes, stream, contentLength, method, modifier1, modifier2, options);
+  }
   const known = bytes?.length ?? contentLength;
   if (declared !== undefined) {
     const n = contentLengthOf(Buffer.from(declared, "latin1"), false, 0);
@@ -158,7 +187,7 @@ export function planRequest(
     }
     if (body === undefined && n > 0) throw mismatch(n, 0, "there is no body, so");
     const packet = encodeWith(vars, undefined, modifier1, modifier2, options);
-    return { packet, bytes, stream, length: n, method };
+    return { packet, bytes, stream, length: n, method, chunked: false };
   }
   if (bytes !== undefined && contentLength !== undefined && contentLength !== bytes.length) {
     throw mismatch(contentLength, bytes.length, "the body has");
@@ -169,15 +198,16 @@ export function planRequest(
   if (stream !== undefined && known === undefined) {
     throw new UwsgiClientError(
       "CONTENT_LENGTH_REQUIRED",
-      "a streamed body needs its length: set CONTENT_LENGTH in the vars or the contentLength option",
+      "a streamed body needs its length (CONTENT_LENGTH in the vars, or the contentLength option) or chunked: true",
     );
   }
-  const extra = body === undefined ? undefined : String(known);
+  const extra = body === undefined ? undefined : ([CONTENT_LENGTH, String(known)] as const);
   return {
     packet: encodeWith(vars, extra, modifier1, modifier2, options),
     bytes,
     stream,
     length: known ?? 0,
     method,
+    chunked: false,
   };
 }

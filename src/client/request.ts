@@ -1,70 +1,55 @@
-import { connect, type NetConnectOpts, type Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import { Readable } from "node:stream";
-import type { TextEncoding } from "../codec/text.js";
-import type { VarsInput } from "../codec/vars-encode.js";
-import type { VarsView } from "../codec/vars-view.js";
-import {
-  abortError,
-  connectError,
-  connectOptions,
-  timeoutOption,
-  type UwsgiAddress,
-} from "./address.js";
+import { chunkHead, chunkTail, lastChunk } from "../parser/chunked-encoder.js";
+import { abortError, connectError } from "./address.js";
 import { type AnswerHead, AnswerHeadParser } from "./answer-head.js";
 import { UwsgiClientError } from "./errors.js";
-import { planRequest, type RequestBody, type RequestPlan } from "./request-packet.js";
-import { UwsgiResponse } from "./response.js";
+import {
+  type RequestOptions,
+  type ResolvedRequest,
+  resolveRequestOptions,
+} from "./request-options.js";
+import { planRequest, type RequestPlan } from "./request-packet.js";
+import { headersOf, type InformationalAnswer, UwsgiResponse } from "./response.js";
 
-/** Options of {@link request}: where, what to send, and the limits. */
-export interface RequestOptions extends UwsgiAddress {
-  /** Defaults to 0 (a WSGI request). */
-  readonly modifier1?: number;
-  /** Defaults to 0. */
-  readonly modifier2?: number;
-  /** The CGI vars: an object, pairs (order and duplicates kept), a Map, or a decoded `VarsView`. */
-  readonly vars?: VarsInput | VarsView;
-  /**
-   * The body. Bytes and strings (sent as UTF-8) have a known length and CONTENT_LENGTH is added
-   * when the vars lack it; a stream (`Readable` or any AsyncIterable of bytes) needs CONTENT_LENGTH
-   * in the vars or `contentLength`. A length that disagrees is `BODY_LENGTH_MISMATCH`.
-   */
-  readonly body?: RequestBody;
-  /** The body's length, for a stream whose vars do not carry CONTENT_LENGTH. */
-  readonly contentLength?: number;
-  /** How string vars become bytes. Defaults to `"latin1"` (Node's header strings are latin1). */
-  readonly encoding?: TextEncoding;
-  /** Milliseconds to connect; 0 = no limit. Defaults to 10000. */
-  readonly connectTimeout?: number;
-  /** Milliseconds without a byte from the backend once connected; 0 = no limit. Defaults to 60000. */
-  readonly timeout?: number;
-  /** Largest answer status line + headers, in bytes. Defaults to 65536. */
-  readonly maxHeaderSize?: number;
-  /** Abort: destroys the connection; the call (or the body stream) fails with `ABORTED`. */
-  readonly signal?: AbortSignal;
-  /** The answer has no body (a HEAD request). Defaults to REQUEST_METHOD === "HEAD". */
-  readonly head?: boolean;
+export {
+  DEFAULT_REQUEST_OPTIONS,
+  type RequestOptions,
+} from "./request-options.js";
+export type { InformationalAnswer } from "./response.js";
+
+/**
+ * Largest chunk written in chunked mode. uWSGI's `chunked_read()` holds a whole chunk in one
+ * buffer capped by `--chunked-input-limit` (1 MiB by default): a bigger piece is split.
+ */
+const MAX_CHUNK = 64 * 1024;
+
+const LAST_CHUNK = lastChunk();
+const CHUNK_TAIL = chunkTail();
+
+/** Interim answers: 1xx but 101, which ends the HTTP exchange (the connection changes protocol). */
+function isInterim(status: number): boolean {
+  return status < 200 && status !== 101;
 }
-
-/** Defaults of {@link RequestOptions}. */
-export const DEFAULT_REQUEST_OPTIONS: Readonly<{
-  connectTimeout: number;
-  timeout: number;
-  maxHeaderSize: number;
-}> = Object.freeze({ connectTimeout: 10_000, timeout: 60_000, maxHeaderSize: 65_536 });
 
 /** Answers that never have a body, whatever the backend sends after the head. */
 function bodiless(status: number, head: boolean): boolean {
-  return head || status === 204 || status === 304 || (status >= 100 && status < 200);
+  return head || status === 204 || status === 304;
 }
 
 /** Content-Length of the answer: -1 when absent (the body ends when the backend closes). */
 function answerLength(head: AnswerHead): number {
+  // 101: what follows is another protocol's bytes, until the backend closes.
+  if (head.statusCode === 101) return -1;
   let length = -1;
-  for (const [name, value] of head.headers) {
+  const raw = head.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
     if (name.length !== 14 || name.toLowerCase() !== "content-length") continue;
     let n = value.length === 0 ? -1 : 0;
-    for (let i = 0; i < value.length && n >= 0; i++) {
-      const d = value.charCodeAt(i) - 0x30;
+    for (let k = 0; k < value.length && n >= 0; k++) {
+      const d = value.charCodeAt(k) - 0x30;
       n = d >= 0 && d <= 9 ? n * 10 + d : -1;
     }
     if (n < 0 || n > Number.MAX_SAFE_INTEGER || (length >= 0 && n !== length)) {
@@ -94,11 +79,9 @@ class AnswerBody extends Readable {
 /** One request on one connection, from connect to the last body byte. */
 class Call {
   readonly #socket: Socket;
-  readonly #address: NetConnectOpts;
+  readonly #options: ResolvedRequest;
   readonly #plan: RequestPlan;
   readonly #parser: AnswerHeadParser;
-  readonly #signal: AbortSignal | undefined;
-  readonly #timeout: number;
   readonly #head: boolean;
   readonly #resolve: (response: UwsgiResponse) => void;
   readonly #reject: (err: Error) => void;
@@ -113,31 +96,18 @@ class Call {
   #wakeWriter: (() => void) | undefined;
 
   constructor(
-    address: NetConnectOpts,
+    options: ResolvedRequest,
     plan: RequestPlan,
-    options: RequestOptions,
     resolve: (response: UwsgiResponse) => void,
     reject: (err: Error) => void,
   ) {
-    const defaults = DEFAULT_REQUEST_OPTIONS;
-    const connectTimeout = timeoutOption(
-      "connectTimeout",
-      options.connectTimeout,
-      defaults.connectTimeout,
-    );
-    this.#timeout = timeoutOption("timeout", options.timeout, defaults.timeout);
-    const max = options.maxHeaderSize ?? defaults.maxHeaderSize;
-    if (!(Number.isSafeInteger(max) && max >= 16)) {
-      throw new UwsgiClientError("INVALID_ARGUMENT", `maxHeaderSize ${max} is below 16 bytes`);
-    }
-    this.#parser = new AnswerHeadParser(max);
-    this.#address = address;
+    this.#options = options;
+    this.#parser = new AnswerHeadParser(options.maxHeaderSize);
     this.#plan = plan;
     this.#head = options.head ?? plan.method === "HEAD";
-    this.#signal = options.signal;
     this.#resolve = resolve;
     this.#reject = reject;
-    const socket = connect(address);
+    const socket = connect(options.address);
     this.#socket = socket;
     socket.on("connect", this.#onConnect);
     socket.on("data", this.#onData);
@@ -146,8 +116,10 @@ class Call {
     socket.on("close", this.#onEnd);
     socket.on("timeout", this.#onTimeout);
     socket.on("drain", this.#onDrain);
-    if (connectTimeout > 0) this.#connectTimer = setTimeout(this.#onConnectTimeout, connectTimeout);
-    this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
+    if (options.connectTimeout > 0) {
+      this.#connectTimer = setTimeout(this.#onConnectTimeout, options.connectTimeout);
+    }
+    options.signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
   /** The consumer wants more body: undo a backpressure pause. */
@@ -163,7 +135,7 @@ class Call {
     if (this.#done) return;
     this.#done = true;
     clearTimeout(this.#connectTimer);
-    this.#signal?.removeEventListener("abort", this.#onAbort);
+    this.#options.signal?.removeEventListener("abort", this.#onAbort);
     this.#socket.destroy();
     this.#wakeWriter?.();
   }
@@ -182,8 +154,8 @@ class Call {
   #onConnect = (): void => {
     this.#connected = true;
     clearTimeout(this.#connectTimer);
-    if (this.#timeout > 0) this.#socket.setTimeout(this.#timeout);
-    const { packet, bytes, stream } = this.#plan;
+    if (this.#options.timeout > 0) this.#socket.setTimeout(this.#options.timeout);
+    const { packet, bytes, stream, chunked } = this.#plan;
     if (stream !== undefined) {
       this.#socket.write(packet);
       void this.#pump(stream);
@@ -191,13 +163,36 @@ class Call {
     }
     this.#socket.cork();
     this.#socket.write(packet);
-    if (bytes !== undefined && bytes.length > 0) this.#socket.write(bytes);
+    if (chunked) {
+      if (bytes !== undefined) this.#writeChunks(bytes);
+      this.#socket.write(LAST_CHUNK);
+    } else if (bytes !== undefined && bytes.length > 0) {
+      this.#socket.write(bytes);
+    }
     this.#socket.uncork();
   };
 
-  /** Writes a streamed body with backpressure, counting it against CONTENT_LENGTH. */
+  /**
+   * Writes `bytes` as chunks of at most MAX_CHUNK bytes (nothing for an empty piece, which would
+   * end the body); returns what the socket's last write returned (false: wait for drain).
+   */
+  #writeChunks(bytes: Uint8Array): boolean {
+    let ok = true;
+    for (let at = 0; at < bytes.length; at += MAX_CHUNK) {
+      const piece = bytes.subarray(at, Math.min(bytes.length, at + MAX_CHUNK));
+      this.#socket.write(chunkHead(piece.length));
+      this.#socket.write(piece);
+      ok = this.#socket.write(CHUNK_TAIL);
+    }
+    return ok;
+  }
+
+  /**
+   * Writes a streamed body with backpressure: counted against CONTENT_LENGTH, or in chunked
+   * framing (one chunk per piece, split at MAX_CHUNK) ended by the last chunk.
+   */
   async #pump(stream: AsyncIterable<Uint8Array | string>): Promise<void> {
-    const expected = this.#plan.length;
+    const { length: expected, chunked } = this.#plan;
     let sent = 0;
     // Leaving the loop early must not destroy a Readable: that is #fail's decision.
     const pieces =
@@ -208,13 +203,16 @@ class Call {
         const chunk = typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
         if (!(chunk instanceof Uint8Array)) throw new TypeError("a body chunk is not bytes");
         sent += chunk.length;
-        if (sent > expected) break;
-        if (!this.#socket.write(chunk)) {
-          await new Promise<void>((resolve) => {
-            this.#wakeWriter = resolve;
-          });
-          this.#wakeWriter = undefined;
+        if (!chunked && sent > expected) break;
+        let ok: boolean;
+        if (chunked) {
+          this.#socket.cork();
+          ok = this.#writeChunks(chunk);
+          this.#socket.uncork();
+        } else {
+          ok = this.#socket.write(chunk);
         }
+        if (!ok) await this.#drained();
       }
     } catch (err) {
       this.#fail(
@@ -222,7 +220,10 @@ class Call {
       );
       return;
     }
-    if (sent !== expected) {
+    if (this.#done) return;
+    if (chunked) {
+      this.#socket.write(LAST_CHUNK);
+    } else if (sent !== expected) {
       this.#fail(
         new UwsgiClientError(
           "BODY_LENGTH_MISMATCH",
@@ -230,6 +231,15 @@ class Call {
         ),
       );
     }
+  }
+
+  #drained(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#wakeWriter = () => {
+        this.#wakeWriter = undefined;
+        resolve();
+      };
+    });
   }
 
   #onDrain = (): void => {
@@ -243,23 +253,50 @@ class Call {
       this.#deliver(chunk);
       return;
     }
-    let start: number;
-    let head: AnswerHead;
+    let rest = chunk;
+    for (;;) {
+      let end: number;
+      let head: AnswerHead;
+      try {
+        end = this.#parser.push(rest);
+        if (end < 0) return;
+        head = this.#parser.finish(rest, end);
+        if (!isInterim(head.statusCode)) {
+          this.#remaining = bodiless(head.statusCode, this.#head) ? 0 : answerLength(head);
+        }
+      } catch (err) {
+        this.#fail(err as Error);
+        return;
+      }
+      rest = rest.subarray(end);
+      if (!isInterim(head.statusCode)) {
+        this.#answer(head, rest);
+        return;
+      }
+      this.#inform(head);
+      if (this.#done || rest.length === 0) return;
+    }
+  };
+
+  /** Tells the caller about an interim answer; an error the callback throws fails the call. */
+  #inform(head: AnswerHead): void {
+    const listener = this.#options.onInformation;
+    if (listener === undefined) return;
     try {
-      start = this.#parser.push(chunk);
-      if (start < 0) return;
-      head = this.#parser.finish(chunk, start);
-      this.#remaining = bodiless(head.status, this.#head) ? 0 : answerLength(head);
+      listener({ ...head, headers: headersOf(head.rawHeaders) } satisfies InformationalAnswer);
     } catch (err) {
       this.#fail(err as Error);
-      return;
     }
+  }
+
+  /** The final answer's head is in: resolve, then hand over the body bytes that came with it. */
+  #answer(head: AnswerHead, rest: Buffer): void {
     const body = new AnswerBody(this);
     this.#body = body;
     this.#resolve(new UwsgiResponse(head, body));
     if (this.#remaining === 0) this.#complete();
-    else if (start < chunk.length) this.#deliver(chunk.subarray(start));
-  };
+    else if (rest.length > 0) this.#deliver(rest);
+  }
 
   #deliver(chunk: Buffer): void {
     if (this.#remaining >= 0) {
@@ -307,7 +344,7 @@ class Call {
 
   #onError = (err: Error): void => {
     if (!this.#connected) {
-      this.#fail(connectError(this.#address, err));
+      this.#fail(connectError(this.#options.address, err));
       return;
     }
     this.#fail(new UwsgiClientError("SOCKET_ERROR", `connection failed: ${err.message}`, err));
@@ -316,40 +353,52 @@ class Call {
   #onTimeout = (): void => {
     // A paused socket is the consumer's choice, not a silent backend.
     if (this.#paused) return;
-    this.#fail(new UwsgiClientError("TIMEOUT", `no byte from the backend for ${this.#timeout} ms`));
+    this.#fail(
+      new UwsgiClientError("TIMEOUT", `no byte from the backend for ${this.#options.timeout} ms`),
+    );
   };
 
   #onConnectTimeout = (): void => {
-    this.#fail(new UwsgiClientError("CONNECT_TIMEOUT", "could not connect within connectTimeout"));
+    this.#fail(
+      new UwsgiClientError(
+        "CONNECT_TIMEOUT",
+        `not connected within connectTimeout (${this.#options.connectTimeout} ms)`,
+      ),
+    );
   };
 
   #onAbort = (): void => {
-    this.#fail(abortError(this.#signal!));
+    this.#fail(abortError(this.#options.signal!));
   };
 }
 
 /**
- * Sends one request to a uWSGI socket and resolves with the answer once its status line and
- * headers have arrived; the body follows as `response.body`. The answer to a modifier1 0
- * request is HTTP/1.x: its body ends at `Content-Length`, or when the backend closes.
+ * Sends one request to a uWSGI socket and resolves with the final answer once its status line
+ * and headers have arrived; the body follows as `response.body`. The answer to a modifier1 0
+ * request is HTTP/1.x: its body ends at `Content-Length`, or when the backend closes. Interim
+ * answers (1xx but 101) are skipped, each reported to `onInformation`.
  *
- * Rejects with a `UwsgiClientError` (connection, timeout, abort, malformed answer) or a
- * `UwsgiError` (vars that cannot be encoded). Sockets and timers are released on every path.
+ * Rejects with Node's argument errors for wrong options (`TypeError`/`RangeError` with `code`
+ * `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, `ERR_OUT_OF_RANGE`, `ERR_MISSING_ARGS`,
+ * `ERR_UNKNOWN_OPTION`), a `UwsgiError` for vars that cannot be encoded, a `UwsgiClientError` for
+ * everything that happens on the connection (refused, timeout, abort, malformed answer), or the
+ * error `onInformation` threw. Sockets and timers are released on every path.
  */
 export function request(options: RequestOptions): Promise<UwsgiResponse> {
   return new Promise((resolve, reject) => {
     try {
-      const address = connectOptions(options);
+      const resolved = resolveRequestOptions(options);
       const plan = planRequest(
         options.vars,
         options.body,
-        options.contentLength,
-        options.modifier1 ?? 0,
-        options.modifier2 ?? 0,
+        resolved.contentLength,
+        resolved.chunked,
+        resolved.modifier1,
+        resolved.modifier2,
         options.encoding === undefined ? {} : { encoding: options.encoding },
       );
-      if (options.signal?.aborted) throw abortError(options.signal);
-      new Call(address, plan, options, resolve, reject);
+      if (resolved.signal?.aborted) throw abortError(resolved.signal);
+      new Call(resolved, plan, resolve, reject);
     } catch (err) {
       reject(err as Error);
     }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
+import { invalidArgType } from "../codec/arguments.js";
 import { UwsgiClientError } from "./errors.js";
 import { headerRefusal, nginxHost } from "./nginx-checks.js";
 
@@ -56,6 +57,7 @@ function isSimplePath(path: string): boolean {
  * that climbs above the root. Decoded `%2F` and `%2E` count as `/` and `.`, as in nginx.
  */
 export function documentUri(path: string): string | undefined {
+  if (typeof path !== "string") throw invalidArgType("path", "of type string", path);
   if (isSimplePath(path)) return path;
   const hash = path.indexOf("#");
   const decoded = percentDecode(hash < 0 ? path : path.slice(0, hash));
@@ -125,6 +127,18 @@ function applyOverrides(vars: [string, string][], overrides: VarsOverrides): [st
   return out;
 }
 
+/** Checks an overrides object: string values, or undefined to remove a var. */
+export function checkOverrides(name: string, overrides: unknown): void {
+  if (overrides === null || typeof overrides !== "object" || Array.isArray(overrides)) {
+    throw invalidArgType(name, "of type object", overrides);
+  }
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value !== undefined && typeof value !== "string") {
+      throw invalidArgType(`${name}.${key}`, "of type string (or undefined to remove it)", value);
+    }
+  }
+}
+
 function badRequest(why: string): UwsgiClientError {
   return new UwsgiClientError("BAD_REQUEST", `nginx would answer 400: ${why}`);
 }
@@ -150,6 +164,10 @@ export function varsFromRequest(
   req: IncomingMessage,
   overrides: VarsOverrides = {},
 ): [string, string][] {
+  if (req === null || typeof req !== "object" || !Array.isArray(req.rawHeaders)) {
+    throw invalidArgType("req", "an http.IncomingMessage", req);
+  }
+  checkOverrides("overrides", overrides);
   const refusal = headerRefusal(req);
   if (refusal !== undefined) throw badRequest(refusal);
   const [uri, targetHost] = splitTarget(req.url ?? "/");

@@ -26,6 +26,8 @@ export interface ClientPeerOptions {
   /** Worker threads (1 process). Defaults to 8. */
   readonly threads?: number;
   readonly extraArgs?: readonly string[];
+  /** The WSGI app, a file in fixtures/apps/. Defaults to environ_echo.py. */
+  readonly app?: string;
 }
 
 function canConnect(path: string): Promise<boolean> {
@@ -40,7 +42,7 @@ function canConnect(path: string): Promise<boolean> {
 }
 
 /**
- * Starts uWSGI 2.0 with fixtures/apps/environ_echo.py, `--buffer-size 65535` and a listen
+ * Starts uWSGI 2.0 with fixtures/apps/environ_echo.py (or `app`), `--buffer-size 65535` and a listen
  * backlog of 1024 (the default 100 drops part of a burst of 200 connections).
  */
 export async function startClientPeer(options: ClientPeerOptions = {}): Promise<ClientPeer> {
@@ -56,7 +58,7 @@ export async function startClientPeer(options: ClientPeerOptions = {}): Promise<
     `127.0.0.1:${port}`,
     ...(path === "" ? [] : ["--socket", path]),
     "--wsgi-file",
-    join(ROOT, "fixtures/apps/environ_echo.py"),
+    join(ROOT, "fixtures/apps", options.app ?? "environ_echo.py"),
     "--buffer-size",
     "65535",
     "--listen",
