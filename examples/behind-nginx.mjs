@@ -7,14 +7,15 @@
 //
 //   location / { include /etc/nginx/uwsgi_params; uwsgi_pass 127.0.0.1:<port>; }
 //
-// In production, put those two lines in your own server block and run only the app part.
+// In production, put those two lines in your own server block and run only the app part. This
+// file imports the package by its name, so it can be copied into a project as it is.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer as netServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer } from "../dist/node.js";
+import { createServer } from "uwsgi-codec/node";
 
 // --- The app: plain request/response handling, as with node:http. ---
 const app = createServer(async (req, res) => {
