@@ -188,6 +188,26 @@ describe("answers that are not HTTP: MALFORMED_ANSWER", () => {
 });
 
 describe("the gateway's own error answers", () => {
+  it("a 101 cannot pass through: 502 Bad Gateway, and the upstream connection is closed", async () => {
+    let closed: Promise<unknown> = Promise.resolve();
+    const backend = await startFakeBackend((socket) => {
+      closed = new Promise((resolve) => socket.once("close", resolve));
+      socket.once("data", () => socket.write("HTTP/1.1 101 Switching Protocols\r\n\r\nraw"));
+    });
+    backends.push(backend);
+    const gateway = createGateway({ upstream: { port: backend.port } });
+    await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (gateway.address() as { port: number }).port;
+      const raw = Buffer.from("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      const answer = parseHttpAnswer((await exchange(port, [raw])).answer);
+      expect(answer.statusLine).toBe("HTTP/1.1 502 Bad Gateway");
+      await closed;
+    } finally {
+      await new Promise((r) => gateway.close(r));
+    }
+  });
+
   it("an answer with a NUL in a header: 502 Bad Gateway (never '502 OK')", async () => {
     const backend = await answering([
       "HTTP/1.1 200 OK\r\nX: a\x00b\r\nContent-Length: 2\r\n\r\nok",

@@ -188,6 +188,11 @@ const rows: Row[] = [
     'did you mean "serverName"',
   ],
   [
+    "a gateway serverName that is not a string",
+    () => anyGateway({ upstream: { port: 3031 }, serverName: 1 }),
+    "ERR_INVALID_ARG_TYPE",
+  ],
+  [
     "a gateway with a negative timeout",
     () => anyGateway({ upstream: { port: 3031 }, timeout: -5 }),
     "ERR_OUT_OF_RANGE",
