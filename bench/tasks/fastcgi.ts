@@ -1,9 +1,9 @@
-import { FcgiRequestParser } from "../fastcgi/parser.js";
 import {
   decodeFcgiRequest,
   encodeFcgiRequest,
   encodeFcgiRequestParts,
-} from "../fastcgi/request.js";
+  FcgiRequestParser,
+} from "../../src/fastcgi/index.js";
 import type { Scenario } from "../scenarios.js";
 import {
   allStrings,
@@ -17,10 +17,11 @@ import {
 
 /** The same request as FastCGI, framed as nginx frames it (one PARAMS record, 32 KiB STDIN records). */
 export function fastcgiWire(s: Scenario): Buffer {
-  return encodeFcgiRequest({ params: s.pairs, body: s.body });
+  // A Buffer under Node (the codec allocates from Node's pool when it is there).
+  return encodeFcgiRequest({ params: s.pairs, body: s.body }) as Buffer;
 }
 
-/** FastCGI rows: the baseline codec in bench/fastcgi, built to the same standard as ours. */
+/** FastCGI rows: the FastCGI codec (src/fastcgi), built to the same standard as the uwsgi one. */
 export function fastcgiTasks(s: Scenario): BenchTask[] {
   const wire = fastcgiWire(s);
   const bytes = wire.length;

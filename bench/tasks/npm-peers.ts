@@ -3,7 +3,7 @@
 // and it cannot be driven without a socket.
 import { EventEmitter } from "node:events";
 import { createRequire } from "node:module";
-import { NGINX_STDIN_RECORD } from "../fastcgi/record.js";
+import { NGINX_STDIN_RECORD } from "../../src/fastcgi/record.js";
 import type { Scenario } from "../scenarios.js";
 import { fastcgiWire } from "./fastcgi.js";
 import { type BenchTask, chunksOf, sanity, TASKS } from "./task.js";

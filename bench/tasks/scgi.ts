@@ -1,5 +1,5 @@
 import type { Scenario } from "../scenarios.js";
-import { decodeScgiRequest, encodeScgiHead, encodeScgiRequest, ScgiParser } from "../scgi/scgi.js";
+import { decodeScgiRequest, encodeScgiHead, encodeScgiRequest, ScgiParser } from "../../src/scgi/index.js";
 import {
   allStrings,
   type BenchTask,
@@ -12,10 +12,11 @@ import {
 
 /** SCGI carries CONTENT_LENGTH first and adds SCGI=1: one pair more than the scenario, when nginx sent no CONTENT_LENGTH. */
 export function scgiWire(s: Scenario): Buffer {
-  return encodeScgiRequest(s.pairs, s.body);
+  // A Buffer under Node (the codec allocates from Node's pool when it is there).
+  return encodeScgiRequest(s.pairs, s.body) as Buffer;
 }
 
-/** SCGI rows: the netstring baseline in bench/scgi. */
+/** SCGI rows: the SCGI codec (src/scgi). */
 export function scgiTasks(s: Scenario): BenchTask[] {
   const wire = scgiWire(s);
   const bytes = wire.length;

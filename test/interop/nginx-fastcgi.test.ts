@@ -3,8 +3,8 @@
 // what php-fpm (FastCGI) and uWSGI (SCGI) decoded from the same bytes.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeFcgiRequest } from "../../bench/fastcgi/request.js";
-import { decodeScgiRequest } from "../../bench/scgi/scgi.js";
+import { decodeFcgiRequest } from "../../src/fastcgi/index.js";
+import { decodeScgiRequest } from "../../src/scgi/index.js";
 import { sha256 } from "../support/bytes.js";
 import { isAddedByUwsgi, parseEcho } from "./support/environ.js";
 import { exchange, parseHttpAnswer, rawHttp } from "./support/exchange.js";

@@ -3,8 +3,8 @@
 
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Pairs } from "../../bench/fastcgi/params.js";
-import { encodeFcgiRequest } from "../../bench/fastcgi/request.js";
+import type { Pairs } from "../../src/fastcgi/index.js";
+import { encodeFcgiRequest } from "../../src/fastcgi/index.js";
 import { loadScenarios } from "../../bench/scenarios.js";
 import { sha256 } from "../support/bytes.js";
 import { fcgiExchange } from "./support/fastcgi-exchange.js";

@@ -3,9 +3,9 @@
 // encoders carry "the same logical request".
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeFcgiRequest } from "../../bench/fastcgi/request.js";
+import { encodeFcgiRequest } from "../../src/fastcgi/index.js";
 import { loadScenarios } from "../../bench/scenarios.js";
-import { encodeScgiRequest } from "../../bench/scgi/scgi.js";
+import { encodeScgiRequest } from "../../src/scgi/index.js";
 import { isAddedByUwsgi, parseEcho } from "./support/environ.js";
 import { exchange } from "./support/exchange.js";
 import { fcgiExchange } from "./support/fastcgi-exchange.js";

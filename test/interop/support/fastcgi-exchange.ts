@@ -1,4 +1,4 @@
-import { FcgiResponseParser } from "../../../bench/fastcgi/parser.js";
+import { FcgiResponseParser } from "../../../src/fastcgi/index.js";
 import { exchange } from "./exchange.js";
 
 /** A FastCGI application's answer: the CGI response in STDOUT, split into headers and body. */
@@ -34,7 +34,7 @@ export function parseCgi(stdout: Buffer): { headers: [string, string][]; body: B
 }
 
 /** Sends one encoded FastCGI request to 127.0.0.1:`port` and decodes the answer with our parser. */
-export async function fcgiExchange(port: number, request: Buffer): Promise<FcgiAnswer> {
+export async function fcgiExchange(port: number, request: Uint8Array): Promise<FcgiAnswer> {
   const { answer } = await exchange(port, [request]);
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
@@ -42,8 +42,8 @@ export async function fcgiExchange(port: number, request: Buffer): Promise<FcgiA
   let protocolStatus = -1;
   let ends = 0;
   const parser = new FcgiResponseParser({
-    onStdout: (p) => stdout.push(p),
-    onStderr: (p) => stderr.push(p),
+    onStdout: (p) => stdout.push(Buffer.from(p)),
+    onStderr: (p) => stderr.push(Buffer.from(p)),
     onEnd(app, proto) {
       appStatus = app;
       protocolStatus = proto;

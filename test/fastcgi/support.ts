@@ -1,14 +1,15 @@
 import fc from "fast-check";
 import { expect } from "vitest";
-import { BaselineError } from "../../bench/baseline/errors.js";
 import { split } from "../parser/collect.js";
 
-/** The BaselineError `fn` throws; anything else (or nothing) fails the test. */
-export function thrown(fn: () => unknown): BaselineError {
+type ErrorClass = abstract new (...args: never[]) => Error & { code: string; offset: number };
+
+/** The error of class `cls` that `fn` throws; anything else (or nothing) fails the test. */
+export function thrownBy<C extends ErrorClass>(cls: C, fn: () => unknown): InstanceType<C> {
   try {
     fn();
   } catch (err) {
-    if (err instanceof BaselineError) return err;
+    if (err instanceof cls) return err as InstanceType<C>;
     throw err;
   }
   throw new Error("did not throw");
@@ -16,9 +17,10 @@ export function thrown(fn: () => unknown): BaselineError {
 
 /**
  * Property: on random bytes, the whole-buffer decoder and the streaming one (fed the bytes cut
- * anywhere) give a result or a BaselineError, never anything else.
+ * anywhere) give a result or an error of class `cls`, never anything else.
  */
-export function expectOnlyBaselineErrors(
+export function expectOnlyTypedErrors(
+  cls: ErrorClass,
   maxLength: number,
   whole: (buf: Buffer) => unknown,
   streamed: (chunks: Buffer[]) => unknown,
@@ -33,7 +35,7 @@ export function expectOnlyBaselineErrors(
           try {
             run();
           } catch (err) {
-            expect(err).toBeInstanceOf(BaselineError);
+            expect(err).toBeInstanceOf(cls);
           }
         }
       },

@@ -1,4 +1,5 @@
-// FastCGI 1.0 record framing (spec section 3.3): an 8-byte header, content, padding.
+// FastCGI 1.0 record framing (spec section 3.3): an 8-byte header (version, type, requestId u16
+// BE, contentLength u16 BE, paddingLength, reserved), content, padding.
 
 /** Record types (spec section 8). */
 export const FcgiType = {
@@ -26,10 +27,12 @@ export const FcgiProtocolStatus = {
   UNKNOWN_ROLE: 3,
 } as const;
 
+/** The only version there is. */
 export const FCGI_VERSION = 1;
+/** Bytes of a record header. */
 export const RECORD_HEADER_SIZE = 8;
-/** Content of one record: a u16. */
-export const MAX_CONTENT = 65535;
+/** Most content in one record: contentLength is a u16. */
+export const MAX_CONTENT_LENGTH = 65535;
 /** BEGIN_REQUEST flag: the web server keeps the connection after END_REQUEST. */
 export const KEEP_CONN = 1;
 /** nginx 1.22 sends a request body in STDIN records of at most 32 KiB. */
@@ -42,7 +45,7 @@ export function paddingOf(contentLength: number): number {
 
 /** Writes a record header and zeroes `padding` bytes after the content; returns the content start. */
 export function writeRecordHeader(
-  buf: Buffer,
+  buf: Uint8Array,
   at: number,
   type: number,
   requestId: number,
@@ -60,4 +63,14 @@ export function writeRecordHeader(
   const pad = at + RECORD_HEADER_SIZE + contentLength;
   for (let i = 0; i < padding; i++) buf[pad + i] = 0;
   return at + RECORD_HEADER_SIZE;
+}
+
+/** Content bytes of the record whose header is at `at`. */
+export function contentLengthAt(buf: Uint8Array, at: number): number {
+  return (buf[at + 4]! << 8) | buf[at + 5]!;
+}
+
+/** Request id of the record whose header is at `at`. */
+export function requestIdAt(buf: Uint8Array, at: number): number {
+  return (buf[at + 2]! << 8) | buf[at + 3]!;
 }
