@@ -2,6 +2,7 @@ import { connect, type Socket } from "node:net";
 import { Readable } from "node:stream";
 import { chunkHead, chunkTail, lastChunk } from "../parser/chunked-encoder.js";
 import { abortError, connectError } from "./address.js";
+import { answerLength, bodiless, isInterim } from "./answer-framing.js";
 import { type AnswerHead, AnswerHeadParser } from "./answer-head.js";
 import { UwsgiClientError } from "./errors.js";
 import {
@@ -26,39 +27,6 @@ const MAX_CHUNK = 64 * 1024;
 
 const LAST_CHUNK = lastChunk();
 const CHUNK_TAIL = chunkTail();
-
-/** Interim answers: 1xx but 101, which ends the HTTP exchange (the connection changes protocol). */
-function isInterim(status: number): boolean {
-  return status < 200 && status !== 101;
-}
-
-/** Answers that never have a body, whatever the backend sends after the head. */
-function bodiless(status: number, head: boolean): boolean {
-  return head || status === 204 || status === 304;
-}
-
-/** Content-Length of the answer: -1 when absent (the body ends when the backend closes). */
-function answerLength(head: AnswerHead): number {
-  // 101: what follows is another protocol's bytes, until the backend closes.
-  if (head.statusCode === 101) return -1;
-  let length = -1;
-  const raw = head.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!;
-    const value = raw[i + 1]!;
-    if (name.length !== 14 || name.toLowerCase() !== "content-length") continue;
-    let n = value.length === 0 ? -1 : 0;
-    for (let k = 0; k < value.length && n >= 0; k++) {
-      const d = value.charCodeAt(k) - 0x30;
-      n = d >= 0 && d <= 9 ? n * 10 + d : -1;
-    }
-    if (n < 0 || n > Number.MAX_SAFE_INTEGER || (length >= 0 && n !== length)) {
-      throw new UwsgiClientError("MALFORMED_ANSWER", `bad Content-Length "${value}" in the answer`);
-    }
-    length = n;
-  }
-  return length;
-}
 
 /** The answer body: reading pulls from the socket; destroying it closes the connection. */
 class AnswerBody extends Readable {
