@@ -8,6 +8,27 @@ export { DEFAULT_REQUEST_OPTIONS, type RequestOptions, request } from "./client/
 export type { RequestBody } from "./client/request-packet.js";
 export { type InformationalAnswer, UwsgiResponse } from "./client/response.js";
 export { documentUri, type VarsOverrides, varsFromRequest } from "./client/vars-from-request.js";
+export type { BalancerName } from "./router/balancer.js";
+export { UwsgiRouterError, type UwsgiRouterErrorCode } from "./router/errors.js";
+export type { NodeEvent } from "./router/health.js";
+export type { LatencySnapshot } from "./router/latency.js";
+export * as middleware from "./router/middleware.js";
+export type { NodeInit, NodeStats } from "./router/node.js";
+export { DEFAULT_ROUTER_OPTIONS, type RouterOptions } from "./router/options.js";
+export type { PoolOptions, PoolStats } from "./router/pool.js";
+export { type AnswerHeaders, type Middleware, RouterRequest } from "./router/request.js";
+export { createRouter, type RouterStats, UwsgiRouter } from "./router/router.js";
+export { type SubscribeOptions, Subscriber, subscribe } from "./router/subscribe.js";
+export type {
+  SubscriptionServerOptions,
+  SubscriptionVerifyOptions,
+} from "./router/subscription-options.js";
+export {
+  type DatagramSource,
+  type SubscriptionRefusal,
+  SubscriptionServer,
+} from "./router/subscription-server.js";
+export { VarsEditor } from "./router/vars-editor.js";
 export type { HeaderValue, ResponseHeaders } from "./server/headers.js";
 export {
   DEFAULT_SERVER_OPTIONS,

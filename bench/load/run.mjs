@@ -23,11 +23,12 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nginxArgs, writeNginxConf } from "../../scripts/lib/nginx-conf.mjs";
 import { freePort } from "../../scripts/lib/ports.mjs";
+import { ROUTER_ROWS, routerCost, startRouterRows } from "./router.mjs";
 import { parseWrk, runWrk } from "./wrk.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
-const ROWS = ["uwsgi", "fastcgi", "http", "http-ka", "static"];
+const ROWS = ["uwsgi", "fastcgi", "http", "http-ka", "static", ...ROUTER_ROWS];
 
 function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -166,6 +167,13 @@ async function main() {
     procs.push(p);
     await p.ready;
   }
+  // The router rows (bench/load/router.mjs): uWSGI direct, through our router, through FastRouter.
+  let routerLocations = "";
+  if (config.rows.some((row) => ROUTER_ROWS.includes(row))) {
+    need("uwsgi", "apt-get install -y uwsgi-core uwsgi-plugin-python3");
+    const ctx = { dir, here, transport: config.transport, freePort, startProcess, procs };
+    routerLocations = await startRouterRows(ctx);
+  }
   const port = await freePort();
   writeNginxConf(dir, {
     logLevel: "warn",
@@ -182,6 +190,7 @@ async function main() {
       proxy_set_header Connection "";
     }
     location = /static { default_type text/plain; return 200 "hello world"; }
+${routerLocations}
   }`,
   });
   const nginx = startProcess("nginx", nginxArgs(dir), {
@@ -253,7 +262,13 @@ async function main() {
     upstreams: config.transport === "unix" ? "unix sockets" : "TCP on 127.0.0.1",
   };
   if (config.json) {
-    console.log(JSON.stringify({ machine, results, nginxErrorLog: errorLog }, null, 2));
+    console.log(
+      JSON.stringify(
+        { machine, results, routerCost: routerCost(results), nginxErrorLog: errorLog },
+        null,
+        2,
+      ),
+    );
     return;
   }
   const base = results.find((r) => r.row === "uwsgi");
@@ -267,6 +282,7 @@ async function main() {
       `| ${r.row} | ${r.requestsPerSec.toFixed(0)} (${spread}) | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.errors} | ${ratio} |`,
     );
   }
+  for (const line of routerCost(results)) console.log(line);
   console.log(
     `\n${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, nginx ${machine.nginx}, wrk ${machine.wrk}, pinned: ${machine.pinned}, upstreams: ${machine.upstreams}`,
   );

@@ -24,6 +24,8 @@ export interface ConnectionHost extends ExchangeHost {
 }
 
 const PONG = Buffer.from([100, 0, 0, 1]);
+/** Body bytes held while the backend connects; past this the client socket pauses. */
+const MAX_PENDING = 64 * 1024;
 const PING = 100;
 
 /** The source of a connection for trust decisions: its IP (IPv4 unmapped), or "unix". */
@@ -44,6 +46,7 @@ export class ClientConnection {
   readonly #parser: PacketParser;
   #packet: Packet | null = null;
   #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
   #ended = false;
   #exchange: Exchange | null = null;
   #closed = false;
@@ -57,8 +60,8 @@ export class ClientConnection {
         onPacket: (packet) => {
           this.#packet = packet;
         },
-        onBody: (piece) => this.#pending.push(piece),
-        onTrailing: (bytes) => this.#pending.push(bytes),
+        onBody: (piece) => this.#hold(piece),
+        onTrailing: (bytes) => this.#hold(bytes),
       },
       { maxDatasize: 65535, maxVars: 4096, afterBody: "return" },
     );
@@ -87,7 +90,7 @@ export class ClientConnection {
       return;
     }
     if (this.#packet !== null) {
-      this.#pending.push(chunk);
+      this.#hold(chunk);
       return;
     }
     try {
@@ -98,6 +101,13 @@ export class ClientConnection {
     }
     if (this.#packet !== null) this.#route(this.#packet);
   };
+
+  /** Keeps body bytes that came before the backend is connected; past 64 KiB the socket pauses. */
+  #hold(piece: Uint8Array): void {
+    this.#pending.push(piece);
+    this.#pendingBytes += piece.length;
+    if (this.#pendingBytes > MAX_PENDING) this.#socket.pause();
+  }
 
   #onEnd = (): void => {
     this.#ended = true;
@@ -143,7 +153,6 @@ export class ClientConnection {
     clearTimeout(this.#headerTimer);
     this.#headerTimer = undefined;
     const socket = this.#socket;
-    socket.pause();
     if (packet.kind !== "vars") {
       if (packet.modifier1 === PING) socket.end(PONG);
       else
@@ -261,12 +270,21 @@ export class ClientConnection {
       pool.balancer === "cookie"
         ? cookieValue(req.vars.get("HTTP_COOKIE"), pool.cookie)
         : undefined;
-    const exchange = new Exchange(host, socket, pool, bytes, this.#pending, this.#ended, {
-      key: req.key,
-      hint: { clientAddress: req.vars.get("REMOTE_ADDR"), sticky: cookie },
-      modifier1: req.modifier1 !== req.originalModifier1 ? req.modifier1 : undefined,
-      modifier2: req.modifier2 !== req.originalModifier2 ? req.modifier2 : undefined,
-    });
+    const exchange = new Exchange(
+      host,
+      socket,
+      pool,
+      bytes,
+      this.#pending,
+      this.#pendingBytes,
+      this.#ended,
+      {
+        key: req.key,
+        hint: { clientAddress: req.vars.get("REMOTE_ADDR"), sticky: cookie },
+        modifier1: req.modifier1 !== req.originalModifier1 ? req.modifier1 : undefined,
+        modifier2: req.modifier2 !== req.originalModifier2 ? req.modifier2 : undefined,
+      },
+    );
     this.#pending = [];
     this.#exchange = exchange;
     host.started(exchange);

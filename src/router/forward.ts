@@ -17,6 +17,8 @@ export interface ExchangeHost {
   settled(exchange: Exchange, error: UwsgiRouterError | undefined): void;
 }
 
+/** Body bytes held while the backend connects; past this the client socket pauses. */
+const MAX_PENDING = 64 * 1024;
 /** The largest answer head held back to add a Set-Cookie line. */
 const MAX_HEAD = 8192;
 const CRLF = Buffer.from("\r\n");
@@ -38,6 +40,7 @@ export class Exchange {
   readonly #modifier2: number | undefined;
   #pool: Pool;
   #pending: Uint8Array[] | null;
+  #pendingBytes: number;
   #clientEnded: boolean;
   #backend: Socket | null = null;
   #node: BackendNode | null = null;
@@ -62,6 +65,7 @@ export class Exchange {
     pool: Pool,
     packet: Uint8Array,
     pending: Uint8Array[],
+    pendingBytes: number,
     clientEnded: boolean,
     request: {
       readonly key: string | undefined;
@@ -75,6 +79,7 @@ export class Exchange {
     this.#pool = pool;
     this.#packet = packet;
     this.#pending = pending;
+    this.#pendingBytes = pendingBytes;
     this.#clientEnded = clientEnded;
     this.#key = request.key;
     this.#hint = request.hint;
@@ -100,6 +105,8 @@ export class Exchange {
     if (this.#settled) return;
     if (!this.#connected) {
       this.#pending!.push(chunk);
+      this.#pendingBytes += chunk.length;
+      if (this.#pendingBytes > MAX_PENDING) this.#client.pause();
       return;
     }
     this.#bytesSent += chunk.length;
@@ -193,7 +200,7 @@ export class Exchange {
     this.#pending = null;
     backend.uncork();
     if (this.#clientEnded) backend.end();
-    else if (!backend.writableNeedDrain) this.#client.resume();
+    else if (!backend.writableNeedDrain && this.#client.isPaused()) this.#client.resume();
   };
 
   #onConnectTimeout = (): void => {
@@ -288,6 +295,8 @@ export class Exchange {
     if (this.#head !== null) this.#client.write(this.#head);
     this.#head = null;
     this.#client.end();
+    // The backend has said all: close it now rather than half-close it first.
+    this.#backend!.destroy();
     this.#settle(undefined, "", undefined);
   };
 

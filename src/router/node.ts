@@ -69,7 +69,7 @@ export class BackendNode implements Balanced {
   graceTimer: NodeJS.Timeout | undefined = undefined;
   /** False once the node left its pool: no more requests, no more events. */
   attached = true;
-  readonly latency = new LatencyHistogram();
+  readonly latency: LatencyHistogram = new LatencyHistogram();
 
   constructor(init: NodeInit, connect: NetConnectOpts, source: NodeSource) {
     this.address = init.address;
