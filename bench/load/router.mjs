@@ -3,11 +3,13 @@
 //   wsgi-direct      nginx uwsgi_pass -> uWSGI
 //   wsgi-router      nginx uwsgi_pass -> this package's router (bench/load/router-process.mjs) -> uWSGI
 //   wsgi-fastrouter  nginx uwsgi_pass -> uWSGI's FastRouter (--fastrouter-to) -> uWSGI
+//   wsgi-bare-proxy  nginx uwsgi_pass -> a bare node:net proxy (bench/load/bare-proxy.mjs) -> uWSGI:
+//                    the floor of what any router on Node's sockets costs
 // What a router costs per request is read from the rates: with the server side on the same cores,
 // 1/rate(router row) - 1/rate(direct row) is the time each request spends in the router.
 import { join } from "node:path";
 
-export const ROUTER_ROWS = ["wsgi-direct", "wsgi-router", "wsgi-fastrouter"];
+export const ROUTER_ROWS = ["wsgi-direct", "wsgi-router", "wsgi-fastrouter", "wsgi-bare-proxy"];
 
 /**
  * Starts uWSGI, our router and uWSGI's FastRouter with `startProcess` (run.mjs's launcher, pinned
@@ -16,7 +18,7 @@ export const ROUTER_ROWS = ["wsgi-direct", "wsgi-router", "wsgi-fastrouter"];
  */
 export async function startRouterRows({ dir, here, transport, freePort, startProcess, procs }) {
   const at = {};
-  for (const name of ["app", "router", "fastrouter"]) {
+  for (const name of ["app", "router", "fastrouter", "bare"]) {
     at[name] =
       transport === "unix" ? join(dir, `wsgi-${name}.sock`) : `127.0.0.1:${await freePort()}`;
   }
@@ -52,6 +54,11 @@ export async function startRouterRows({ dir, here, transport, freePort, startPro
   );
   procs.push(router);
   await router.ready;
+  const bare = startProcess(process.execPath, [join(here, "bare-proxy.mjs"), at.bare, at.app], {
+    waitReady: true,
+  });
+  procs.push(bare);
+  await bare.ready;
   await uwsgi(
     [
       "--plugin",
@@ -71,6 +78,7 @@ export async function startRouterRows({ dir, here, transport, freePort, startPro
     location("wsgi-direct", "app"),
     location("wsgi-router", "router"),
     location("wsgi-fastrouter", "fastrouter"),
+    location("wsgi-bare-proxy", "bare"),
   ].join("\n");
 }
 
@@ -112,7 +120,7 @@ export function routerCost(results) {
   const direct = byRow.get("wsgi-direct");
   if (direct === undefined) return [];
   const lines = [];
-  for (const row of ["wsgi-router", "wsgi-fastrouter"]) {
+  for (const row of ["wsgi-router", "wsgi-fastrouter", "wsgi-bare-proxy"]) {
     const r = byRow.get(row);
     if (r === undefined) continue;
     const us = (1e6 / r.requestsPerSec - 1e6 / direct.requestsPerSec).toFixed(1);
