@@ -1,6 +1,7 @@
 export { parseStream } from "./adapters/async-iterable.js";
 export type { ParserEvent } from "./adapters/events.js";
 export { PacketDecoderStream } from "./adapters/web-stream.js";
+export type { ArgumentError, ArgumentErrorCode } from "./codec/arguments.js";
 export { HEADER_SIZE, MAX_DATASIZE, MAX_U16 } from "./codec/constants.js";
 export { contentLengthOf } from "./codec/content-length.js";
 export { UwsgiError, type UwsgiErrorCode } from "./codec/errors.js";
@@ -22,6 +23,7 @@ export {
 } from "./codec/modifiers.js";
 export {
   type ArrayPacket,
+  type BytesInput,
   bytesMissing,
   decodePacket,
   encodePacket,
@@ -47,7 +49,7 @@ export {
   type SubscriptionInit,
   signingBytes,
 } from "./codec/subscription.js";
-export type { TextEncoding } from "./codec/text.js";
+export type { TextEncoding, TextEncodingName } from "./codec/text.js";
 export {
   arrayByteLength,
   decodeArray,

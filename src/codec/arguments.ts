@@ -155,3 +155,12 @@ export function checkOneOf<T extends string>(
   }
   return value as T;
 }
+
+/** Checks an index into something holding `length` entries (`0 <= index < length`); returns it. */
+export function checkIndex(name: string, value: unknown, length: number): number {
+  if (typeof value !== "number") throw invalidArgType(name, "of type number", value);
+  if (!Number.isInteger(value) || value < 0 || value >= length) {
+    throw outOfRange(name, `an integer >= 0 && < ${length}`, value);
+  }
+  return value;
+}

@@ -1,3 +1,5 @@
+import { invalidArgType } from "./arguments.js";
+
 // The one module of the codec that knows whether Node's Buffer is there. With it, strings and
 // copies go through Buffer's native latin1/utf8 paths and new memory comes from Node's pool (and
 // is a Buffer, which Node callers expect); without it (browsers, Deno without node globals,
@@ -66,6 +68,21 @@ export function bytesOf(input: unknown): Uint8Array | undefined {
   }
   if (isArrayBuffer(input)) return new Uint8Array(input);
   return undefined;
+}
+
+/** @internal An input argument as bytes (see bytesOf); anything else is ERR_INVALID_ARG_TYPE. */
+export function inputBytes(name: string, input: unknown): Uint8Array {
+  const bytes = bytesOf(input);
+  if (bytes === undefined) throw invalidArgType(name, INPUT_TYPES, input);
+  return bytes;
+}
+
+const INPUT_TYPES = "a Uint8Array, an ArrayBuffer or another ArrayBufferView";
+
+/** @internal A target argument (memory to write into): a Uint8Array, else ERR_INVALID_ARG_TYPE. */
+export function targetBytes(name: string, target: unknown): Uint8Array {
+  if (!(target instanceof Uint8Array)) throw invalidArgType(name, "a Uint8Array", target);
+  return target;
 }
 
 function isArrayBuffer(x: unknown): x is ArrayBufferLike {

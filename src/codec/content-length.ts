@@ -1,3 +1,4 @@
+import { checkBoolean, checkInteger, invalidArgType } from "./arguments.js";
 import { latin1Slice } from "./bytes.js";
 import { UwsgiError } from "./errors.js";
 
@@ -42,12 +43,13 @@ export function contentLengthIn(
 
 /**
  * The body length a CONTENT_LENGTH value announces (see {@link contentLengthIn}); `undefined`
- * (no such var) means 0.
+ * (no such var) means 0. `offset` places an error (`INVALID_CONTENT_LENGTH`, `BODY_TOO_LARGE`).
  */
-export function contentLengthOf(
-  value: Uint8Array | undefined,
-  strict: boolean,
-  offset: number,
-): number {
+export function contentLengthOf(value: Uint8Array | undefined, strict = false, offset = 0): number {
+  if (value !== undefined && !(value instanceof Uint8Array)) {
+    throw invalidArgType("value", "a Uint8Array or undefined", value);
+  }
+  checkBoolean("strict", strict);
+  checkInteger("offset", offset, 0, Number.MAX_SAFE_INTEGER);
   return value === undefined ? 0 : contentLengthIn(value, 0, value.length, strict, offset);
 }

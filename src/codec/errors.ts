@@ -1,5 +1,7 @@
 /**
- * Every way decoding or encoding can fail. The strings are stable: match on them, not on messages.
+ * Every way bytes can fail to decode or encode. The strings are stable: match on them, not on
+ * messages. (Wrong arguments are not here: they are TypeError/RangeError with Node's `ERR_*`
+ * codes, see `ArgumentErrorCode`.)
  *
  * - `TRUNCATED`: the input ends before the packet does; `needed` says how many more bytes are required.
  * - `KEY_OVERRUNS_DATASIZE`: a key's length field or bytes run past the end of the vars block.
@@ -14,9 +16,8 @@
  *   latin1, a lone surrogate in utf8).
  * - `FIELD_TOO_LONG`: a key, value or array item longer than 65535 bytes.
  * - `PACKET_TOO_LARGE`: a payload longer than 65535 bytes (the u16 datasize cannot say it).
- * - `FIELD_OUT_OF_RANGE`: a header field outside its byte range (modifier 0-255, datasize 0-65535).
- * - `BUFFER_TOO_SMALL`: the caller's buffer has no room for what is being written.
- * - `INVALID_ARGUMENT`: an offset or option that is not a usable value.
+ * - `BUFFER_TOO_SMALL`: the caller's buffer has no room for what is being written; `needed` says
+ *   how many more bytes of room.
  * - `BODY_TOO_LARGE`: a request's CONTENT_LENGTH is over the parser's `maxBodySize`.
  * - `INVALID_CONTENT_LENGTH`: CONTENT_LENGTH is not plain digits (parser option `strictContentLength`).
  * - `UNEXPECTED_BYTES`: bytes after a request's body, when the parser is told they are an error.
@@ -41,9 +42,7 @@ export type UwsgiErrorCode =
   | "UNENCODABLE_STRING"
   | "FIELD_TOO_LONG"
   | "PACKET_TOO_LARGE"
-  | "FIELD_OUT_OF_RANGE"
   | "BUFFER_TOO_SMALL"
-  | "INVALID_ARGUMENT"
   | "BODY_TOO_LARGE"
   | "INVALID_CONTENT_LENGTH"
   | "UNEXPECTED_BYTES"
@@ -54,30 +53,55 @@ export type UwsgiErrorCode =
   | "UNSUPPORTED_TRANSFER_ENCODING";
 
 /**
- * The one error type the codec throws. `offset` is the byte offset in the input (decode) or in the
- * output being built (encode) where the problem is; `expected` says in a few words what should have
- * been there.
+ * The one error type for bad BYTES (wrong arguments are TypeError/RangeError with an `ERR_*` code,
+ * as Node reports them). `offset` is the byte offset in the input (decode) or in the output being
+ * built (encode) where the problem is. The message is the detail in words and the offset, once.
  */
 export class UwsgiError extends Error {
   /** Stable machine-readable reason. */
   readonly code: UwsgiErrorCode;
   /** Byte offset where the problem was found. */
   readonly offset: number;
-  /** What the codec expected to find there. */
-  readonly expected: string;
-  /** For `TRUNCATED`: how many more bytes are needed (at least). Otherwise 0. */
+  /**
+   * How many more bytes are needed (at least): of input for `TRUNCATED`, of room in the target
+   * for `BUFFER_TOO_SMALL`. Otherwise 0.
+   */
   readonly needed: number;
-  /** The problem in words, without the code, offset and expectation that `message` adds. */
-  readonly detail: string;
+  // Not own enumerable fields: inspecting the error shows code, offset and needed beside the
+  // message, and the detail is not printed twice.
+  readonly #expected: string;
+  readonly #detail: string;
 
-  constructor(code: UwsgiErrorCode, offset: number, expected: string, message: string, needed = 0) {
-    super(`${message} (${code} at offset ${offset}; expected ${expected})`);
-    this.name = "UwsgiError";
+  static {
+    // On the prototype, as Error's own `name`: not one more own field to print.
+    Object.defineProperty(UwsgiError.prototype, "name", {
+      value: "UwsgiError",
+      writable: true,
+      configurable: true,
+    });
+  }
+
+  /**
+   * `expected` says in a few words what should have been there; `detail` is the problem in words
+   * (without the code or the offset, which the message adds).
+   */
+  constructor(code: UwsgiErrorCode, offset: number, expected: string, detail: string, needed = 0) {
+    super(`${detail} (offset ${offset})`);
     this.code = code;
     this.offset = offset;
-    this.expected = expected;
     this.needed = needed;
-    this.detail = message;
+    this.#expected = expected;
+    this.#detail = detail;
+  }
+
+  /** What should have been there, in a few words (e.g. `"3 more bytes of 10-byte packet"`). */
+  get expected(): string {
+    return this.#expected;
+  }
+
+  /** The problem in words, without the code and offset (to compose your own message). */
+  get detail(): string {
+    return this.#detail;
   }
 }
 

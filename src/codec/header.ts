@@ -1,6 +1,8 @@
+import { checkInteger, invalidArgType } from "./arguments.js";
+import { inputBytes, targetBytes } from "./bytes.js";
 import { HEADER_SIZE, MAX_U8, MAX_U16 } from "./constants.js";
-import { truncated, UwsgiError } from "./errors.js";
-import { checkOffset } from "./limits.js";
+import { truncated } from "./errors.js";
+import { checkRoom } from "./fields.js";
 
 /** The 4-byte header every uwsgi packet starts with. */
 export interface PacketHeader {
@@ -12,63 +14,43 @@ export interface PacketHeader {
   readonly modifier2: number;
 }
 
-/** Reads the header at `offset`. Throws `TRUNCATED` when fewer than 4 bytes are there. */
-export function readHeader(buf: Uint8Array, offset = 0): PacketHeader {
-  checkOffset(offset, buf.length);
-  const avail = buf.length - offset;
+/**
+ * Reads the header at `offset` of `buf` (a Uint8Array, ArrayBuffer or any ArrayBufferView).
+ * Throws `TRUNCATED` (a UwsgiError, with `needed`) when fewer than 4 bytes are there.
+ */
+export function readHeader(
+  buf: Uint8Array | ArrayBufferLike | ArrayBufferView,
+  offset = 0,
+): PacketHeader {
+  const bytes = inputBytes("buf", buf);
+  checkInteger("offset", offset, 0, bytes.length);
+  const avail = bytes.length - offset;
   if (avail < HEADER_SIZE) throw truncated(offset, HEADER_SIZE - avail, "4-byte packet header");
   return {
-    modifier1: buf[offset]!,
-    datasize: buf[offset + 1]! | (buf[offset + 2]! << 8),
-    modifier2: buf[offset + 3]!,
+    modifier1: bytes[offset]!,
+    datasize: bytes[offset + 1]! | (bytes[offset + 2]! << 8),
+    modifier2: bytes[offset + 3]!,
   };
 }
 
-/** Writes `header` at `offset`; returns 4. Fields out of range are refused, never masked. */
+/**
+ * Writes `header` at `offset` of `buf`; returns 4. A field out of range is an argument error
+ * (ERR_OUT_OF_RANGE), never masked; a buffer without 4 bytes of room is `BUFFER_TOO_SMALL`.
+ * Other keys of `header` are ignored, so a decoded packet can be given as it is.
+ */
 export function writeHeader(buf: Uint8Array, offset: number, header: PacketHeader): number {
-  checkOffset(offset, buf.length);
-  checkByte("modifier1", header.modifier1, offset);
-  checkByte("modifier2", header.modifier2, offset + 3);
-  const { datasize } = header;
-  if (!(Number.isInteger(datasize) && datasize >= 0)) {
-    throw new UwsgiError(
-      "FIELD_OUT_OF_RANGE",
-      offset + 1,
-      `an integer datasize 0-${MAX_U16}`,
-      `datasize ${String(datasize)} is not a length`,
-    );
+  const target = targetBytes("buf", buf);
+  checkInteger("offset", offset, 0, target.length);
+  if (typeof header !== "object" || header === null) {
+    throw invalidArgType("header", "of type object", header);
   }
-  if (datasize > MAX_U16) {
-    throw new UwsgiError(
-      "PACKET_TOO_LARGE",
-      offset + 1,
-      `a datasize of 0-${MAX_U16}`,
-      `datasize ${datasize} does not fit the header's u16 field`,
-    );
-  }
-  if (buf.length - offset < HEADER_SIZE) {
-    throw new UwsgiError(
-      "BUFFER_TOO_SMALL",
-      offset,
-      `${HEADER_SIZE} bytes of room`,
-      `only ${buf.length - offset} bytes left for the header`,
-    );
-  }
-  buf[offset] = header.modifier1;
-  buf[offset + 1] = datasize & 0xff;
-  buf[offset + 2] = datasize >>> 8;
-  buf[offset + 3] = header.modifier2;
+  const modifier1 = checkInteger("header.modifier1", header.modifier1, 0, MAX_U8);
+  const datasize = checkInteger("header.datasize", header.datasize, 0, MAX_U16);
+  const modifier2 = checkInteger("header.modifier2", header.modifier2, 0, MAX_U8);
+  checkRoom(target, offset, HEADER_SIZE);
+  target[offset] = modifier1;
+  target[offset + 1] = datasize & 0xff;
+  target[offset + 2] = datasize >>> 8;
+  target[offset + 3] = modifier2;
   return HEADER_SIZE;
-}
-
-/** Refuses a modifier that is not a byte. */
-export function checkByte(name: string, value: number, offset: number): void {
-  if (!(Number.isInteger(value) && value >= 0 && value <= MAX_U8)) {
-    throw new UwsgiError(
-      "FIELD_OUT_OF_RANGE",
-      offset,
-      "an integer 0-255",
-      `${name} ${String(value)} is not a byte value`,
-    );
-  }
 }

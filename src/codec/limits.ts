@@ -1,7 +1,9 @@
+import { checkBoolean, checkInteger, checkOneOf, checkOptions } from "./arguments.js";
+import { inputBytes } from "./bytes.js";
 import { MAX_DATASIZE } from "./constants.js";
 import { UwsgiError } from "./errors.js";
 import type { PayloadKind } from "./modifiers.js";
-import type { TextEncoding } from "./text.js";
+import { type TextEncoding, type TextEncodingName, textEncoding } from "./text.js";
 
 /** Options for every decode entry point. Each field's default is in {@link DEFAULT_DECODE_OPTIONS}. */
 export interface DecodeOptions {
@@ -17,7 +19,7 @@ export interface DecodeOptions {
   /** Accept zero-length keys. Defaults to false: uWSGI drops a request that has one. */
   readonly allowEmptyKeys?: boolean;
   /** How `get`, iteration and `toObject` turn bytes into strings. Defaults to `"latin1"`. */
-  readonly encoding?: TextEncoding;
+  readonly encoding?: TextEncodingName;
   /**
    * How to read the data of a packet. Defaults to `"auto"`: by modifier1 (and modifier2 for cache
    * and RPC) from the registry, which describes requests; pass `"raw"` to read answers.
@@ -38,121 +40,150 @@ export const DEFAULT_DECODE_OPTIONS: Readonly<Required<DecodeOptions>> = Object.
 /** Options for every encode entry point. */
 export interface EncodeOptions {
   /** How strings become bytes. Defaults to `"latin1"`; a char it cannot represent is an error. */
-  readonly encoding?: TextEncoding;
+  readonly encoding?: TextEncodingName;
 }
 
-/** Checks a limit given by a caller (an integer 0..max, or Infinity when max is unbounded); returns it. */
-export function checkLimit(name: string, value: number, max: number): number {
-  if (value === Number.POSITIVE_INFINITY && max === Number.MAX_SAFE_INTEGER) return value;
-  if (!(Number.isInteger(value) && value >= 0 && value <= max)) {
-    throw new UwsgiError(
-      "INVALID_ARGUMENT",
-      0,
-      `an integer 0-${max}`,
-      `option ${name} is ${String(value)}`,
-    );
-  }
-  return value;
+/** The keys of {@link DecodeOptions}, for callers that accept them beside options of their own. */
+export const DECODE_OPTION_KEYS: readonly (keyof DecodeOptions)[] = Object.freeze([
+  "maxDatasize",
+  "maxVars",
+  "maxItems",
+  "allowEmptyKeys",
+  "encoding",
+  "payload",
+]);
+
+const PAYLOADS: readonly (PayloadKind | "auto")[] = ["auto", "vars", "array", "raw", "empty"];
+const ENCODE_OPTION_KEYS: readonly string[] = ["encoding"];
+// The spellings node:http or TextDecoder users may reach for.
+const ALIASES: Readonly<Record<string, string>> = {
+  maxHeaderSize: "maxDatasize",
+  maxHeadersCount: "maxVars",
+  fatal: "encoding",
+};
+
+/** @internal Decode options, checked, with every default filled in. */
+export interface DecodeSettings {
+  readonly maxDatasize: number;
+  readonly maxVars: number;
+  readonly maxItems: number;
+  readonly allowEmptyKeys: boolean;
+  readonly encoding: TextEncoding;
+  readonly payload: PayloadKind | "auto";
 }
 
-/** `maxDatasize` from options, checked. */
-export function maxDatasizeOf(options: DecodeOptions | undefined): number {
-  const v = options?.maxDatasize;
-  return v === undefined
-    ? DEFAULT_DECODE_OPTIONS.maxDatasize
-    : checkLimit("maxDatasize", v, MAX_DATASIZE);
-}
+/** @internal The settings when no options are given. */
+export const DEFAULT_SETTINGS: DecodeSettings = Object.freeze({
+  maxDatasize: DEFAULT_DECODE_OPTIONS.maxDatasize,
+  maxVars: DEFAULT_DECODE_OPTIONS.maxVars,
+  maxItems: DEFAULT_DECODE_OPTIONS.maxItems,
+  allowEmptyKeys: false,
+  encoding: "latin1",
+  payload: "auto",
+});
 
-/** Checks an offset argument against a buffer's length. */
-export function checkOffset(offset: number, length: number): void {
-  if (!(Number.isInteger(offset) && offset >= 0 && offset <= length)) {
-    throw new UwsgiError(
-      "INVALID_ARGUMENT",
-      0,
-      `an integer offset 0-${length}`,
-      `offset ${String(offset)} is not inside the buffer`,
-    );
-  }
-}
-
-/** The text encoding from options, checked (defaults to latin1). */
-export function encodingOf(
-  options: { readonly encoding?: TextEncoding } | undefined,
-): TextEncoding {
-  const e = options?.encoding;
-  if (e === undefined || e === "latin1") return "latin1";
-  if (e === "utf8") return e;
-  throw new UwsgiError(
-    "INVALID_ARGUMENT",
-    0,
-    '"latin1" or "utf8"',
-    `unknown encoding ${String(e)}`,
+/**
+ * @internal Checks decode options and fills in the defaults: an unknown key, a value of the wrong
+ * type or out of range is an argument error (ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_TYPE,
+ * ERR_OUT_OF_RANGE...), whatever the packet turns out to need. `where` names the function in the
+ * message; `extraKeys` are the caller's own options (a parser's), checked by the caller.
+ */
+export function decodeSettings(
+  options: unknown,
+  where: string,
+  extraKeys?: readonly string[],
+): DecodeSettings {
+  if (options === undefined) return DEFAULT_SETTINGS;
+  checkOptions(
+    where,
+    options,
+    extraKeys === undefined ? DECODE_OPTION_KEYS : [...DECODE_OPTION_KEYS, ...extraKeys],
+    ALIASES,
   );
+  const o = options as DecodeOptions;
+  const d = DEFAULT_SETTINGS;
+  return {
+    maxDatasize:
+      o.maxDatasize === undefined
+        ? d.maxDatasize
+        : checkInteger("options.maxDatasize", o.maxDatasize, 0, MAX_DATASIZE),
+    maxVars:
+      o.maxVars === undefined
+        ? d.maxVars
+        : checkInteger("options.maxVars", o.maxVars, 0, Number.POSITIVE_INFINITY),
+    maxItems:
+      o.maxItems === undefined
+        ? d.maxItems
+        : checkInteger("options.maxItems", o.maxItems, 0, Number.POSITIVE_INFINITY),
+    allowEmptyKeys:
+      o.allowEmptyKeys === undefined
+        ? d.allowEmptyKeys
+        : checkBoolean("options.allowEmptyKeys", o.allowEmptyKeys),
+    encoding: o.encoding === undefined ? d.encoding : textEncoding("options.encoding", o.encoding),
+    payload:
+      o.payload === undefined ? d.payload : checkOneOf("options.payload", o.payload, PAYLOADS),
+  };
+}
+
+/** @internal Checks encode options; returns the encoding they ask for (latin1 by default). */
+export function encodeSettings(options: unknown, where: string): TextEncoding {
+  if (options === undefined) return "latin1";
+  checkOptions(where, options, ENCODE_OPTION_KEYS);
+  const e = (options as EncodeOptions).encoding;
+  return e === undefined ? "latin1" : textEncoding("options.encoding", e);
+}
+
+/** @internal The arguments of decodeVars/decodeArray: `(buf, start?, end?, options?)`. */
+export interface BlockArguments {
+  readonly src: Uint8Array;
+  readonly start: number;
+  readonly end: number;
+  readonly settings: DecodeSettings;
 }
 
 /**
- * Checks every decode option at once, whatever the packet turns out to need, so a bad option is
- * never accepted silently nor hidden behind a decode error.
+ * @internal Checks `(buf, start?, end?, options?)`, where options may also stand in place of
+ * `start` or `end`: `[start, end)` must lie in `buf` and, being one datasize, hold at most 65535
+ * bytes (`DATASIZE_OVER_LIMIT`, a UwsgiError: that is about the bytes) and at most
+ * `maxDatasize` when that option is given.
  */
-export function checkDecodeOptions(options: DecodeOptions | undefined): void {
-  if (options === undefined) return;
-  if (options.maxDatasize !== undefined)
-    checkLimit("maxDatasize", options.maxDatasize, MAX_DATASIZE);
-  if (options.maxVars !== undefined)
-    checkLimit("maxVars", options.maxVars, Number.MAX_SAFE_INTEGER);
-  if (options.maxItems !== undefined)
-    checkLimit("maxItems", options.maxItems, Number.MAX_SAFE_INTEGER);
-  encodingOf(options);
-  if (options.allowEmptyKeys !== undefined && typeof options.allowEmptyKeys !== "boolean") {
-    throw new UwsgiError(
-      "INVALID_ARGUMENT",
-      0,
-      "true or false",
-      `allowEmptyKeys is ${String(options.allowEmptyKeys)}`,
-    );
+export function blockArguments(
+  where: string,
+  what: string,
+  buf: unknown,
+  start: unknown,
+  end: unknown,
+  options: unknown,
+): BlockArguments {
+  const src = inputBytes("buf", buf);
+  if (isOptions(start) && end === undefined && options === undefined) {
+    options = start;
+    start = undefined;
+  } else if (isOptions(end) && options === undefined) {
+    options = end;
+    end = undefined;
   }
-  const payload = options.payload;
-  if (
-    payload !== undefined &&
-    payload !== "auto" &&
-    payload !== "vars" &&
-    payload !== "array" &&
-    payload !== "raw" &&
-    payload !== "empty"
-  ) {
-    throw new UwsgiError(
-      "INVALID_ARGUMENT",
-      0,
-      '"auto", "vars", "array", "raw" or "empty"',
-      `unknown payload kind ${String(payload)}`,
-    );
-  }
-}
-
-/** Checks that `[start, end)` lies inside `buf` and is no longer than any datasize can say. */
-export function checkBlockBounds(buf: Uint8Array, start: number, end: number, what: string): void {
-  if (
-    !(
-      Number.isInteger(start) &&
-      Number.isInteger(end) &&
-      start >= 0 &&
-      start <= end &&
-      end <= buf.length
-    )
-  ) {
-    throw new UwsgiError(
-      "INVALID_ARGUMENT",
-      0,
-      `0 <= start <= end <= ${buf.length}`,
-      `${what} bounds ${String(start)}..${String(end)} are not inside the buffer`,
-    );
-  }
-  if (end - start > MAX_DATASIZE) {
+  const settings = decodeSettings(options, where);
+  const from = checkInteger("start", start ?? 0, 0, src.length);
+  const to = checkInteger("end", end ?? src.length, from, src.length);
+  const size = to - from;
+  // A block alone has no header: maxDatasize applies when given, the u16 bound always.
+  const given = (options as DecodeOptions | undefined)?.maxDatasize !== undefined;
+  const limit = given ? settings.maxDatasize : MAX_DATASIZE;
+  if (size > limit) {
     throw new UwsgiError(
       "DATASIZE_OVER_LIMIT",
-      start,
-      `a ${what} of at most ${MAX_DATASIZE} bytes`,
-      `${what} is ${end - start} bytes`,
+      from,
+      `a ${what} of at most ${limit} bytes`,
+      given
+        ? `${what} is ${size} bytes, over maxDatasize ${limit}`
+        : `${what} is ${size} bytes; a datasize says at most ${MAX_DATASIZE}`,
     );
   }
+  return { src, start: from, end: to, settings };
+}
+
+/** @internal True when an optional numeric argument was given an options object instead. */
+export function isOptions(value: unknown): value is object {
+  return typeof value === "object" && value !== null;
 }

@@ -1,4 +1,5 @@
-import { UwsgiError } from "./errors.js";
+import { checkInteger } from "./arguments.js";
+import { MAX_U8 } from "./constants.js";
 
 /**
  * What a packet's data holds: a vars block (key/value pairs), a uwsgi array (length-prefixed items
@@ -146,15 +147,8 @@ const TABLE: readonly (ModifierInfo | undefined)[] = (() => {
 /** Registry entry for `modifier1` (0-255); unknown values get a generated, stable entry. */
 export function modifierInfo(modifier1: number): ModifierInfo {
   const info = Number.isInteger(modifier1) ? TABLE[modifier1] : undefined;
-  if (info === undefined) {
-    throw new UwsgiError(
-      "FIELD_OUT_OF_RANGE",
-      0,
-      "an integer 0-255",
-      `modifier1 ${modifier1} is not a byte value`,
-    );
-  }
-  return info;
+  if (info === undefined) checkInteger("modifier1", modifier1, 0, MAX_U8);
+  return info!;
 }
 
 /** `"WSGI"` for 0, `"PING"` for 100, `"UNKNOWN_42"` for a value uWSGI does not assign. */
@@ -167,6 +161,9 @@ export function modifierName(modifier1: number): string {
  * everything else depends on modifier1 alone.
  */
 export function payloadKindOf(modifier1: number, modifier2: number): PayloadKind {
+  if (!(Number.isInteger(modifier2) && modifier2 >= 0 && modifier2 <= MAX_U8)) {
+    checkInteger("modifier2", modifier2, 0, MAX_U8);
+  }
   if (modifier1 === Modifier1.CACHE) {
     // 1 set and the UDP sync pair 10/11 carry arrays ([key, value(, expires)] / [key]); 3/4 dict
     // gets and 17 "magic" carry vars; 0 get, 2 del, 5 get-stream and 6 dump carry a bare key or name.

@@ -1,28 +1,20 @@
-import { allocBytes } from "./bytes.js";
+import { checkInteger } from "./arguments.js";
+import { inputBytes } from "./bytes.js";
 import { HEADER_SIZE } from "./constants.js";
 import { truncated, UwsgiError } from "./errors.js";
-import { checkDatasize, checkRoom, type VarBytes } from "./fields.js";
-import { checkByte, type PacketHeader } from "./header.js";
-import {
-  checkDecodeOptions,
-  checkOffset,
-  DEFAULT_DECODE_OPTIONS,
-  type DecodeOptions,
-  type EncodeOptions,
-  encodingOf,
-  maxDatasizeOf,
-} from "./limits.js";
+import type { PacketHeader } from "./header.js";
+import { INSPECT, type Inspect, inspectAs } from "./inspect.js";
+import { type DecodeOptions, type DecodeSettings, decodeSettings, isOptions } from "./limits.js";
 import { type PayloadKind, payloadKindOf } from "./modifiers.js";
-import { asBytes } from "./text.js";
-import { decodeArray, itemsLength, type UwsgiArray, writeItems } from "./uwsgi-array.js";
-import {
-  sourceByteLength,
-  type VarsInput,
-  type VarsSource,
-  varsSource,
-  writeSource,
-} from "./vars-encode.js";
+import { type UwsgiArray, walkArray } from "./uwsgi-array.js";
 import { type VarsView, walkVars } from "./vars-view.js";
+
+export {
+  encodePacket,
+  encodePacketInto,
+  type PacketInit,
+  packetByteLength,
+} from "./packet-encode.js";
 
 /** Fields every decoded packet has. */
 export interface PacketBase extends PacketHeader {
@@ -52,89 +44,103 @@ export interface RawPacket extends PacketBase {
 /** A decoded packet; `kind` says which view its data has. */
 export type Packet = VarsPacket | ArrayPacket | RawPacket;
 
-/**
- * What to encode: the modifiers (default 0) and at most one of `vars`, `items` or `payload`
- * (none means an empty packet, e.g. a ping).
- */
-export interface PacketInit {
-  readonly modifier1?: number;
-  readonly modifier2?: number;
-  readonly vars?: VarsInput;
-  readonly items?: Iterable<VarBytes>;
-  readonly payload?: Uint8Array;
-}
+/** What a uwsgi packet's bytes may come as: what `TextDecoder.decode` accepts. */
+export type BytesInput = Uint8Array | ArrayBufferLike | ArrayBufferView;
 
 /**
  * How many more bytes `buf` needs, from `offset`, before it holds a whole packet: 0 when it does.
  * While the header is incomplete this is what completes the header (the rest is not yet known).
- * Never throws on any bytes; only a bad `offset` is refused.
+ * Never throws on any bytes; only bad arguments are refused.
  */
-export function bytesMissing(buf: Uint8Array, offset = 0): number {
-  checkOffset(offset, buf.length);
-  const avail = buf.length - offset;
+export function bytesMissing(buf: BytesInput, offset = 0): number {
+  const bytes = inputBytes("buf", buf);
+  checkInteger("offset", offset, 0, bytes.length);
+  const avail = bytes.length - offset;
   if (avail < HEADER_SIZE) return HEADER_SIZE - avail;
-  const total = HEADER_SIZE + (buf[offset + 1]! | (buf[offset + 2]! << 8));
+  const total = HEADER_SIZE + (bytes[offset + 1]! | (bytes[offset + 2]! << 8));
   return avail >= total ? 0 : total - avail;
 }
 
 /**
- * Decodes the packet at `offset` of `buf`: the header, then its data as a vars view, a uwsgi
- * array or raw bytes, chosen by modifier1 (see `payloadKindOf`) unless `options.payload` says.
- * Nothing is copied: views point into `buf`. Bytes after the packet (a body, the next packet)
- * are not read; `byteLength` says where they start.
+ * Decodes the packet at `offset` of `buf` (a Uint8Array, ArrayBuffer or any ArrayBufferView, read
+ * as its bytes without a copy): the header, then its data as a vars view, a uwsgi array or raw
+ * bytes, chosen by modifier1 (see `payloadKindOf`) unless `options.payload` says. Nothing is
+ * copied: views point into `buf`. Bytes after the packet (a body, the next packet) are not read;
+ * `byteLength` says where they start. `options` may stand in place of `offset`.
  *
- * Throws only `UwsgiError`: `TRUNCATED` (with `needed`) when `buf` ends before the packet does,
- * `DATASIZE_OVER_LIMIT` over `maxDatasize`, and any error of `decodeVars`/`decodeArray`.
+ * Bad bytes throw a `UwsgiError`: `TRUNCATED` (with `needed`) when `buf` ends before the packet
+ * does, `DATASIZE_OVER_LIMIT` over `maxDatasize`, and any error of `decodeVars`/`decodeArray`.
+ * Bad arguments throw TypeError/RangeError with a Node `code`.
  */
-export function decodePacket(buf: Uint8Array, offset = 0, options?: DecodeOptions): Packet {
-  const src = asBytes(buf);
-  checkOffset(offset, src.length);
-  checkDecodeOptions(options);
-  const maxDatasize = maxDatasizeOf(options);
+export function decodePacket(buf: BytesInput, offset?: number, options?: DecodeOptions): Packet;
+export function decodePacket(buf: BytesInput, options?: DecodeOptions): Packet;
+export function decodePacket(
+  buf: BytesInput,
+  offset?: number | DecodeOptions,
+  options?: DecodeOptions,
+): Packet {
+  const src = inputBytes("buf", buf);
+  if (isOptions(offset) && options === undefined) {
+    options = offset;
+    offset = undefined;
+  }
+  const at = offset === undefined ? 0 : checkInteger("offset", offset, 0, src.length);
+  return decodeAt(src, at, decodeSettings(options, "decodePacket"));
+}
+
+/** @internal decodePacket on checked arguments (the streaming parser checks them once). */
+export function decodeAt(src: Uint8Array, offset: number, o: DecodeSettings): Packet {
   const avail = src.length - offset;
   if (avail < HEADER_SIZE) throw truncated(offset, HEADER_SIZE - avail, "4-byte packet header");
   const modifier1 = src[offset]!;
   const datasize = src[offset + 1]! | (src[offset + 2]! << 8);
   const modifier2 = src[offset + 3]!;
-  if (datasize > maxDatasize) {
+  if (datasize > o.maxDatasize) {
     throw new UwsgiError(
       "DATASIZE_OVER_LIMIT",
       offset + 1,
-      `a datasize of at most ${maxDatasize} (option maxDatasize)`,
-      `datasize ${datasize} is over the limit (uWSGI resets the connection past its --buffer-size)`,
+      `a datasize of at most ${o.maxDatasize} (option maxDatasize)`,
+      `datasize ${datasize} is over maxDatasize ${o.maxDatasize} (uWSGI resets the connection past its --buffer-size)`,
     );
   }
   const byteLength = HEADER_SIZE + datasize;
   if (avail < byteLength) throw truncated(offset, byteLength - avail, `${byteLength}-byte packet`);
   const start = offset + HEADER_SIZE;
   const end = start + datasize;
-  const requested = options?.payload ?? "auto";
   // modifier1 0 (a WSGI request, what nginx sends) is by far the most common: no table look-up.
   const kind: PayloadKind =
-    requested !== "auto"
-      ? requested
+    o.payload !== "auto"
+      ? o.payload
       : modifier1 === 0
         ? "vars"
         : payloadKindOf(modifier1, modifier2);
   if (kind === "vars") {
-    // Options and bounds are checked above: walk without checking them again.
-    const maxVars = options?.maxVars ?? DEFAULT_DECODE_OPTIONS.maxVars;
-    const vars = walkVars(
-      src,
-      start,
-      end,
-      maxVars,
-      options?.allowEmptyKeys ?? false,
-      encodingOf(options),
-    );
+    const vars = walkVars(src, start, end, o.maxVars, o.allowEmptyKeys, o.encoding);
     return new DecodedVarsPacket(modifier1, datasize, modifier2, vars);
   }
   if (kind === "array") {
-    const items = decodeArray(src, start, end, options);
+    const items = walkArray(src, start, end, o.maxItems, o.encoding);
     return new DecodedArrayPacket(modifier1, datasize, modifier2, items);
   }
   return new DecodedRawPacket(src, modifier1, datasize, modifier2, start);
 }
+
+/** What a decoded packet prints and serialises as: its header, then its data. */
+interface PacketSummary {
+  readonly kind: Packet["kind"];
+  readonly modifier1: number;
+  readonly modifier2: number;
+  readonly datasize: number;
+  readonly byteLength: number;
+}
+
+function summary(p: Packet): PacketSummary {
+  const { kind, modifier1, modifier2, datasize, byteLength } = p;
+  return { kind, modifier1, modifier2, datasize, byteLength };
+}
+
+const hex = (bytes: Uint8Array): string =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 // Classes rather than object literals: `payload` is a getter on the prototype, so a decode that
 // never looks at the raw bytes never makes a view of them.
@@ -173,6 +179,14 @@ class DecodedVarsPacket implements VarsPacket {
   get payload(): Uint8Array {
     return this.vars.raw;
   }
+  /** The header and the vars as `[key, value]` pairs (see `VarsView.toJSON`). */
+  toJSON(): PacketSummary & { vars: [string, string][] } {
+    return { ...summary(this), vars: this.vars.toJSON() };
+  }
+  /** @internal Node calls this for console.log and util.inspect. */
+  [INSPECT](depth: number, options: object, inspect: Inspect): string {
+    return inspectAs("Packet", { ...summary(this), vars: this.vars }, depth, options, inspect);
+  }
 }
 
 class DecodedArrayPacket extends DecodedPacket implements ArrayPacket {
@@ -184,6 +198,14 @@ class DecodedArrayPacket extends DecodedPacket implements ArrayPacket {
   }
   get payload(): Uint8Array {
     return this.items.raw;
+  }
+  /** The header and the items as strings. */
+  toJSON(): PacketSummary & { items: string[] } {
+    return { ...summary(this), items: this.items.toJSON() };
+  }
+  /** @internal Node calls this for console.log and util.inspect. */
+  [INSPECT](depth: number, options: object, inspect: Inspect): string {
+    return inspectAs("Packet", { ...summary(this), items: this.items }, depth, options, inspect);
   }
 }
 
@@ -205,114 +227,13 @@ class DecodedRawPacket extends DecodedPacket implements RawPacket {
   get payload(): Uint8Array {
     return this.#buf.subarray(this.#start, this.#start + this.datasize);
   }
-}
-
-/** An encode plan: the payload in a form that can be sized, then written. */
-type Plan =
-  | { readonly kind: "vars"; readonly src: VarsSource }
-  | { readonly kind: "items"; readonly items: readonly VarBytes[] }
-  | { readonly kind: "payload"; readonly bytes: Uint8Array };
-
-function planOf(init: PacketInit): Plan {
-  const given =
-    (init.vars !== undefined ? 1 : 0) +
-    (init.items !== undefined ? 1 : 0) +
-    (init.payload !== undefined ? 1 : 0);
-  if (given > 1) {
-    throw new UwsgiError(
-      "INVALID_ARGUMENT",
-      0,
-      "one of vars, items or payload",
-      "a packet has one kind of data",
-    );
+  /** The header and the payload as a hex string. */
+  toJSON(): PacketSummary & { payload: string } {
+    return { ...summary(this), payload: hex(this.payload) };
   }
-  if (init.vars !== undefined) return { kind: "vars", src: varsSource(init.vars) };
-  if (init.items !== undefined) {
-    return {
-      kind: "items",
-      items: Array.isArray(init.items) ? init.items : Array.from(init.items),
-    };
+  /** @internal Node calls this for console.log and util.inspect. */
+  [INSPECT](depth: number, options: object, inspect: Inspect): string {
+    const shown = { ...summary(this), payload: this.payload };
+    return inspectAs("Packet", shown, depth, options, inspect);
   }
-  if (init.payload !== undefined && !(init.payload instanceof Uint8Array)) {
-    throw new UwsgiError(
-      "INVALID_ARGUMENT",
-      HEADER_SIZE,
-      "a Uint8Array payload",
-      "payload is not bytes",
-    );
-  }
-  return { kind: "payload", bytes: init.payload ?? EMPTY };
-}
-
-const EMPTY = new Uint8Array(0);
-
-function planDatasize(plan: Plan, encoding: "latin1" | "utf8", offset = 0): number {
-  let size: number;
-  if (plan.kind === "vars") size = sourceByteLength(plan.src, encoding, offset + HEADER_SIZE);
-  else if (plan.kind === "items") size = itemsLength(plan.items, encoding, offset + HEADER_SIZE);
-  else size = plan.bytes.length;
-  checkDatasize(size, offset + HEADER_SIZE, "the packet's data");
-  return size;
-}
-
-function writePlan(
-  buf: Uint8Array,
-  offset: number,
-  init: PacketInit,
-  plan: Plan,
-  datasize: number,
-  encoding: "latin1" | "utf8",
-): void {
-  buf[offset] = init.modifier1 ?? 0;
-  buf[offset + 1] = datasize & 0xff;
-  buf[offset + 2] = datasize >>> 8;
-  buf[offset + 3] = init.modifier2 ?? 0;
-  const p = offset + HEADER_SIZE;
-  if (plan.kind === "vars") writeSource(buf, p, plan.src, encoding);
-  else if (plan.kind === "items") writeItems(buf, p, plan.items, encoding);
-  else buf.set(plan.bytes, p);
-}
-
-function checkModifiers(init: PacketInit): void {
-  checkByte("modifier1", init.modifier1 ?? 0, 0);
-  checkByte("modifier2", init.modifier2 ?? 0, 3);
-}
-
-/** Exact size in bytes of the packet {@link encodePacket} would make (header included). */
-export function packetByteLength(init: PacketInit, options?: EncodeOptions): number {
-  checkModifiers(init);
-  return HEADER_SIZE + planDatasize(planOf(init), encodingOf(options));
-}
-
-/**
- * Encodes a packet (header and data) into new memory (a Buffer under Node): sized once, allocated once, written once.
- * Refuses, before writing anything, data over 65535 bytes (`PACKET_TOO_LARGE`), a field over
- * 65535 bytes (`FIELD_TOO_LONG`), a string the encoding cannot hold (`UNENCODABLE_STRING`) and
- * modifiers that are not bytes (`FIELD_OUT_OF_RANGE`). A request's body is not part of the packet:
- * send it after.
- */
-export function encodePacket(init: PacketInit, options?: EncodeOptions): Uint8Array {
-  checkModifiers(init);
-  const encoding = encodingOf(options);
-  const plan = planOf(init);
-  const datasize = planDatasize(plan, encoding);
-  const buf = allocBytes(HEADER_SIZE + datasize);
-  writePlan(buf, 0, init, plan, datasize, encoding);
-  return buf;
-}
-
-/** Encodes a packet into `target` at `offset`; returns the bytes written. Nothing is written on error. */
-export function encodePacketInto(
-  init: PacketInit,
-  target: Uint8Array,
-  offset = 0,
-  options?: EncodeOptions,
-): number {
-  checkModifiers(init);
-  const encoding = encodingOf(options);
-  const plan = planOf(init);
-  const datasize = planDatasize(plan, encoding, offset);
-  checkRoom(target, offset, HEADER_SIZE + datasize);
-  writePlan(target, offset, init, plan, datasize, encoding);
-  return HEADER_SIZE + datasize;
 }

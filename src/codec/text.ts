@@ -1,6 +1,6 @@
+import { invalidArgType, invalidArgValue } from "./arguments.js";
 import {
   allocBytes,
-  bytesOf,
   latin1Slice,
   utf8ByteLength,
   utf8Slice,
@@ -16,10 +16,35 @@ import { UwsgiError } from "./errors.js";
  */
 export type TextEncoding = "latin1" | "utf8";
 
+/**
+ * How an `encoding` option may be spelled: Node's names, in any letter case (`"latin1"` or
+ * `"binary"`; `"utf8"` or `"utf-8"`). WHATWG labels such as `"iso-8859-1"` and `"ascii"` are
+ * refused: TextDecoder reads them as windows-1252, which maps bytes 0x80-0x9F to other chars.
+ */
+export type TextEncodingName = "latin1" | "binary" | "utf8" | "utf-8";
+
+// WHATWG labels of windows-1252 that a caller may take for latin1.
+const WINDOWS_1252 = ["ascii", "us-ascii", "iso-8859-1", "iso8859-1", "iso_8859-1", "l1"];
+
+/** @internal The encoding an `encoding` argument or option names (`name` is its name). */
+export function textEncoding(name: string, value: unknown): TextEncoding {
+  if (typeof value !== "string") throw invalidArgType(name, "of type string", value);
+  const lower = value.toLowerCase();
+  if (lower === "latin1" || lower === "binary") return "latin1";
+  if (lower === "utf8" || lower === "utf-8") return "utf8";
+  throw invalidArgValue(
+    name,
+    value,
+    WINDOWS_1252.includes(lower) || lower === "windows-1252"
+      ? 'must be "latin1" or "utf8": TextDecoder reads this label as windows-1252, which is not latin1 (each byte the char of the same code)'
+      : 'must be "latin1" (or "binary") or "utf8" (or "utf-8")',
+  );
+}
+
 /** True when every char of `s` is below 0x80, so its latin1 and utf8 bytes are the same. */
 export function isAscii(s: string): boolean {
-  // From about 10 chars, native UTF-8 sizing (a fixed ~15 ns) beats a char loop (~2 ns a char):
-  // measured on Node 20.20, see bench/strings.bench.ts.
+  // From about 10 chars, native UTF-8 sizing (a fixed ~15 ns) beats a char loop (~2 ns a char,
+  // Node 20.20).
   if (s.length >= 10) return utf8ByteLength(s) === s.length;
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
   return true;
@@ -57,6 +82,20 @@ export function stringByteLength(s: string, encoding: TextEncoding, offset: numb
   return utf8ByteLength(s);
 }
 
+/** Writes `s`, checked and sized (`n` bytes) by stringByteLength, at `offset`. */
+export function writeSized(
+  buf: Uint8Array,
+  s: string,
+  offset: number,
+  n: number,
+  encoding: TextEncoding,
+): void {
+  if (encoding === "utf8") writeUtf8(buf, s, offset, n);
+  // Short strings: a byte loop avoids the native call's fixed cost.
+  else if (n < 16) for (let i = 0; i < n; i++) buf[offset + i] = s.charCodeAt(i);
+  else writeLatin1(buf, s, offset);
+}
+
 /** Writes `s` (already checked by stringByteLength) at `offset`; returns the bytes written. */
 export function writeString(
   buf: Uint8Array,
@@ -64,17 +103,10 @@ export function writeString(
   offset: number,
   encoding: TextEncoding,
 ): number {
-  if (encoding === "latin1") {
-    const n = s.length;
-    // Short strings: a byte loop avoids the native call's fixed cost (bench/strings).
-    if (n < 16) {
-      for (let i = 0; i < n; i++) buf[offset + i] = s.charCodeAt(i);
-      return n;
-    }
-    writeLatin1(buf, s, offset);
-    return n;
-  }
-  return writeUtf8(buf, s, offset, buf.length - offset);
+  const n = encoding === "latin1" ? s.length : buf.length - offset;
+  if (encoding === "utf8") return writeUtf8(buf, s, offset, n);
+  writeSized(buf, s, offset, n, encoding);
+  return n;
 }
 
 /** Decodes `buf[start, end)`; bounds are the caller's responsibility (checked at decode time). */
@@ -128,18 +160,4 @@ export function keyNeedle(key: string, encoding: TextEncoding): Uint8Array | und
   const bytes = allocBytes(utf8ByteLength(key));
   writeUtf8(bytes, key, 0, bytes.length);
   return bytes;
-}
-
-/** `bytes` as a Uint8Array over the same memory (see bytesOf); anything else is refused. */
-export function asBytes(bytes: unknown): Uint8Array {
-  const view = bytesOf(bytes);
-  if (view === undefined) {
-    throw new UwsgiError(
-      "INVALID_ARGUMENT",
-      0,
-      "a Buffer or Uint8Array",
-      `input is ${bytes === null ? "null" : typeof bytes}`,
-    );
-  }
-  return view;
 }

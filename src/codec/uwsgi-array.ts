@@ -1,18 +1,24 @@
-import { allocBytes, copyBytes } from "./bytes.js";
+import { checkIndex, checkInteger, invalidArgType } from "./arguments.js";
+import { allocBytes, copyBytes, targetBytes } from "./bytes.js";
 import { LENGTH_SIZE } from "./constants.js";
 import { UwsgiError } from "./errors.js";
-import { checkDatasize, checkRoom, fieldLength, type VarBytes, writeField } from "./fields.js";
 import {
-  checkBlockBounds,
-  checkDecodeOptions,
-  checkLimit,
-  DEFAULT_DECODE_OPTIONS,
+  checkDatasize,
+  checkRoom,
+  FieldSnapshot,
+  fieldTypeError,
+  type VarBytes,
+} from "./fields.js";
+import { INSPECT, type Inspect, inspectAs } from "./inspect.js";
+import {
+  blockArguments,
   type DecodeOptions,
   type EncodeOptions,
-  encodingOf,
+  encodeSettings,
+  isOptions,
 } from "./limits.js";
 import { commitOffsets, reservedBase, reserveOffsets } from "./offset-pool.js";
-import { asBytes, decodeString, type TextEncoding } from "./text.js";
+import { decodeString, type TextEncoding } from "./text.js";
 
 /**
  * A read-only view of a uwsgi array: `u16 LE length | bytes` items without keys (RPC calls, cache
@@ -50,7 +56,7 @@ export class UwsgiArray implements Iterable<string> {
     return this.#buf.subarray(this.#start, this.#end);
   }
 
-  /** Item `i` as a string. */
+  /** Item `i` as a string. An index outside `0..length-1` is ERR_OUT_OF_RANGE. */
   get(i: number): string {
     const p = this.#field(i);
     return decodeString(this.#buf, p + LENGTH_SIZE, p + LENGTH_SIZE + this.#len(p), this.#encoding);
@@ -80,43 +86,50 @@ export class UwsgiArray implements Iterable<string> {
     return new UwsgiArray(copy, 0, copy.length, this.#offsets.slice(), this.#encoding);
   }
 
+  /** The items as strings, so `JSON.stringify` shows them. */
+  toJSON(): string[] {
+    return this.toArray();
+  }
+
+  /** @internal `console.log` and `util.inspect` show the items. */
+  [INSPECT](depth: number, options: object, inspect: Inspect): string {
+    return inspectAs("UwsgiArray", this.toArray(), depth, options, inspect);
+  }
+
   #len(p: number): number {
     return this.#buf[p]! | (this.#buf[p + 1]! << 8);
   }
 
   #field(i: number): number {
     const rel = this.#offsets[i];
-    if (rel === undefined || !Number.isInteger(i)) {
-      throw new UwsgiError(
-        "INVALID_ARGUMENT",
-        0,
-        `an index 0-${this.length - 1}`,
-        `no item at index ${i}`,
-      );
-    }
-    return this.#start + rel;
+    if (rel === undefined || !Number.isInteger(i)) checkIndex("index", i, this.length);
+    return this.#start + rel!;
   }
 }
 
 /**
  * Decodes the uwsgi array `buf[start, end)` in one validating pass. Throws `TRAILING_BYTES` for
  * a lone byte after the last item, `ITEM_OVERRUNS_DATASIZE` for an item running past the end and
- * `TOO_MANY_VARS` over `maxItems`.
+ * `TOO_MANY_VARS` over `maxItems`. `options` may stand in place of `start` or `end`.
  */
 export function decodeArray(
-  buf: Uint8Array,
-  start = 0,
-  end?: number,
+  buf: Uint8Array | ArrayBufferLike | ArrayBufferView,
+  start?: number | DecodeOptions,
+  end?: number | DecodeOptions,
   options?: DecodeOptions,
 ): UwsgiArray {
-  const src = asBytes(buf);
-  end ??= src.length;
-  checkBlockBounds(src, start, end, "array");
-  checkDecodeOptions(options);
-  const maxItems =
-    options?.maxItems === undefined
-      ? DEFAULT_DECODE_OPTIONS.maxItems
-      : checkLimit("maxItems", options.maxItems, Number.MAX_SAFE_INTEGER);
+  const a = blockArguments("decodeArray", "array", buf, start, end, options);
+  return walkArray(a.src, a.start, a.end, a.settings.maxItems, a.settings.encoding);
+}
+
+/** @internal The validating pass of {@link decodeArray}, on checked arguments. */
+export function walkArray(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  maxItems: number,
+  encoding: TextEncoding,
+): UwsgiArray {
   // An item takes at least 2 bytes, so the payload bounds the table.
   const table = reserveOffsets(Math.min(maxItems, (end - start) >>> 1) + 1);
   const base = reservedBase();
@@ -145,61 +158,80 @@ export function decodeArray(
         "TOO_MANY_VARS",
         p,
         `at most ${maxItems} items`,
-        `item ${count + 1} is over the limit of ${maxItems}`,
+        `item ${count + 1} is over maxItems ${maxItems}`,
       );
     }
     table[base + count++] = p - start;
     p = next;
   }
-  return new UwsgiArray(src, start, end, commitOffsets(table, count), encodingOf(options));
+  return new UwsgiArray(src, start, end, commitOffsets(table, count), encoding);
+}
+
+/**
+ * @internal Reads `items` once (each item exactly once) into a snapshot of checked, sized
+ * fields; `name` is the argument's name in error messages, `base` the output offset.
+ */
+export function snapshotItems(
+  items: unknown,
+  name: string,
+  encoding: TextEncoding,
+  base: number,
+): FieldSnapshot {
+  if (typeof items !== "object" || items === null) {
+    throw invalidArgType(name, "an iterable of strings or Uint8Arrays", items);
+  }
+  const snap = new FieldSnapshot(encoding, base);
+  if (Array.isArray(items)) {
+    for (let i = 0; i < items.length; i++) {
+      const item: unknown = items[i];
+      if (!snap.add(item, "array item")) throw fieldTypeError(`${name}[${i}]`, item);
+    }
+  } else if (typeof (items as Partial<Iterable<unknown>>)[Symbol.iterator] === "function") {
+    let i = 0;
+    for (const item of items as Iterable<unknown>) {
+      if (!snap.add(item, "array item")) throw fieldTypeError(`${name}[${i}]`, item);
+      i++;
+    }
+  } else {
+    throw invalidArgType(name, "an iterable of strings or Uint8Arrays", items);
+  }
+  return snap;
 }
 
 /** Exact encoded size of `items` as a uwsgi array. */
 export function arrayByteLength(items: Iterable<VarBytes>, options?: EncodeOptions): number {
-  return itemsLength(Array.isArray(items) ? items : Array.from(items), encodingOf(options));
-}
-
-/** @internal Size of an array already in memory. */
-export function itemsLength(items: readonly VarBytes[], encoding: TextEncoding, base = 0): number {
-  let n = 0;
-  for (const item of items) n += LENGTH_SIZE + fieldLength(item, encoding, base + n, "array item");
-  return n;
-}
-
-/** @internal Writes items sized by itemsLength; returns the end offset. */
-export function writeItems(
-  buf: Uint8Array,
-  p: number,
-  items: readonly VarBytes[],
-  encoding: TextEncoding,
-): number {
-  for (const item of items) p = writeField(buf, p, item, encoding);
-  return p;
+  const encoding = encodeSettings(options, "arrayByteLength");
+  return snapshotItems(items, "items", encoding, 0).byteLength;
 }
 
 /** Encodes `items` as a uwsgi array into new memory (one allocation; a Buffer under Node). */
 export function encodeArray(items: Iterable<VarBytes>, options?: EncodeOptions): Uint8Array {
-  const list = Array.isArray(items) ? items : Array.from(items);
-  const encoding = encodingOf(options);
-  const size = itemsLength(list, encoding);
-  checkDatasize(size, 0, "the array");
-  const buf = allocBytes(size);
-  writeItems(buf, 0, list, encoding);
+  const snap = snapshotItems(items, "items", encodeSettings(options, "encodeArray"), 0);
+  checkDatasize(snap.byteLength, 0, "the array");
+  const buf = allocBytes(snap.byteLength);
+  snap.writeTo(buf, 0);
   return buf;
 }
 
-/** Encodes `items` into `target` at `offset`; returns the bytes written. */
+/**
+ * Encodes `items` into `target` at `offset`; returns the bytes written, and writes nothing when
+ * it refuses. `options` may stand in place of `offset`.
+ */
 export function encodeArrayInto(
   items: Iterable<VarBytes>,
   target: Uint8Array,
-  offset = 0,
+  offset?: number | EncodeOptions,
   options?: EncodeOptions,
 ): number {
-  const list = Array.isArray(items) ? items : Array.from(items);
-  const encoding = encodingOf(options);
-  const size = itemsLength(list, encoding, offset);
-  checkDatasize(size, offset, "the array");
-  checkRoom(target, offset, size);
-  writeItems(target, offset, list, encoding);
-  return size;
+  const buf = targetBytes("target", target);
+  if (isOptions(offset) && options === undefined) {
+    options = offset;
+    offset = undefined;
+  }
+  const at = checkInteger("offset", offset ?? 0, 0, buf.length);
+  const snap = snapshotItems(items, "items", encodeSettings(options, "encodeArrayInto"), at);
+  checkDatasize(snap.byteLength, at, "the array");
+  checkRoom(buf, at, snap.byteLength);
+  snap.writeTo(buf, at);
+  return snap.byteLength;
 }

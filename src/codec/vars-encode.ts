@@ -1,95 +1,76 @@
-import { allocBytes } from "./bytes.js";
-import { LENGTH_SIZE } from "./constants.js";
-import { UwsgiError } from "./errors.js";
-import { checkDatasize, checkRoom, fieldLength, type VarBytes, writeField } from "./fields.js";
-import { type EncodeOptions, encodingOf } from "./limits.js";
+import { checkInteger, invalidArgType, invalidArgValue } from "./arguments.js";
+import { allocBytes, targetBytes } from "./bytes.js";
+import {
+  checkDatasize,
+  checkRoom,
+  FieldSnapshot,
+  fieldTypeError,
+  type VarBytes,
+} from "./fields.js";
+import { type EncodeOptions, encodeSettings } from "./limits.js";
 import type { TextEncoding } from "./text.js";
 
 export type { VarBytes } from "./fields.js";
 
 /**
  * Vars to encode: a plain object, a `Map`, or any iterable of `[key, value]` pairs. Order and
- * duplicates are kept exactly as given (a plain object cannot hold duplicates).
+ * duplicates are kept exactly as given (a plain object cannot hold duplicates). Each key and value
+ * is read once.
  */
 export type VarsInput =
   | Iterable<readonly [VarBytes, VarBytes]>
   | ReadonlyMap<VarBytes, VarBytes>
   | { readonly [key: string]: VarBytes };
 
-/** Pairs in a form that can be walked twice (sizing, then writing). */
-export type VarsSource =
-  | { readonly kind: "pairs"; readonly pairs: Iterable<readonly [VarBytes, VarBytes]> }
-  | {
-      readonly kind: "object";
-      readonly object: { readonly [key: string]: VarBytes };
-      readonly keys: readonly string[];
-    };
+const VARS_TYPES = "an object, a Map or an iterable of [key, value] pairs";
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
-/** Turns any accepted input into something walkable twice; a one-shot iterable is read once. */
-export function varsSource(vars: VarsInput): VarsSource {
-  if (typeof vars !== "object" || vars === null) {
-    throw new UwsgiError(
-      "INVALID_ARGUMENT",
-      0,
-      "an object, a Map or an iterable of pairs",
-      `vars is ${vars === null ? "null" : typeof vars}`,
+/**
+ * @internal Reads `vars` once (each key and value exactly once) into a snapshot of checked,
+ * sized fields. `name` is the argument's name in error messages (`"vars"`, `"init.vars"`);
+ * `base` is where the block starts in the output, so byte errors name output offsets.
+ */
+export function snapshotVars(
+  vars: unknown,
+  name: string,
+  encoding: TextEncoding,
+  base: number,
+): FieldSnapshot {
+  if (typeof vars !== "object" || vars === null) throw invalidArgType(name, VARS_TYPES, vars);
+  const snap = new FieldSnapshot(encoding, base);
+  if (Array.isArray(vars)) {
+    for (let i = 0; i < vars.length; i++) addPair(snap, vars[i], name, i);
+  } else if (typeof (vars as Partial<Iterable<unknown>>)[Symbol.iterator] === "function") {
+    let i = 0;
+    for (const pair of vars as Iterable<unknown>) addPair(snap, pair, name, i++);
+  } else {
+    const object = vars as Record<string, unknown>;
+    for (const key of Object.keys(object)) {
+      const value = object[key];
+      snap.add(key, "key");
+      if (!snap.add(value, "value")) throw fieldTypeError(memberName(name, key), value);
+    }
+  }
+  return snap;
+}
+
+function addPair(snap: FieldSnapshot, pair: unknown, name: string, i: number): void {
+  if (!Array.isArray(pair)) throw invalidArgType(`${name}[${i}]`, "a [key, value] pair", pair);
+  if (pair.length !== 2) {
+    throw invalidArgValue(
+      `${name}[${i}]`,
+      pair,
+      `must be a [key, value] pair, not ${pair.length} elements`,
     );
   }
-  if (Array.isArray(vars) || vars instanceof Map) return { kind: "pairs", pairs: vars };
-  if (typeof (vars as Iterable<unknown>)[Symbol.iterator] === "function") {
-    return { kind: "pairs", pairs: Array.from(vars as Iterable<readonly [VarBytes, VarBytes]>) };
-  }
-  const object = vars as { readonly [key: string]: VarBytes };
-  return { kind: "object", object, keys: Object.keys(object) };
+  const key: unknown = pair[0];
+  if (!snap.add(key, "key")) throw fieldTypeError(`${name}[${i}][0]`, key);
+  const value: unknown = pair[1];
+  if (!snap.add(value, "value")) throw fieldTypeError(`${name}[${i}][1]`, value);
 }
 
-function pairLength(key: VarBytes, value: VarBytes, encoding: TextEncoding, at: number): number {
-  const k = fieldLength(key, encoding, at, "key");
-  const v = fieldLength(value, encoding, at + LENGTH_SIZE + k, "value");
-  return LENGTH_SIZE + k + LENGTH_SIZE + v;
-}
-
-/** Exact encoded size of a vars source; checks every field, refuses nothing else. */
-export function sourceByteLength(src: VarsSource, encoding: TextEncoding, base = 0): number {
-  // `base` is where the block will start in the output, so errors name the output offset.
-  let n = 0;
-  if (src.kind === "object") {
-    for (const key of src.keys) n += pairLength(key, src.object[key]!, encoding, base + n);
-  } else {
-    for (const pair of src.pairs) {
-      if (!Array.isArray(pair)) {
-        throw new UwsgiError(
-          "INVALID_ARGUMENT",
-          base + n,
-          "a [key, value] pair",
-          "a var is not a pair",
-        );
-      }
-      n += pairLength(pair[0], pair[1], encoding, base + n);
-    }
-  }
-  return n;
-}
-
-/** Writes a source already sized by sourceByteLength; returns the end offset. */
-export function writeSource(
-  buf: Uint8Array,
-  p: number,
-  src: VarsSource,
-  encoding: TextEncoding,
-): number {
-  if (src.kind === "object") {
-    for (const key of src.keys) {
-      p = writeField(buf, p, key, encoding);
-      p = writeField(buf, p, src.object[key]!, encoding);
-    }
-  } else {
-    for (const pair of src.pairs) {
-      p = writeField(buf, p, pair[0], encoding);
-      p = writeField(buf, p, pair[1], encoding);
-    }
-  }
-  return p;
+function memberName(name: string, key: string): string {
+  return IDENTIFIER.test(key) ? `${name}.${key}` : `${name}[${JSON.stringify(key)}]`;
 }
 
 /**
@@ -97,38 +78,41 @@ export function writeSource(
  * Throws `FIELD_TOO_LONG` or `UNENCODABLE_STRING` as encoding would.
  */
 export function varsByteLength(vars: VarsInput, options?: EncodeOptions): number {
-  return sourceByteLength(varsSource(vars), encodingOf(options));
+  return snapshotVars(vars, "vars", encodeSettings(options, "varsByteLength"), 0).byteLength;
 }
 
 /**
- * Encodes a vars block into new memory (a Buffer under Node): sized once, allocated once, written once.
- * Throws `PACKET_TOO_LARGE` over 65535 bytes (the block must fit a u16 datasize).
+ * Encodes a vars block into new memory (a Buffer under Node): read once, sized, allocated once,
+ * written once. Throws `PACKET_TOO_LARGE` over 65535 bytes (the block must fit a u16 datasize).
  */
 export function encodeVars(vars: VarsInput, options?: EncodeOptions): Uint8Array {
-  const encoding = encodingOf(options);
-  const src = varsSource(vars);
-  const size = sourceByteLength(src, encoding);
-  checkDatasize(size, 0, "the vars block");
-  const buf = allocBytes(size);
-  writeSource(buf, 0, src, encoding);
+  const snap = snapshotVars(vars, "vars", encodeSettings(options, "encodeVars"), 0);
+  checkDatasize(snap.byteLength, 0, "the vars block");
+  const buf = allocBytes(snap.byteLength);
+  snap.writeTo(buf, 0);
   return buf;
 }
 
 /**
  * Encodes a vars block into `target` at `offset`; returns the bytes written. Nothing is written
- * when the block does not fit the buffer or a u16 datasize.
+ * when the block does not fit the buffer (`BUFFER_TOO_SMALL`) or a u16 datasize, or any var is
+ * refused. `options` may stand in place of `offset`.
  */
 export function encodeVarsInto(
   vars: VarsInput,
   target: Uint8Array,
-  offset = 0,
+  offset?: number | EncodeOptions,
   options?: EncodeOptions,
 ): number {
-  const encoding = encodingOf(options);
-  const src = varsSource(vars);
-  const size = sourceByteLength(src, encoding, offset);
-  checkDatasize(size, offset, "the vars block");
-  checkRoom(target, offset, size);
-  writeSource(target, offset, src, encoding);
-  return size;
+  const buf = targetBytes("target", target);
+  if (typeof offset === "object" && offset !== null && options === undefined) {
+    options = offset;
+    offset = 0;
+  }
+  const at = checkInteger("offset", offset ?? 0, 0, buf.length);
+  const snap = snapshotVars(vars, "vars", encodeSettings(options, "encodeVarsInto"), at);
+  checkDatasize(snap.byteLength, at, "the vars block");
+  checkRoom(buf, at, snap.byteLength);
+  snap.writeTo(buf, at);
+  return snap.byteLength;
 }

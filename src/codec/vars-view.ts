@@ -1,18 +1,13 @@
+import { checkBoolean, checkIndex, checkInteger, invalidArgType } from "./arguments.js";
 import { allocBytes, copyBytes } from "./bytes.js";
 import { LENGTH_SIZE } from "./constants.js";
 import { contentLengthIn } from "./content-length.js";
 import { UwsgiError } from "./errors.js";
+import { INSPECT, type Inspect, inspectPairs } from "./inspect.js";
 import { knownKey } from "./known-keys.js";
-import {
-  checkBlockBounds,
-  checkDecodeOptions,
-  checkLimit,
-  DEFAULT_DECODE_OPTIONS,
-  type DecodeOptions,
-  encodingOf,
-} from "./limits.js";
+import { blockArguments, type DecodeOptions } from "./limits.js";
 import { commitOffsets, reservedBase, reserveOffsets } from "./offset-pool.js";
-import { asBytes, bytesEqualKey, decodeString, keyNeedle, type TextEncoding } from "./text.js";
+import { bytesEqualKey, decodeString, keyNeedle, type TextEncoding } from "./text.js";
 
 /**
  * A read-only view of a decoded vars block. It holds the source buffer and a table of where each
@@ -71,6 +66,7 @@ export class VarsView implements Iterable<[string, string]> {
 
   /** Index of the last var whose key bytes equal `key`, or -1. */
   indexOf(key: string): number {
+    if (typeof key !== "string") throw invalidArgType("key", "of type string", key);
     const buf = this.#buf;
     const offsets = this.#offsets;
     const needle = keyNeedle(key, this.#encoding);
@@ -108,6 +104,9 @@ export class VarsView implements Iterable<[string, string]> {
    * else the value's offset in the source buffer.
    */
   contentLength(strict = false, errorOffset?: number): number {
+    if (strict !== false) checkBoolean("strict", strict);
+    if (errorOffset !== undefined)
+      checkInteger("errorOffset", errorOffset, 0, Number.MAX_SAFE_INTEGER);
     const i = this.#contentLengthAt;
     if (i < 0) return 0;
     const p = this.#valueField(i);
@@ -123,6 +122,7 @@ export class VarsView implements Iterable<[string, string]> {
 
   /** Every value with this key, in wire order (nginx 1.22 repeats a repeated header). */
   getAll(key: string): string[] {
+    if (typeof key !== "string") throw invalidArgType("key", "of type string", key);
     const out: string[] = [];
     const buf = this.#buf;
     const needle = keyNeedle(key, this.#encoding);
@@ -180,6 +180,23 @@ export class VarsView implements Iterable<[string, string]> {
     for (let i = 0; i < this.#offsets.length; i++) yield this.keyAt(i);
   }
 
+  /** Values in wire order, duplicates included. */
+  *values(): IterableIterator<string> {
+    for (let i = 0; i < this.#offsets.length; i++) yield this.valueAt(i);
+  }
+
+  /**
+   * Calls `callback(value, key, view)` for each var in wire order, duplicates included, as
+   * `Map.prototype.forEach` does.
+   */
+  forEach(callback: (value: string, key: string, view: VarsView) => void, thisArg?: unknown): void {
+    if (typeof callback !== "function")
+      throw invalidArgType("callback", "of type function", callback);
+    for (let i = 0; i < this.#offsets.length; i++) {
+      callback.call(thisArg, this.valueAt(i), this.keyAt(i), this);
+    }
+  }
+
   /** `[key, value]` views of the source in wire order, duplicates included. */
   *entriesBytes(): IterableIterator<[Uint8Array, Uint8Array]> {
     for (let i = 0; i < this.#offsets.length; i++) yield [this.keyBytesAt(i), this.valueBytesAt(i)];
@@ -199,6 +216,34 @@ export class VarsView implements Iterable<[string, string]> {
     return out;
   }
 
+  /**
+   * The vars as `[key, value]` strings in wire order, so `JSON.stringify` shows them. An array of
+   * pairs, not an object: an object would lose duplicate keys (nginx repeats a repeated header).
+   * `Object.fromEntries(view.toJSON())` gives the last-wins object; under utf8, invalid UTF-8 is
+   * `INVALID_UTF8` as with `get`.
+   */
+  toJSON(): [string, string][] {
+    return [...this.entries()];
+  }
+
+  /** @internal `console.log` and `util.inspect` show the vars, duplicates in wire order. */
+  [INSPECT](depth: number, options: object, inspect: Inspect): string {
+    const pairs: [unknown, unknown][] = [];
+    for (let i = 0; i < this.#offsets.length; i++) {
+      pairs.push([this.#printable(i, true), this.#printable(i, false)]);
+    }
+    return inspectPairs("VarsView", this.size, pairs, depth, options, inspect);
+  }
+
+  // A string, or the bytes when they are not valid UTF-8 (printing must not throw).
+  #printable(i: number, key: boolean): unknown {
+    try {
+      return key ? this.keyAt(i) : this.valueAt(i);
+    } catch {
+      return key ? this.keyBytesAt(i) : this.valueBytesAt(i);
+    }
+  }
+
   /** A view with the same vars over its own copy of the block: the source can then be reused. */
   detach(): VarsView {
     const copy = allocBytes(this.#end - this.#start);
@@ -215,15 +260,8 @@ export class VarsView implements Iterable<[string, string]> {
 
   #keyField(i: number): number {
     const rel = this.#offsets[i];
-    if (rel === undefined || !Number.isInteger(i)) {
-      throw new UwsgiError(
-        "INVALID_ARGUMENT",
-        0,
-        `an index 0-${this.size - 1}`,
-        `no var at index ${i}`,
-      );
-    }
-    return this.#start + rel;
+    if (rel === undefined || !Number.isInteger(i)) checkIndex("index", i, this.size);
+    return this.#start + rel!;
   }
 
   #valueField(i: number): number {
@@ -233,38 +271,26 @@ export class VarsView implements Iterable<[string, string]> {
 }
 
 /**
- * Decodes the vars block `buf[start, end)` in one validating pass that records where each var
- * starts; no strings and no views are made. Throws a `UwsgiError` for any malformed block:
- * `TRAILING_BYTES`, `KEY_OVERRUNS_DATASIZE`, `VALUE_OVERRUNS_DATASIZE`, `EMPTY_KEY` (unless
- * allowed), `TOO_MANY_VARS`, `DATASIZE_OVER_LIMIT` (over 65535 bytes).
+ * Decodes the vars block `buf[start, end)` (a Uint8Array, ArrayBuffer or any ArrayBufferView) in
+ * one validating pass that records where each var starts; no strings and no views are made.
+ * Throws a `UwsgiError` for any malformed block: `TRAILING_BYTES`, `KEY_OVERRUNS_DATASIZE`,
+ * `VALUE_OVERRUNS_DATASIZE`, `EMPTY_KEY` (unless allowed), `TOO_MANY_VARS`, `DATASIZE_OVER_LIMIT`
+ * (over 65535 bytes, or over `maxDatasize` when given). `options` may stand in place of `start`
+ * or `end`.
  *
  * Stricter than uWSGI's request parser in one place: a key length that runs past the block is an
  * error here, where uWSGI skips the two bytes and reads on. Two parsers that disagree on where a
  * var starts are how requests get smuggled.
  */
 export function decodeVars(
-  buf: Uint8Array,
-  start = 0,
-  end?: number,
+  buf: Uint8Array | ArrayBufferLike | ArrayBufferView,
+  start?: number | DecodeOptions,
+  end?: number | DecodeOptions,
   options?: DecodeOptions,
 ): VarsView {
-  const src = asBytes(buf);
-  end ??= src.length;
-  checkBlockBounds(src, start, end, "vars block");
-  if (options?.maxDatasize !== undefined && end - start > options.maxDatasize) {
-    throw new UwsgiError(
-      "DATASIZE_OVER_LIMIT",
-      start,
-      `a block of at most ${options.maxDatasize} bytes (option maxDatasize)`,
-      `vars block is ${end - start} bytes`,
-    );
-  }
-  checkDecodeOptions(options);
-  const maxVars =
-    options?.maxVars === undefined
-      ? DEFAULT_DECODE_OPTIONS.maxVars
-      : checkLimit("maxVars", options.maxVars, Number.MAX_SAFE_INTEGER);
-  return walkVars(src, start, end, maxVars, options?.allowEmptyKeys ?? false, encodingOf(options));
+  const a = blockArguments("decodeVars", "vars block", buf, start, end, options);
+  const o = a.settings;
+  return walkVars(a.src, a.start, a.end, o.maxVars, o.allowEmptyKeys, o.encoding);
 }
 
 const CONTENT_LENGTH = "CONTENT_LENGTH";
@@ -320,7 +346,7 @@ function tooManyVars(p: number, maxVars: number): UwsgiError {
     "TOO_MANY_VARS",
     p,
     `at most ${maxVars} vars`,
-    `var ${maxVars + 1} is over the limit of ${maxVars}`,
+    `var ${maxVars + 1} is over maxVars ${maxVars}`,
   );
 }
 
@@ -330,8 +356,8 @@ function isContentLength(buf: Uint8Array, p: number): boolean {
 }
 
 /**
- * The validating pass of {@link decodeVars}, for callers that have checked the bounds and options
- * already (`decodePacket`): the same errors, without checking the arguments a second time.
+ * @internal The validating pass of {@link decodeVars}, for callers that have checked the bounds
+ * and options already (`decodePacket`): the same errors, without checking the arguments again.
  */
 export function walkVars(
   src: Uint8Array,

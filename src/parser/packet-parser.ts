@@ -1,9 +1,9 @@
-import { allocBytes, copyBytes } from "../codec/bytes.js";
+import { checkInteger, checkOneOf } from "../codec/arguments.js";
+import { allocBytes, copyBytes, inputBytes } from "../codec/bytes.js";
 import { HEADER_SIZE } from "../codec/constants.js";
 import { truncated, UwsgiError } from "../codec/errors.js";
-import { checkDecodeOptions, type DecodeOptions, maxDatasizeOf } from "../codec/limits.js";
-import { decodePacket, type Packet } from "../codec/packet.js";
-import { asBytes } from "../codec/text.js";
+import { type DecodeOptions, type DecodeSettings, decodeSettings } from "../codec/limits.js";
+import { decodeAt, type Packet } from "../codec/packet.js";
 import { gatherBuffer } from "./gather-slab.js";
 
 /** What the parser reports, in stream order. Given once, so no closure is made per packet. */
@@ -34,6 +34,9 @@ export interface ParserOptions extends DecodeOptions {
   readonly afterBody?: "error" | "return";
 }
 
+const PARSER_OPTION_KEYS = ["mode", "maxBodySize", "strictContentLength", "afterBody"];
+const MODES: readonly ("request" | "packets")[] = ["request", "packets"];
+
 const HEADER = 0;
 const DATA = 1;
 const BODY = 2;
@@ -52,7 +55,7 @@ const STATE_NAMES = ["header", "data", "body", "done", "failed"] as const;
  */
 export class PacketParser {
   readonly #handler: ParserHandler;
-  readonly #options: ParserOptions;
+  readonly #settings: DecodeSettings;
   readonly #maxDatasize: number;
   readonly #request: boolean;
   readonly #maxBody: number;
@@ -73,30 +76,18 @@ export class PacketParser {
   #packets = 0;
 
   constructor(handler: ParserHandler, options: ParserOptions = {}) {
-    checkDecodeOptions(options);
+    this.#settings = decodeSettings(options, "PacketParser", PARSER_OPTION_KEYS);
     this.#handler = handler;
-    this.#options = options;
-    this.#maxDatasize = maxDatasizeOf(options);
-    this.#request = (options.mode ?? "request") === "request";
-    this.#maxBody = options.maxBodySize ?? Number.POSITIVE_INFINITY;
+    this.#maxDatasize = this.#settings.maxDatasize;
+    const mode =
+      options.mode === undefined ? "request" : checkOneOf("options.mode", options.mode, MODES);
+    this.#request = mode === "request";
+    this.#maxBody =
+      options.maxBodySize === undefined
+        ? Number.POSITIVE_INFINITY
+        : checkInteger("options.maxBodySize", options.maxBodySize, 0, Number.POSITIVE_INFINITY);
     this.#strict = options.strictContentLength ?? false;
     this.#returnTrailing = options.afterBody === "return";
-    if (options.mode !== undefined && options.mode !== "request" && options.mode !== "packets") {
-      throw new UwsgiError(
-        "INVALID_ARGUMENT",
-        0,
-        '"request" or "packets"',
-        `unknown mode ${String(options.mode)}`,
-      );
-    }
-    if (!(this.#maxBody >= 0)) {
-      throw new UwsgiError(
-        "INVALID_ARGUMENT",
-        0,
-        "a maxBodySize >= 0",
-        `maxBodySize is ${String(this.#maxBody)}`,
-      );
-    }
   }
 
   /** Bytes held while waiting for the rest of a packet: never more than `maxDatasize + 4`. */
@@ -121,7 +112,7 @@ export class PacketParser {
   /** Feeds the next chunk. Throws the stream's first `UwsgiError`, and `PARSER_FAILED` after it. */
   push(chunk: Uint8Array): void {
     if (this.#state === FAILED) throw this.#refuse();
-    const buf = asBytes(chunk);
+    const buf = inputBytes("chunk", chunk);
     let off = 0;
     const len = buf.length;
     while (off < len) {
@@ -251,7 +242,7 @@ export class PacketParser {
   #decode(buf: Uint8Array, off: number, at: number): void {
     let packet: Packet;
     try {
-      packet = decodePacket(buf, off, this.#options);
+      packet = decodeAt(buf, off, this.#settings);
     } catch (err) {
       // Not control flow: the codec's error is re-based onto the stream before it goes out.
       const e = err as UwsgiError;

@@ -295,7 +295,7 @@ describe("encode refusals never write", () => {
         .map(([vars, bad, first]) => ({
           init: first ? { vars, modifier1: bad } : { vars, modifier2: bad },
           encoding: "latin1" as const,
-          code: "FIELD_OUT_OF_RANGE",
+          code: "ERR_OUT_OF_RANGE",
           room: 4096,
         })),
     );
@@ -306,7 +306,7 @@ describe("encode refusals never write", () => {
           expect.objectContaining({ code }),
         );
         expect(packetTarget.every((b) => b === s)).toBe(true);
-        if (code === "FIELD_OUT_OF_RANGE") return; // the vars block has no modifiers
+        if (code === "ERR_OUT_OF_RANGE") return; // the vars block has no modifiers
         const varsTarget = filled(offset + room, s);
         expect(() => encodeVarsInto(init.vars, varsTarget, offset, { encoding })).toThrow(
           expect.objectContaining({ code }),

@@ -2,7 +2,7 @@
 // for cache and RPC), refusals of values that are not bytes.
 import { describe, expect, it } from "vitest";
 import { Modifier1, modifierInfo, modifierName, payloadKindOf } from "../../src/index.js";
-import { expectError } from "../support/expect-error.js";
+import { argumentError } from "../support/checks.js";
 
 describe("modifierName / modifierInfo", () => {
   it.each([
@@ -42,11 +42,11 @@ describe("modifierName / modifierInfo", () => {
   });
 
   it.each([256, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])(
-    "refuses %s (FIELD_OUT_OF_RANGE)",
+    "refuses %s (ERR_OUT_OF_RANGE)",
     (m1) => {
-      expectError(() => modifierName(m1), "FIELD_OUT_OF_RANGE", 0);
-      expectError(() => modifierInfo(m1), "FIELD_OUT_OF_RANGE", 0);
-      expectError(() => payloadKindOf(m1, 0), "FIELD_OUT_OF_RANGE", 0);
+      expect(argumentError(() => modifierName(m1)).code).toBe("ERR_OUT_OF_RANGE");
+      expect(argumentError(() => modifierInfo(m1)).code).toBe("ERR_OUT_OF_RANGE");
+      expect(argumentError(() => payloadKindOf(m1, 0)).code).toBe("ERR_OUT_OF_RANGE");
     },
   );
 

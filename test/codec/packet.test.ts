@@ -19,7 +19,11 @@ import {
   untouched,
   varsBlock,
 } from "../support/bytes.js";
-import { expectError, thrown } from "../support/expect-error.js";
+import { argumentError } from "../support/checks.js";
+import { expectError } from "../support/expect-error.js";
+
+const VALUE = "ERR_INVALID_ARG_VALUE";
+const RANGE = "ERR_OUT_OF_RANGE";
 
 const REQ = packet(0, 0, varsBlock([["A", "1"]])); // 00 0600 00  0100 41 0100 31
 const PING = unhex("64 0000 00");
@@ -87,8 +91,13 @@ describe("decodePacket", () => {
     expect(expectError(() => decodePacket(buf, 11), "TRUNCATED", 11).needed).toBe(4);
   });
 
-  it.each([-1, 0.5, 11, Number.NaN])("refuses offset %s (INVALID_ARGUMENT)", (at) => {
-    expectError(() => decodePacket(REQ, at), "INVALID_ARGUMENT", 0);
+  it.each([-1, 0.5, 11, Number.NaN])("refuses offset %s (ERR_OUT_OF_RANGE)", (at) => {
+    expect(argumentError(() => decodePacket(REQ, at)).code).toBe(RANGE);
+  });
+
+  it("takes the options in place of the offset", () => {
+    const p = decodePacket(REQ, { payload: "raw" });
+    expect([p.kind, hex(p.payload)]).toEqual(["raw", "010041010031"]);
   });
 });
 
@@ -115,10 +124,10 @@ describe("options.payload", () => {
     else expect(hex(p.payload)).toBe(shown);
   });
 
-  it.each(["bogus", "", "VARS"])("refuses payload %j (INVALID_ARGUMENT)", (payload) => {
+  it.each(["bogus", "", "VARS"])("refuses payload %j (ERR_INVALID_ARG_VALUE)", (payload) => {
     const opts = { payload } as unknown as DecodeOptions;
-    expectError(() => decodePacket(REQ, 0, opts), "INVALID_ARGUMENT", 0);
-    expectError(() => decodePacket(PING, 0, opts), "INVALID_ARGUMENT", 0);
+    expect(argumentError(() => decodePacket(REQ, 0, opts)).code).toBe(VALUE);
+    expect(argumentError(() => decodePacket(PING, 0, opts)).code).toBe(VALUE);
   });
 });
 
@@ -138,8 +147,8 @@ describe("bytesMissing", () => {
     expect(bytesMissing(PING)).toBe(0);
   });
 
-  it.each([-1, 1.5, 5])("refuses offset %s (INVALID_ARGUMENT)", (at) => {
-    expectError(() => bytesMissing(PING, at), "INVALID_ARGUMENT", 0);
+  it.each([-1, 1.5, 5])("refuses offset %s (ERR_OUT_OF_RANGE)", (at) => {
+    expect(argumentError(() => bytesMissing(PING, at)).code).toBe(RANGE);
   });
 });
 
@@ -190,28 +199,33 @@ describe("encodePacket", () => {
     ["vars and payload", { vars: [], payload: new Uint8Array(0) }],
     ["items and payload", { items: ["a"], payload: new Uint8Array(1) }],
     ["all three", { vars: {}, items: [], payload: new Uint8Array(0) }],
-  ])("refuses %s (INVALID_ARGUMENT)", (_, init) => {
-    expectError(() => encodePacket(init), "INVALID_ARGUMENT", 0);
-    expectError(() => packetByteLength(init), "INVALID_ARGUMENT", 0);
+  ])("refuses %s (ERR_INVALID_ARG_VALUE)", (_, init) => {
+    expect(argumentError(() => encodePacket(init)).code).toBe(VALUE);
+    expect(argumentError(() => packetByteLength(init)).code).toBe(VALUE);
   });
 
-  it("refuses a payload that is not bytes (INVALID_ARGUMENT at offset 4)", () => {
+  it("refuses a payload that is not bytes (ERR_INVALID_ARG_TYPE)", () => {
     const init = { payload: "abc" } as unknown as PacketInit;
-    expectError(() => encodePacket(init), "INVALID_ARGUMENT", 4);
+    expect(argumentError(() => encodePacket(init)).message).toBe(
+      "The \"init.payload\" argument must be a Uint8Array. Received type string ('abc')",
+    );
   });
 
-  it.each<[string, PacketInit, number]>([
-    ["modifier1 256", { modifier1: 256 }, 0],
-    ["modifier1 -1", { modifier1: -1 }, 0],
-    ["modifier1 1.5", { modifier1: 1.5 }, 0],
-    ["modifier2 256", { modifier2: 256 }, 3],
-    ["modifier2 -1", { modifier2: -1 }, 3],
-    ["modifier2 NaN", { modifier2: Number.NaN }, 3],
-  ])("refuses %s (FIELD_OUT_OF_RANGE at its byte)", (_, init, offset) => {
-    expectError(() => encodePacket(init), "FIELD_OUT_OF_RANGE", offset);
-    expectError(() => packetByteLength(init), "FIELD_OUT_OF_RANGE", offset);
+  it.each<[string, PacketInit, string]>([
+    ["modifier1 256", { modifier1: 256 }, "init.modifier1"],
+    ["modifier1 -1", { modifier1: -1 }, "init.modifier1"],
+    ["modifier1 1.5", { modifier1: 1.5 }, "init.modifier1"],
+    ["modifier2 256", { modifier2: 256 }, "init.modifier2"],
+    ["modifier2 -1", { modifier2: -1 }, "init.modifier2"],
+    ["modifier2 NaN", { modifier2: Number.NaN }, "init.modifier2"],
+  ])("refuses %s (ERR_OUT_OF_RANGE naming it), writing nothing", (_, init, name) => {
+    for (const fn of [() => encodePacket(init), () => packetByteLength(init)]) {
+      const e = argumentError(fn);
+      expect([e.constructor, e.code]).toEqual([RangeError, RANGE]);
+      expect(e.message).toContain(`"${name}"`);
+    }
     const target = sentinel(8);
-    expectError(() => encodePacketInto(init, target), "FIELD_OUT_OF_RANGE", offset);
+    expect(argumentError(() => encodePacketInto(init, target)).code).toBe(RANGE);
     expect(untouched(target)).toBe(true);
   });
 
@@ -257,14 +271,20 @@ describe("packetByteLength and encodePacketInto", () => {
     expectError(() => encodePacketInto({ vars: { A: "1" } }, target, 3), "BUFFER_TOO_SMALL", 3);
     expectError(() => encodePacketInto({}, target, 9), "BUFFER_TOO_SMALL", 9);
     expect(untouched(target)).toBe(true);
-    expectError(() => encodePacketInto({}, target, 13), "INVALID_ARGUMENT", 0);
+    expect(argumentError(() => encodePacketInto({}, target, 13)).code).toBe(RANGE);
     expect(encodePacketInto({}, target, 8)).toBe(4);
   });
 
-  it("refuses a bad encoding option (INVALID_ARGUMENT)", () => {
+  it("refuses a bad encoding option (ERR_INVALID_ARG_VALUE)", () => {
     const opts = { encoding: "ascii" } as unknown as { encoding: "latin1" };
-    expect(thrown(() => encodePacket({ vars: { A: "1" } }, opts)).code).toBe("INVALID_ARGUMENT");
-    expect(thrown(() => packetByteLength({}, opts)).code).toBe("INVALID_ARGUMENT");
-    expect(thrown(() => encodePacketInto({}, sentinel(4), 0, opts)).code).toBe("INVALID_ARGUMENT");
+    expect(argumentError(() => encodePacket({ vars: { A: "1" } }, opts)).code).toBe(VALUE);
+    expect(argumentError(() => packetByteLength({}, opts)).code).toBe(VALUE);
+    expect(argumentError(() => encodePacketInto({}, sentinel(4), 0, opts)).code).toBe(VALUE);
+  });
+
+  it("takes the options in place of the offset", () => {
+    const target = sentinel(12);
+    expect(encodePacketInto({ vars: { K: "é" } }, target, { encoding: "utf8" })).toBe(11);
+    expect(hex(target.subarray(0, 11))).toBe("000700000100" + "4b0200c3a9");
   });
 });

@@ -2,6 +2,8 @@
 // refusals that write nothing. Expected bytes come from test/support/bytes.ts, not from src/.
 import { describe, expect, it } from "vitest";
 import {
+  decodeVars,
+  type EncodeOptions,
   encodePacket,
   encodePacketInto,
   encodeVars,
@@ -11,7 +13,12 @@ import {
   varsByteLength,
 } from "../../src/index.js";
 import { hex, sentinel, untouched, varsBlock } from "../support/bytes.js";
-import { expectError, thrown } from "../support/expect-error.js";
+import { argumentError } from "../support/checks.js";
+import { expectError } from "../support/expect-error.js";
+
+const TYPE = "ERR_INVALID_ARG_TYPE";
+const VALUE = "ERR_INVALID_ARG_VALUE";
+const RANGE = "ERR_OUT_OF_RANGE";
 
 const AB = varsBlock([
   ["A", "1"],
@@ -131,12 +138,33 @@ describe("encodeVars: text encodings", () => {
     expect(untouched(target)).toBe(true);
   });
 
-  it('refuses encoding "ascii" (INVALID_ARGUMENT)', () => {
+  it('refuses encoding "ascii" (ERR_INVALID_ARG_VALUE) and writes nothing', () => {
     const opts = { encoding: "ascii" } as unknown as { encoding: "utf8" };
-    expectError(() => encodeVars({ A: "1" }, opts), "INVALID_ARGUMENT", 0);
-    expectError(() => varsByteLength({ A: "1" }, opts), "INVALID_ARGUMENT", 0);
-    expectError(() => encodeVarsInto({ A: "1" }, sentinel(8), 0, opts), "INVALID_ARGUMENT", 0);
+    const target = sentinel(8);
+    expect(argumentError(() => encodeVars({ A: "1" }, opts)).code).toBe(VALUE);
+    expect(argumentError(() => varsByteLength({ A: "1" }, opts)).code).toBe(VALUE);
+    expect(argumentError(() => encodeVarsInto({ A: "1" }, target, 0, opts)).code).toBe(VALUE);
+    expect(untouched(target)).toBe(true);
   });
+
+  // Any letter case, as Buffer.isEncoding takes them (the types list the lower-case spellings).
+  it.each(["utf8", "UTF8", "utf-8", "UTF-8", "Utf-8"])(
+    "accepts Node's and WHATWG's spelling %j for utf8",
+    (encoding) => {
+      const options = { encoding } as EncodeOptions;
+      expect(hex(encodeVars({ K: "é" }, options))).toBe("01004b0200c3a9");
+      expect(decodeVars(encodeVars({ K: "é" }, options), options).encoding).toBe("utf8");
+    },
+  );
+
+  it.each(["latin1", "LATIN1", "binary", "Binary"])(
+    "accepts Node's spelling %j for latin1",
+    (encoding) => {
+      const options = { encoding } as EncodeOptions;
+      expect(hex(encodeVars({ K: "é" }, options))).toBe("01004b0100e9");
+      expect(decodeVars(encodeVars({ K: "é" }), options).encoding).toBe("latin1");
+    },
+  );
 });
 
 describe("encodeVarsInto", () => {
@@ -172,10 +200,16 @@ describe("encodeVarsInto", () => {
     expect(untouched(target)).toBe(true);
   });
 
-  it.each([-1, 1.5, 11])("refuses offset %s (INVALID_ARGUMENT)", (at) => {
+  it.each([-1, 1.5, 11])("refuses offset %s (ERR_OUT_OF_RANGE)", (at) => {
     const target = sentinel(10);
-    expectError(() => encodeVarsInto({ A: "1" }, target, at), "INVALID_ARGUMENT", 0);
+    expect(argumentError(() => encodeVarsInto({ A: "1" }, target, at)).code).toBe(RANGE);
     expect(untouched(target)).toBe(true);
+  });
+
+  it("takes the options in place of the offset", () => {
+    const target = sentinel(12);
+    expect(encodeVarsInto({ K: "é" }, target, { encoding: "utf8" })).toBe(7);
+    expect(hex(target.subarray(0, 7))).toBe("01004b0200c3a9");
   });
 });
 
@@ -245,19 +279,26 @@ describe("refused keys and values", () => {
     ["a null key", [[null, "v"]]],
     ["an object key", [[{}, "v"]]],
     ["a number[] key", [[[0x41], "v"]]],
-  ])("%s (INVALID_ARGUMENT at the key) and nothing written", (_, vars) => {
+  ])("%s (ERR_INVALID_ARG_TYPE naming the key) and nothing written", (_, vars) => {
     const target = sentinel(16);
-    const e = expectError(() => encodeVarsInto(vars as VarsInput, target), "INVALID_ARGUMENT", 0);
-    expect(e.expected).toBe("a string or a Uint8Array");
+    const e = argumentError(() => encodeVarsInto(vars as VarsInput, target));
+    expect(e.code).toBe(TYPE);
+    expect(e.message).toContain('"vars[0][0]" argument must be a string or a Uint8Array');
     expect(untouched(target)).toBe(true);
   });
 
-  it("a value that is undefined or a number (INVALID_ARGUMENT at the value)", () => {
-    expectError(() => encodeVars({ K: undefined } as unknown as VarsInput), "INVALID_ARGUMENT", 3);
-    expectError(() => encodeVars([["KK", 5]] as unknown as VarsInput), "INVALID_ARGUMENT", 4);
-    expect(thrown(() => encodeVars([["K", null]] as unknown as VarsInput)).message).toContain(
-      "null",
+  it("a value that is undefined or a number (ERR_INVALID_ARG_TYPE naming the value)", () => {
+    const e = argumentError(() => encodeVars({ K: undefined } as unknown as VarsInput));
+    expect([e.code, e.message]).toEqual([
+      TYPE,
+      'The "vars.K" argument must be a string or a Uint8Array. Received undefined',
+    ]);
+    expect(argumentError(() => encodeVars([["KK", 5]] as unknown as VarsInput)).message).toBe(
+      'The "vars[0][1]" argument must be a string or a Uint8Array. Received 5',
     );
+    expect(
+      argumentError(() => encodeVars([["K", null]] as unknown as VarsInput)).message,
+    ).toContain("Received null");
   });
 });
 
@@ -284,10 +325,8 @@ describe("offsets of field errors in the output being built", () => {
     expectError(fn, "FIELD_TOO_LONG", offset);
   });
 
-  it("UNENCODABLE_STRING and INVALID_ARGUMENT are placed the same way", () => {
+  it("UNENCODABLE_STRING is placed the same way", () => {
     expectError(() => encodePacket({ vars: { A: "1", K: "€" } }), "UNENCODABLE_STRING", 4 + 6 + 3);
     expectError(() => encodeVarsInto({ K: "€" }, sentinel(20), 5), "UNENCODABLE_STRING", 5 + 3);
-    const bad = [[7, "v"]] as unknown as VarsInput;
-    expectError(() => encodePacketInto({ vars: bad }, sentinel(20), 2), "INVALID_ARGUMENT", 2 + 4);
   });
 });

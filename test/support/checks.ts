@@ -225,3 +225,17 @@ export function sentinelTarget(length: number, byte: number, pad: number) {
 export function join(parts: readonly Uint8Array[]): Uint8Array {
   return Buffer.concat(parts);
 }
+
+/** What `fn` throws as an argument error (a TypeError or RangeError with an ERR_ code). */
+export function argumentError(fn: () => unknown): (TypeError | RangeError) & { code: string } {
+  try {
+    fn();
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if ((e instanceof TypeError || e instanceof RangeError) && typeof code === "string") {
+      return e as (TypeError | RangeError) & { code: string };
+    }
+    throw e;
+  }
+  throw new Error("expected an argument error, nothing was thrown");
+}

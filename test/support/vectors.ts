@@ -65,9 +65,7 @@ const ERROR_CODES = [
   "UNENCODABLE_STRING",
   "FIELD_TOO_LONG",
   "PACKET_TOO_LARGE",
-  "FIELD_OUT_OF_RANGE",
   "BUFFER_TOO_SMALL",
-  "INVALID_ARGUMENT",
 ] as const satisfies readonly UwsgiErrorCode[];
 
 const FIXTURES = new URL("../../fixtures/vectors/", import.meta.url);

@@ -1,0 +1,138 @@
+import { checkInteger, invalidArgType, invalidArgValue, unknownOption } from "./arguments.js";
+import { allocBytes, targetBytes } from "./bytes.js";
+import { HEADER_SIZE, MAX_U8 } from "./constants.js";
+import { checkDatasize, checkRoom, type FieldSnapshot, type VarBytes } from "./fields.js";
+import { type EncodeOptions, encodeSettings, isOptions } from "./limits.js";
+import type { TextEncoding } from "./text.js";
+import { snapshotItems } from "./uwsgi-array.js";
+import { snapshotVars, type VarsInput } from "./vars-encode.js";
+
+/**
+ * What to encode: the modifiers (default 0) and at most one of `vars`, `items` or `payload`
+ * (none means an empty packet, e.g. a ping). Any other key is refused (ERR_UNKNOWN_OPTION): vars
+ * go inside `vars`.
+ */
+export interface PacketInit {
+  readonly modifier1?: number;
+  readonly modifier2?: number;
+  readonly vars?: VarsInput;
+  readonly items?: Iterable<VarBytes>;
+  readonly payload?: Uint8Array;
+}
+
+const INIT_KEYS: readonly string[] = ["modifier1", "modifier2", "vars", "items", "payload"];
+// Names a caller may reach for; any other unknown key is most likely a var put beside `vars`.
+const INIT_ALIASES: Readonly<Record<string, string>> = {
+  modifier: "modifier1",
+  headers: "vars",
+  params: "vars",
+  env: "vars",
+  environ: "vars",
+  body: "payload",
+  data: "payload",
+};
+
+/** A packet to write: the header's modifiers and the data, read once and sized. */
+interface Plan {
+  readonly modifier1: number;
+  readonly modifier2: number;
+  readonly fields: FieldSnapshot | undefined;
+  readonly payload: Uint8Array | undefined;
+  readonly datasize: number;
+}
+
+/** Reads `init` once (each of its keys, each var and item), checks it all and sizes the data. */
+function planOf(where: string, init: unknown, encoding: TextEncoding, offset: number): Plan {
+  if (typeof init !== "object" || init === null || Array.isArray(init)) {
+    throw invalidArgType("init", "an object like { modifier1, vars }", init);
+  }
+  if (typeof (init as Partial<Iterable<unknown>>)[Symbol.iterator] === "function") {
+    // A Map or a VarsView given as the packet: the vars belong in `vars`.
+    throw invalidArgType("init", "an object like { vars } (pass the vars as init.vars)", init);
+  }
+  for (const key in init) {
+    if (!Object.hasOwn(init, key) || INIT_KEYS.includes(key)) continue;
+    const lower = key.toLowerCase();
+    const hint = INIT_ALIASES[key] ?? INIT_KEYS.find((k) => k.toLowerCase() === lower) ?? "vars";
+    throw unknownOption(where, key, hint);
+  }
+  const i = init as PacketInit;
+  const m1 = i.modifier1;
+  const m2 = i.modifier2;
+  const vars = i.vars;
+  const items = i.items;
+  const payload = i.payload;
+  const modifier1 = m1 === undefined ? 0 : checkInteger("init.modifier1", m1, 0, MAX_U8);
+  const modifier2 = m2 === undefined ? 0 : checkInteger("init.modifier2", m2, 0, MAX_U8);
+  const given = (vars !== undefined ? 1 : 0) + (items !== undefined ? 1 : 0);
+  if (given + (payload !== undefined ? 1 : 0) > 1) {
+    throw invalidArgValue("init", init, "must have only one of vars, items or payload");
+  }
+  const base = offset + HEADER_SIZE;
+  let fields: FieldSnapshot | undefined;
+  if (vars !== undefined) fields = snapshotVars(vars, "init.vars", encoding, base);
+  else if (items !== undefined) fields = snapshotItems(items, "init.items", encoding, base);
+  else if (payload !== undefined && !(payload instanceof Uint8Array)) {
+    throw invalidArgType("init.payload", "a Uint8Array", payload);
+  }
+  const datasize = fields !== undefined ? fields.byteLength : (payload?.length ?? 0);
+  checkDatasize(datasize, base, "the packet's data");
+  return { modifier1, modifier2, fields, payload, datasize };
+}
+
+function write(buf: Uint8Array, offset: number, plan: Plan): void {
+  buf[offset] = plan.modifier1;
+  buf[offset + 1] = plan.datasize & 0xff;
+  buf[offset + 2] = plan.datasize >>> 8;
+  buf[offset + 3] = plan.modifier2;
+  const p = offset + HEADER_SIZE;
+  if (plan.fields !== undefined) plan.fields.writeTo(buf, p);
+  else if (plan.payload !== undefined) {
+    const { payload, datasize } = plan;
+    buf.set(payload.length === datasize ? payload : payload.subarray(0, datasize), p);
+  }
+}
+
+/** Exact size in bytes of the packet {@link encodePacket} would make (header included). */
+export function packetByteLength(init: PacketInit, options?: EncodeOptions): number {
+  const encoding = encodeSettings(options, "packetByteLength");
+  return HEADER_SIZE + planOf("packetByteLength", init, encoding, 0).datasize;
+}
+
+/**
+ * Encodes a packet (header and data) into new memory (a Buffer under Node): each key, value and
+ * item read once, sized, allocated once, written once. Refuses, before writing anything, data
+ * over 65535 bytes (`PACKET_TOO_LARGE`), a field over 65535 bytes (`FIELD_TOO_LONG`) and a string
+ * the encoding cannot hold (`UNENCODABLE_STRING`), all `UwsgiError`s; a modifier that is not a
+ * byte, a field that is neither a string nor bytes or an unknown key of `init` is an argument
+ * error. A request's body is not part of the packet: send it after.
+ */
+export function encodePacket(init: PacketInit, options?: EncodeOptions): Uint8Array {
+  const plan = planOf("encodePacket", init, encodeSettings(options, "encodePacket"), 0);
+  const buf = allocBytes(HEADER_SIZE + plan.datasize);
+  write(buf, 0, plan);
+  return buf;
+}
+
+/**
+ * Encodes a packet into `target` at `offset`; returns the bytes written, and writes nothing, not
+ * a byte, when it refuses (`BUFFER_TOO_SMALL` when it does not fit, with `needed`). `options` may
+ * stand in place of `offset`.
+ */
+export function encodePacketInto(
+  init: PacketInit,
+  target: Uint8Array,
+  offset?: number | EncodeOptions,
+  options?: EncodeOptions,
+): number {
+  const buf = targetBytes("target", target);
+  if (isOptions(offset) && options === undefined) {
+    options = offset;
+    offset = undefined;
+  }
+  const at = offset === undefined ? 0 : checkInteger("offset", offset, 0, buf.length);
+  const plan = planOf("encodePacketInto", init, encodeSettings(options, "encodePacketInto"), at);
+  checkRoom(buf, at, HEADER_SIZE + plan.datasize);
+  write(buf, at, plan);
+  return HEADER_SIZE + plan.datasize;
+}
