@@ -1,10 +1,10 @@
-import type { UwsgiError } from "../codec/errors.js";
+import { UwsgiError } from "../codec/errors.js";
 import { modifierName } from "../codec/modifiers.js";
 import type { Packet } from "../codec/packet.js";
 import { PacketParser, type ParserHandler } from "../parser/packet-parser.js";
 import { BodyDigest } from "./body-digest.js";
 import type { AnswerPacket, CapturedAnswer } from "./exchange.js";
-import type { BodyCallback } from "./session.js";
+import type { BodyCallback, DecodeSession } from "./session.js";
 
 const UNDECIDED = 0;
 const HTTP_HEAD = 1;
@@ -47,20 +47,19 @@ export class AnswerDecoder implements ParserHandler {
   #count = 0;
   #length = 0;
   #missing = 0;
+  // The last problem, when it is a gap: holes in a row are one problem.
+  #gapBytes = 0;
+  #gapHoles = 0;
   /** Problems found, in order. */
   readonly problems: AnswerProblem[] = [];
 
-  constructor(
-    expectHttp: boolean,
-    previewMax: number,
-    id: number,
-    onBody: BodyCallback | undefined,
-  ) {
+  /** `expectHttp`: the request was a vars request (an HTTP-style answer is expected). */
+  constructor(expectHttp: boolean, session: DecodeSession, id: number) {
     this.#expectHttp = expectHttp;
     this.#id = id;
-    this.#onBody = onBody;
-    this.#previewMax = previewMax;
-    this.#digest = new BodyDigest(previewMax);
+    this.#onBody = session.onBody;
+    this.#previewMax = session.previewBytes;
+    this.#digest = new BodyDigest(session.previewBytes, session.digest, session.work);
   }
 
   /** Answer bytes in order (a view). */
@@ -81,37 +80,53 @@ export class AnswerDecoder implements ParserHandler {
     this.#length += rest.length;
     if (rest.length === 0) return;
     if (this.#state === HTTP_BODY || this.#state === RAW) {
-      this.#digest.add(rest);
-      this.#onBody?.(this.#id, "answer", rest);
+      this.#bodyPiece(rest);
     } else if (this.#state === PACKETS) {
       try {
         this.#parser!.push(rest);
       } catch (err) {
-        this.#problem(err as UwsgiError);
+        if (!(err instanceof UwsgiError)) throw err;
+        this.#problem(err);
         this.#toRaw();
       }
     }
   }
 
+  #bodyPiece(piece: Buffer): void {
+    const at = this.#digest.position;
+    this.#digest.add(piece);
+    this.#onBody?.(this.#id, "answer", piece, at);
+  }
+
   /** What the parser refused; `detail`, since the listing shows the code and offset itself. */
   #problem(e: UwsgiError): void {
     this.problems.push({ code: e.code, offset: e.offset, message: e.detail });
+    this.#gapHoles = 0;
   }
 
   /** `bytes` of the answer were not captured. */
   gap(bytes: number): void {
-    this.problems.push({
-      code: "GAP",
-      offset: this.#length + this.#missing,
-      message: `${bytes} answer byte(s) were not captured`,
-    });
-    this.#missing += bytes;
-    if (this.#state === HTTP_BODY || this.#state === RAW) {
-      this.#digest.addMissing(bytes);
-      return;
+    if (this.#gapHoles > 0) {
+      const last = this.problems.length - 1;
+      this.#gapBytes += bytes;
+      this.#gapHoles++;
+      this.problems[last] = {
+        code: "GAP",
+        offset: this.problems[last]!.offset,
+        message: `${this.#gapBytes} byte(s) in ${this.#gapHoles} hole(s) were not captured`,
+      };
+    } else {
+      this.problems.push({
+        code: "GAP",
+        offset: this.#length + this.#missing,
+        message: `${bytes} answer byte(s) were not captured`,
+      });
+      this.#gapBytes = bytes;
+      this.#gapHoles = 1;
     }
+    this.#missing += bytes;
     // Headers or packet framing cut: the rest is only counted.
-    this.#toRaw();
+    if (this.#state !== HTTP_BODY && this.#state !== RAW) this.#toRaw();
     this.#digest.addMissing(bytes);
   }
 
@@ -137,6 +152,7 @@ export class AnswerDecoder implements ParserHandler {
       }
     }
     if (start + take > MAX_HEAD) {
+      this.#gapHoles = 0;
       this.problems.push({
         code: "ANSWER_HEAD_TOO_LONG",
         offset: 0,
@@ -195,7 +211,7 @@ export class AnswerDecoder implements ParserHandler {
   #toRaw(): void {
     if (this.#state === HTTP_HEAD && this.#head !== null) {
       // The bytes held as a head become the start of the raw body.
-      this.#digest.add(this.#head.subarray(0, this.#headLength));
+      this.#bodyPiece(this.#head.subarray(0, this.#headLength));
       this.#head = null;
     }
     this.#state = RAW;
@@ -223,6 +239,7 @@ export class AnswerDecoder implements ParserHandler {
     const state = this.#state;
     if (state === HTTP_HEAD) {
       if (this.#headLength > 0 && this.#head !== null) {
+        this.#gapHoles = 0;
         this.problems.push({
           code: "TRUNCATED",
           offset: this.#headLength,
@@ -255,7 +272,8 @@ export class AnswerDecoder implements ParserHandler {
         try {
           this.#parser.end();
         } catch (err) {
-          this.#problem(err as UwsgiError);
+          if (!(err instanceof UwsgiError)) throw err;
+          this.#problem(err);
           whole = false;
         }
       }

@@ -34,13 +34,17 @@ export class CaptureDecoder implements FrameHandler {
   readonly #segment: TcpSegment = newSegment();
   // Each connection is there twice, under its key and its reverse key.
   readonly #connections = new Map<string, Connection>();
-  #open = 0;
+  // Tracked connections, oldest first (from #oldest on): eviction takes the oldest in O(1), where
+  // a Map's first entry is found by stepping over the holes its deletions left.
+  #order: Connection[] = [];
+  #oldest = 0;
+  #tracked = 0;
   readonly #budget: PendingBudget;
 
   constructor(session: DecodeSession, limits: CaptureDecoderLimits) {
     this.#session = session;
     this.#limits = limits;
-    this.#budget = { used: 0, max: limits.maxBufferedBytes };
+    this.#budget = { used: 0, max: limits.maxBufferedBytes, work: session.stats.work };
   }
 
   /** @internal CaptureReader callback. */
@@ -83,15 +87,18 @@ export class CaptureDecoder implements FrameHandler {
       if (!conn.finished) conn.finish();
     }
     this.#connections.clear();
-    this.#open = 0;
+    this.#order = [];
+    this.#oldest = 0;
+    this.#tracked = 0;
   }
 
   #track(seg: TcpSegment, key: string): Connection {
     const reverse = `${seg.dstAddr} ${seg.dstPort} ${seg.srcAddr} ${seg.srcPort}`;
-    if (this.#open >= this.#limits.maxConnections) {
+    if (this.#tracked >= this.#limits.maxConnections) {
       // The oldest first: usually closed already (a tombstone), else reported as it stands.
-      const oldest = this.#connections.values().next().value;
-      if (oldest !== undefined) this.#forget(oldest);
+      const order = this.#order;
+      while (order[this.#oldest]!.forgotten) this.#oldest++;
+      this.#forget(order[this.#oldest]!);
     }
     const conn = new Connection(
       this.#session,
@@ -106,16 +113,27 @@ export class CaptureDecoder implements FrameHandler {
     this.#session.stats.connections++;
     this.#connections.set(key, conn);
     this.#connections.set(reverse, conn);
-    this.#open++;
+    this.#order.push(conn);
+    this.#tracked++;
     return conn;
   }
 
   #forget(conn: Connection): void {
     conn.finish();
-    if (this.#connections.get(conn.key) === conn) {
-      this.#connections.delete(conn.key);
-      this.#connections.delete(conn.reverseKey);
-      this.#open--;
+    this.#connections.delete(conn.key);
+    this.#connections.delete(conn.reverseKey);
+    conn.forgotten = true;
+    this.#tracked--;
+    // Forgotten connections leave the order lazily, all at once when they are most of it (a new
+    // SYN on a reused 4-tuple forgets one from the middle): O(1) a connection over the decode.
+    const order = this.#order;
+    while (this.#oldest < order.length && order[this.#oldest]!.forgotten) this.#oldest++;
+    if (order.length - this.#oldest > 2 * this.#tracked + 1024) {
+      this.#order = order.filter((c, i) => i >= this.#oldest && !c.forgotten);
+      this.#oldest = 0;
+    } else if (this.#oldest > 1024 && 2 * this.#oldest > order.length) {
+      this.#order = order.slice(this.#oldest);
+      this.#oldest = 0;
     }
   }
 }

@@ -1,3 +1,4 @@
+import { checkInteger, checkOptions, invalidArgType } from "../codec/arguments.js";
 import { CaptureError } from "./errors.js";
 
 /** Magic numbers of the capture formats, as the first four bytes read big-endian. */
@@ -149,15 +150,14 @@ export class CaptureReader {
   #frames = 0;
 
   constructor(handler: FrameHandler, options: CaptureReaderOptions = {}) {
-    const max = options.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE;
-    if (!(Number.isInteger(max) && max >= 64)) {
-      throw new CaptureError(
-        "INVALID_ARGUMENT",
-        0,
-        "an integer maxRecordSize >= 64",
-        `maxRecordSize is ${String(max)}`,
-      );
+    checkOptions("CaptureReader", options, ["maxRecordSize"]);
+    if (typeof handler !== "object" || handler === null || typeof handler.onFrame !== "function") {
+      throw invalidArgType("handler", "an object with an onFrame method", handler);
     }
+    const max =
+      options.maxRecordSize === undefined
+        ? DEFAULT_MAX_RECORD_SIZE
+        : checkInteger("options.maxRecordSize", options.maxRecordSize, 64, 2 ** 32 - 1);
     this.#handler = handler;
     this.#maxRecord = max;
   }

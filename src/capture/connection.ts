@@ -1,16 +1,19 @@
 import { Conversation } from "./conversation.js";
 import type { Endpoint } from "./exchange.js";
 import { TcpFlag, type TcpSegment } from "./frame-decoder.js";
+import type { RequestFinder } from "./request-finder.js";
 import type { DecodeSession } from "./session.js";
 import { type PendingBudget, type StreamOwner, TcpStream } from "./tcp-stream.js";
-import { looksLikeUwsgi, Verdict } from "./uwsgi-heuristic.js";
+import { Check, headerVerdict, looksLikeUwsgi, Verdict } from "./uwsgi-heuristic.js";
 
 const UNDECIDED = 0;
 const UWSGI = 1;
 const IGNORED = 2;
+/** Not on the server ports: probed like UNDECIDED, only to count it when it looks like uwsgi. */
+const CENSUS = 3;
 
-// Enough for one whole packet (65539 bytes) to be looked for at any offset of the first 64 KiB.
-const PROBE_CAPACITY = 2 * 65540;
+// Without a handshake, a request must start in the first 64 KiB of its direction.
+const PROBE_OFFSETS = 65540;
 
 /**
  * One TCP connection: two reassembled directions (0: from the endpoint that sent the first segment
@@ -32,12 +35,15 @@ export class Connection implements StreamOwner {
   #clientDir = -1;
   #synSeq = -1;
   #conversation: Conversation | null = null;
-  #probes: (Buffer | null)[] = [null, null];
-  #probeLengths = [0, 0];
-  #scanFrom = [0, 0];
+  // Each direction's first bytes while deciding (a RequestFinder also searches them).
+  #probes: (RequestFinder | null)[] = [null, null];
+  // Bytes that did not fit in a probe (only the answer side can fill one before deciding).
+  #overflow = [0, 0];
   #ruledOut = [false, false];
   #reset = false;
   #finished = false;
+  /** Set by the decoder when it stops tracking this connection. */
+  forgotten = false;
 
   constructor(
     session: DecodeSession,
@@ -64,7 +70,7 @@ export class Connection implements StreamOwner {
       if (ports.has(seg.dstPort)) this.#clientDir = 0;
       else if (ports.has(seg.srcPort)) this.#clientDir = 1;
       if (this.#clientDir >= 0) this.#role = UWSGI;
-      else if (!heuristic) this.#role = IGNORED;
+      else if (!heuristic) this.#role = CENSUS;
     }
   }
 
@@ -139,15 +145,15 @@ export class Connection implements StreamOwner {
       else conv.answer(data);
       return;
     }
-    if (this.#role === UNDECIDED) this.#probe(dir, data);
+    if (this.#role === UNDECIDED || this.#role === CENSUS) this.#probe(dir, data);
   }
 
   /** @internal TcpStream callback. */
   onStreamGap(dir: number, bytes: number): void {
-    if (this.#role === UNDECIDED) {
+    if (this.#role === UNDECIDED || this.#role === CENSUS) {
       // A hole while deciding: what was gathered cannot be trusted to be a start.
-      this.#probeLengths[dir] = 0;
-      this.#scanFrom[dir] = 0;
+      this.#probes[dir]?.reset();
+      this.#overflow[dir] = 0;
       return;
     }
     if (this.#role !== UWSGI) return;
@@ -175,67 +181,66 @@ export class Connection implements StreamOwner {
 
   #probe(dir: number, data: Buffer): void {
     if (this.#ruledOut[dir]) return;
-    const have = this.#probeLengths[dir]!;
-    let buf = this.#probes[dir] ?? null;
-    if (buf === null || (buf.length < have + data.length && buf.length < PROBE_CAPACITY)) {
-      // Grown as needed: most connections are decided on their first few bytes.
-      const grown = Buffer.allocUnsafe(
-        Math.min(PROBE_CAPACITY, Math.max(4096, 2 * (have + data.length))),
-      );
-      if (buf !== null) buf.copy(grown, 0, 0, have);
-      buf = grown;
-      this.#probes[dir] = buf;
-    }
-    const n = Math.min(buf.length - have, data.length);
-    data.copy(buf, have, 0, n);
-    const len = have + n;
-    this.#probeLengths[dir] = len;
+    const probe = this.#probes[dir] ?? this.#session.finder();
+    this.#probes[dir] = probe;
+    const taken = probe.append(data, 0);
     const handshake = this.#clientDir >= 0 && !this.#streams[this.#clientDir]!.midstream;
     if (handshake) {
-      if (dir !== this.#clientDir) return;
-      const verdict = looksLikeUwsgi(buf, 0, len);
-      if (verdict === Verdict.YES) this.#decide(dir);
+      if (dir !== this.#clientDir) {
+        this.#overflow[dir]! += data.length - taken;
+        return;
+      }
+      // The client's first bytes must be a request: one candidate, checked once it is whole.
+      const bytes = probe.bytes;
+      const quick = headerVerdict(bytes, 0, bytes.length);
+      const whole = quick === Check.VARS || quick === Check.ARRAY;
+      this.#session.work.scanSteps += whole ? 1 + (bytes[1]! | (bytes[2]! << 8)) : 1;
+      const verdict = whole ? looksLikeUwsgi(bytes, 0, bytes.length) : quick;
+      if (verdict === Verdict.YES) this.#decide(dir, data.subarray(taken));
       else if (verdict === Verdict.NO) this.#ignore();
       return;
     }
     // No handshake: look at every offset of the first 64 KiB of each direction.
-    let verdict: number = Verdict.NO;
-    const last = Math.min(len, PROBE_CAPACITY / 2);
-    // A NO at an offset is final (it rests on bytes already there): rescan only from the first
-    // offset that was still open.
-    let k = this.#scanFrom[dir]!;
-    for (; k < last; k++) {
-      verdict = looksLikeUwsgi(buf, k, len);
-      if (verdict !== Verdict.NO) break;
-    }
-    this.#scanFrom[dir] = k;
-    if (verdict === Verdict.YES) this.#decide(dir);
-    else if (verdict === Verdict.NO && len >= PROBE_CAPACITY / 2) {
+    if (probe.find(PROBE_OFFSETS, false) >= 0) this.#decide(dir, data.subarray(taken));
+    else if (probe.from >= PROBE_OFFSETS) {
       this.#ruledOut[dir] = true;
       this.#probes[dir] = null;
       if (this.#ruledOut[1 - dir]) this.#ignore();
+    } else {
+      // The capacity holds a whole packet at any offset it still looks at: nothing is cut.
+      this.#overflow[dir]! += data.length - taken;
     }
   }
 
-  #decide(clientDir: number): void {
+  /** The connection is uwsgi, `clientDir` the client's; `rest`: bytes of it not yet probed. */
+  #decide(clientDir: number, rest: Buffer): void {
+    if (this.#role === CENSUS) {
+      const elsewhere = this.#session.stats.uwsgiElsewhere;
+      const port = this.#ends[1 - clientDir]!.port;
+      elsewhere.set(port, (elsewhere.get(port) ?? 0) + 1);
+      this.#ignore();
+      return;
+    }
     this.#clientDir = clientDir;
     this.#role = UWSGI;
     const conv = this.#startConversation();
     const server = 1 - clientDir;
-    const answerBytes = this.#probes[server] ?? null;
-    const requestBytes = this.#probes[clientDir]!;
-    const answerLength = this.#probeLengths[server]!;
+    const answer = this.#probes[server]?.bytes ?? null;
+    const answerLost = this.#overflow[server]!;
+    const request = this.#probes[clientDir]!.bytes;
     const handshake = !this.#streams[clientDir]!.midstream;
     this.#probes = [null, null];
     // After a handshake, answer bytes seen while deciding answer this request. Without one, they
     // belong to an earlier request the capture missed: given first, they become a note.
-    if (!handshake && answerBytes !== null && answerLength > 0) {
-      conv.answer(answerBytes.subarray(0, answerLength));
-    }
-    conv.request(requestBytes.subarray(0, this.#probeLengths[clientDir]));
-    if (handshake && answerBytes !== null && answerLength > 0) {
-      conv.answer(answerBytes.subarray(0, answerLength));
-    }
+    if (!handshake) this.#replayAnswer(conv, answer, answerLost);
+    conv.request(request);
+    if (rest.length > 0) conv.request(rest);
+    if (handshake) this.#replayAnswer(conv, answer, answerLost);
+  }
+
+  #replayAnswer(conv: Conversation, answer: Buffer | null, lost: number): void {
+    if (answer !== null && answer.length > 0) conv.answer(answer);
+    if (lost > 0) conv.answerGap(lost);
   }
 
   #ignore(): void {

@@ -1,14 +1,13 @@
-import { UwsgiError } from "../codec/errors.js";
+import { truncated, UwsgiError } from "../codec/errors.js";
 import type { DecodeOptions } from "../codec/limits.js";
-import { modifierInfo, modifierName, payloadKindOf } from "../codec/modifiers.js";
+import { modifierInfo, payloadKindOf } from "../codec/modifiers.js";
 import type { Packet } from "../codec/packet.js";
-import type { VarsView } from "../codec/vars-view.js";
-import { PacketParser, type ParserHandler } from "../parser/packet-parser.js";
+import { PacketParser, type ParserHandler, type ParserOptions } from "../parser/packet-parser.js";
 import { AnswerDecoder } from "./answer-decoder.js";
-import { BodyDigest } from "./body-digest.js";
-import type { CaptureTime, Endpoint, ExchangeError } from "./exchange.js";
+import type { Endpoint } from "./exchange.js";
+import { ExchangeDraft } from "./exchange-draft.js";
+import type { RequestFinder } from "./request-finder.js";
 import type { DecodeSession } from "./session.js";
-import { looksLikeUwsgi, Verdict } from "./uwsgi-heuristic.js";
 
 /** Decode options for captured requests: as lenient as the wire allows, so problems get reported. */
 export const CAPTURE_DECODE_OPTIONS: DecodeOptions = Object.freeze({
@@ -18,11 +17,19 @@ export const CAPTURE_DECODE_OPTIONS: DecodeOptions = Object.freeze({
   allowEmptyKeys: true,
 });
 
-const SEARCH = 0;
-const PARSE = 1;
+// One options object for every request's parser (they are checked once per parser).
+const PARSER_OPTIONS: ParserOptions = Object.freeze({
+  ...CAPTURE_DECODE_OPTIONS,
+  mode: "request",
+  afterBody: "return",
+});
 
-const SEARCH_CAPACITY = 2 * 65540;
-const ZEROS = Buffer.alloc(64 * 1024);
+/** Looking for where a request starts. */
+const SEARCH = 0;
+/** Parsing a request (its packet, then its body) with a PacketParser. */
+const PARSE = 1;
+/** Reading the rest of a body whose bytes the capture partly lost (the parser is gone). */
+const BODY = 2;
 
 /** How a conversation starts and goes on after each request. */
 export interface ConversationMode {
@@ -34,42 +41,15 @@ export interface ConversationMode {
   readonly searchAfterRequest: boolean;
 }
 
-/** One request and its answer while they are being read. */
-class Draft {
-  readonly id: number;
-  readonly requestTime: CaptureTime | null;
-  answerTime: CaptureTime | null = null;
-  endTime: CaptureTime | null;
-  modifier1: number;
-  modifier2 = 0;
-  datasize = 0;
-  vars: VarsView | null = null;
-  payload: Buffer | null = null;
-  contentLength = 0;
-  hasPacket = false;
-  bodyDone = false;
-  readonly body: BodyDigest;
-  answer: AnswerDecoder | null = null;
-  readonly notes: string[] = [];
-  readonly errors: ExchangeError[] = [];
-
-  constructor(id: number, time: CaptureTime | null, modifier1: number, preview: number) {
-    this.id = id;
-    this.requestTime = time;
-    this.endTime = time;
-    this.modifier1 = modifier1;
-    this.body = new BodyDigest(preview);
-  }
-}
-
 /**
  * The uwsgi side of one TCP connection (or of a raw byte stream): requests from the client,
  * parsed with {@link PacketParser}, and the answers, paired in order. Reports each exchange to the
  * session when the next request starts or the connection ends.
  *
  * Searching: a connection that started before the capture, or a request stream after a gap or a
- * decode error, is scanned byte by byte for the next offset where a whole, plausible uwsgi
- * request starts (see `looksLikeUwsgi`); the bytes before it are skipped and said so in a note.
+ * decode error, is searched for the next offset where a whole, plausible uwsgi request starts
+ * (see `looksLikeUwsgi` and `RequestFinder`); the bytes before it are skipped and said so in a
+ * note. A gap inside a body is counted, never filled: the body goes on after it.
  */
 export class Conversation implements ParserHandler {
   readonly #session: DecodeSession;
@@ -78,14 +58,10 @@ export class Conversation implements ParserHandler {
   readonly #mode: ConversationMode;
   #state: number;
   #parser: PacketParser | null = null;
-  #draft: Draft | null = null;
+  #draft: ExchangeDraft | null = null;
   #trailing: Buffer | null = null;
-  #fillingGap = false;
   #requestOffset = 0;
-  // Search buffer: bytes not yet ruled out as the start of a request.
-  #search: Buffer | null = null;
-  #searchLength = 0;
-  #scanFrom = 0;
+  #finder: RequestFinder | null = null;
   #skipped = 0;
   #searchReason: string;
   #orphanAnswerBytes = 0;
@@ -109,6 +85,7 @@ export class Conversation implements ParserHandler {
     let next: Buffer | null = data;
     while (next !== null) {
       if (this.#state === SEARCH) this.#searchPush(next);
+      else if (this.#state === BODY) this.#bodyPush(next);
       else this.#parsePush(next);
       next = this.#trailing;
       this.#trailing = null;
@@ -118,35 +95,32 @@ export class Conversation implements ParserHandler {
   /** `bytes` client-to-server bytes were not captured. */
   requestGap(bytes: number): void {
     const draft = this.#draft;
-    let left = bytes;
-    if (this.#state === PARSE && this.#parser !== null && draft !== null) {
-      if (this.#parser.state === "body") {
-        // Inside a body the framing survives a gap: fill it with zeros and count them missing.
-        const inBody = Math.min(left, this.#bodyLeft(draft));
-        draft.errors.push({
-          code: "GAP",
-          direction: "request",
-          offset: this.#requestOffset,
-          message: `${inBody} body byte(s) were not captured (hashed as zeros)`,
-        });
-        this.#fillingGap = true;
-        while (left > bytes - inBody) {
-          const k = Math.min(left - (bytes - inBody), ZEROS.length);
-          this.#parsePush(ZEROS.subarray(0, k));
-          left -= k;
-        }
-        this.#fillingGap = false;
-      }
+    const searching = this.#state === SEARCH;
+    const at = this.#requestOffset;
+    let lost = 0;
+    if (draft !== null && (this.#state === BODY || this.#parser?.state === "body")) {
+      // Inside a body the framing survives a gap: the missing bytes are counted, and the body
+      // goes on after them without the parser.
+      lost = Math.min(bytes, draft.bodyLeft);
+      draft.body.addMissing(lost);
+      this.#requestOffset += lost;
+      this.#parser = null;
+      this.#state = BODY;
+      if (draft.bodyLeft === 0) this.#bodyEnded();
+    }
+    const left = bytes - lost;
+    if (draft !== null && !searching) {
+      draft.gap(
+        at,
+        bytes,
+        left === 0
+          ? `${bytes} body byte(s) were not captured`
+          : lost > 0
+            ? `${bytes} byte(s) were not captured (the body's last ${lost} and ${left} after it); looking for the next request`
+            : `${bytes} request byte(s) were not captured; looking for the next request`,
+      );
     }
     if (left === 0) return;
-    if (draft !== null && this.#state === PARSE) {
-      draft.errors.push({
-        code: "GAP",
-        direction: "request",
-        offset: this.#requestOffset,
-        message: `${left} request byte(s) were not captured; looking for the next request`,
-      });
-    }
     this.#requestOffset += left;
     this.#startSearch("after a gap in the capture");
   }
@@ -164,9 +138,8 @@ export class Conversation implements ParserHandler {
       const kind = payloadKindOf(draft.modifier1, draft.modifier2);
       draft.answer = new AnswerDecoder(
         !draft.hasPacket || kind === "vars",
-        this.#session.previewBytes,
+        this.#session,
         draft.id,
-        this.#session.onBody,
       );
     }
     draft.endTime = now;
@@ -180,23 +153,45 @@ export class Conversation implements ParserHandler {
       this.#orphanAnswerBytes += bytes;
       return;
     }
-    if (draft.answer === null) {
-      draft.answer = new AnswerDecoder(false, this.#session.previewBytes, draft.id, undefined);
-    }
+    draft.answer ??= new AnswerDecoder(false, this.#session, draft.id);
     draft.answer.gap(bytes);
   }
 
   /** The connection ended (`closed`: the server closed its side). Reports what is open. */
   finish(closed: boolean): void {
-    while (this.#state === SEARCH && this.#searchLength > 0 && this.#lastSearch()) {
-      // Each round parses from a request found in what was left; what follows it may hold more.
+    while (this.#state === SEARCH && this.#finder !== null && this.#finder.length > 0) {
+      // A candidate that waited for the rest of a long packet is not one: look on past it.
+      const finder = this.#finder;
+      const k = finder.find(Number.POSITIVE_INFINITY, true);
+      if (k < 0) {
+        this.#skipped += finder.length;
+        finder.reset();
+        break;
+      }
+      this.#skipped += k;
+      this.#state = PARSE;
+      // Parsing from it may start a new search: the finder hands its bytes over first.
+      this.request(finder.take(k));
     }
-    if (this.#state === PARSE && this.#parser !== null && this.#draft !== null) {
+    const draft = this.#draft;
+    if (draft !== null && this.#state === BODY && draft.bodyLeft > 0) {
+      // The parser's own words for a body cut short (the parser is gone after the gap).
+      const left = draft.bodyLeft;
+      const length = draft.contentLength;
+      this.#error(
+        truncated(
+          this.#requestOffset,
+          left,
+          `${length}-byte body (it ended after ${length - left})`,
+        ),
+      );
+    } else if (this.#state === PARSE && this.#parser !== null && draft !== null) {
       try {
         this.#parser.end();
       } catch (err) {
         // Not control flow: the parser reports a request cut short this way.
-        this.#error(err as UwsgiError);
+        if (!(err instanceof UwsgiError)) throw err;
+        this.#error(err);
       }
     }
     this.#finishDraft(closed);
@@ -206,13 +201,15 @@ export class Conversation implements ParserHandler {
     if (this.#parser === null) this.#startRequest(data);
     const parser = this.#parser!;
     const draft = this.#draft!;
-    if (!this.#fillingGap) draft.endTime = this.#session.now;
+    draft.endTime = this.#session.now;
     try {
       parser.push(data);
     } catch (err) {
       // Not control flow: a decode error ends this request. The search for the next one starts
       // a byte after the failed packet's start when that is in this chunk, else at the chunk.
-      this.#error(err as UwsgiError);
+      // An error from user code (onBody) is no decode error: it goes on as it is.
+      if (!(err instanceof UwsgiError)) throw err;
+      this.#error(err);
       const from = this.#requestOffset === 0 ? 1 : 0;
       this.#requestOffset += data.length;
       this.#startSearch("after a decode error");
@@ -223,10 +220,28 @@ export class Conversation implements ParserHandler {
     this.#requestOffset += data.length;
   }
 
+  #bodyPush(data: Buffer): void {
+    const draft = this.#draft!;
+    const n = Math.min(draft.bodyLeft, data.length);
+    draft.endTime = this.#session.now;
+    this.#requestOffset += n;
+    this.onBody(n === data.length ? data : data.subarray(0, n));
+    if (draft.bodyLeft > 0) return;
+    this.#bodyEnded();
+    if (n < data.length) this.#trailing = data.subarray(n);
+  }
+
+  /** The body of a request read without its parser is complete: the next request follows. */
+  #bodyEnded(): void {
+    this.#draft!.bodyDone = true;
+    this.#parser = null;
+    if (this.#mode.searchAfterRequest) this.#startSearch("after the previous request", false);
+    else this.#state = PARSE;
+  }
+
   #startRequest(data: Buffer): void {
     this.#finishDraft(true);
-    const session = this.#session;
-    const draft = new Draft(session.nextId(), session.now, data[0] ?? 0, session.previewBytes);
+    const draft = new ExchangeDraft(this.#session, data[0] ?? 0);
     if (this.#skipped > 0) {
       draft.notes.push(
         `${this.#skipped} request byte(s) skipped before this request (${this.#searchReason})`,
@@ -241,145 +256,50 @@ export class Conversation implements ParserHandler {
     }
     this.#draft = draft;
     this.#requestOffset = 0;
-    this.#parser = new PacketParser(this, {
-      ...CAPTURE_DECODE_OPTIONS,
-      mode: "request",
-      afterBody: "return",
-    });
+    this.#parser = new PacketParser(this, PARSER_OPTIONS);
   }
 
-  #error(e: Error): void {
-    const draft = this.#draft;
-    if (draft === null) return;
-    const typed = e instanceof UwsgiError;
-    draft.errors.push({
-      code: typed ? e.code : "UNEXPECTED",
-      direction: "request",
-      offset: typed ? e.offset : 0,
-      // The listing shows the code and offset itself.
-      message: typed ? e.detail : e.message,
-    });
+  #error(e: UwsgiError): void {
+    // The listing shows the code and offset itself.
+    this.#draft?.error(e.code, e.offset, e.detail);
   }
 
-  #bodyLeft(draft: Draft): number {
-    return draft.contentLength - draft.body.length - draft.body.missing;
-  }
-
-  #startSearch(reason: string): void {
+  /** Starts looking for a request; `dropHeld`: bytes held by an earlier search are skipped. */
+  #startSearch(reason: string, dropHeld = true): void {
     this.#state = SEARCH;
     this.#parser = null;
     this.#searchReason = reason;
-    this.#skipped += this.#searchLength;
-    this.#searchLength = 0;
-    this.#scanFrom = 0;
+    if (this.#finder !== null) {
+      if (dropHeld) this.#skipped += this.#finder.length;
+      this.#finder.reset();
+    }
   }
 
   #searchPush(data: Buffer): void {
+    this.#finder ??= this.#session.finder();
+    const finder = this.#finder;
     let off = 0;
     while (off < data.length) {
-      let buf = this.#search;
-      const want = this.#searchLength + data.length - off;
-      if (buf === null || (buf.length < want && buf.length < SEARCH_CAPACITY)) {
-        // Grown as needed: a search usually ends within the first bytes.
-        const grown = Buffer.allocUnsafe(Math.min(SEARCH_CAPACITY, Math.max(4096, 2 * want)));
-        if (buf !== null) buf.copy(grown, 0, 0, this.#searchLength);
-        buf = grown;
-        this.#search = buf;
-      }
-      const n = Math.min(buf.length - this.#searchLength, data.length - off);
-      data.copy(buf, this.#searchLength, off, off + n);
-      this.#searchLength += n;
-      off += n;
-      const len = this.#searchLength;
-      let k = this.#scanFrom;
-      let verdict: number = Verdict.NO;
-      for (; k < len; k++) {
-        verdict = looksLikeUwsgi(buf, k, len);
-        if (verdict !== Verdict.NO) break;
-      }
-      if (verdict === Verdict.YES) {
+      off += finder.append(data, off);
+      const k = finder.find(Number.POSITIVE_INFINITY, false);
+      if (k >= 0) {
         this.#skipped += k;
-        this.#searchLength = 0;
-        this.#scanFrom = 0;
         this.#state = PARSE;
-        const found = buf.subarray(k, len);
         // The rest of `data` follows the found bytes; parse both in order.
-        this.#parsePush(found);
+        this.#parsePush(finder.take(k));
         if (off < data.length) this.request(data.subarray(off));
         return;
       }
-      // Bytes before k are ruled out: drop them and keep the candidate (if any) at the front.
-      this.#skipped += k;
-      buf.copyWithin(0, k, len);
-      this.#searchLength = len - k;
-      this.#scanFrom = 0;
+      // Offsets ruled out are dropped once they are half the window (or it is full).
+      this.#skipped += finder.compact();
     }
-  }
-
-  /**
-   * No more bytes will come: a candidate that was waiting for the rest of a long packet is not one.
-   * Scans on past such candidates and parses from the first whole request; false when none.
-   */
-  #lastSearch(): boolean {
-    const buf = this.#search!;
-    const len = this.#searchLength;
-    for (let k = 0; k < len; k++) {
-      if (looksLikeUwsgi(buf, k, len) !== Verdict.YES) continue;
-      this.#skipped += k;
-      this.#searchLength = 0;
-      this.#state = PARSE;
-      // Copied: parsing may start a new search, which reuses the search buffer.
-      this.request(Buffer.from(buf.subarray(k, len)));
-      return true;
-    }
-    this.#skipped += len;
-    this.#searchLength = 0;
-    return false;
   }
 
   #finishDraft(closed: boolean): void {
     const draft = this.#draft;
     if (draft === null) return;
     this.#draft = null;
-    const answer = draft.answer === null ? null : draft.answer.finish(closed);
-    if (draft.answer !== null) {
-      for (const p of draft.answer.problems) {
-        draft.errors.push({
-          code: p.code,
-          direction: "answer",
-          offset: p.offset,
-          message: p.message,
-        });
-      }
-    }
-    if (!draft.hasPacket && draft.errors.length === 0) {
-      draft.errors.push({
-        code: "TRUNCATED",
-        direction: "request",
-        offset: 0,
-        message: "the request's packet never arrived whole",
-      });
-    }
-    const body = draft.body.summary(draft.bodyDone);
-    this.#session.emit({
-      id: draft.id,
-      client: this.#client,
-      server: this.#server,
-      requestTime: draft.requestTime,
-      answerTime: draft.answerTime,
-      endTime: draft.endTime,
-      modifier1: draft.modifier1,
-      modifier2: draft.modifier2,
-      modifierName: modifierName(draft.modifier1),
-      datasize: draft.datasize,
-      vars: draft.vars,
-      payload: draft.payload,
-      contentLength: draft.contentLength,
-      body,
-      answer,
-      notes: draft.notes,
-      errors: draft.errors,
-    });
+    this.#session.emit(draft.finish(this.#client, this.#server, closed));
   }
 
   /** @internal PacketParser callback. */
@@ -390,12 +310,11 @@ export class Conversation implements ParserHandler {
     draft.modifier2 = packet.modifier2;
     draft.datasize = packet.datasize;
     if (!modifierInfo(packet.modifier1).known) {
-      draft.errors.push({
-        code: "UNKNOWN_MODIFIER1",
-        direction: "request",
-        offset: this.#requestOffset,
-        message: `modifier1 ${packet.modifier1} is not assigned by uWSGI (it closes such a connection)`,
-      });
+      draft.error(
+        "UNKNOWN_MODIFIER1",
+        this.#requestOffset,
+        `modifier1 ${packet.modifier1} is not assigned by uWSGI (it closes such a connection)`,
+      );
     }
     if (packet.kind === "vars") {
       // Detached: the packet may be a view of a frame whose memory is reused.
@@ -406,12 +325,12 @@ export class Conversation implements ParserHandler {
     }
   }
 
-  /** @internal PacketParser callback. */
+  /** @internal PacketParser callback, and the body after a gap. */
   onBody(piece: Buffer): void {
     const draft = this.#draft!;
-    if (this.#fillingGap) draft.body.addMissing(piece.length);
-    else draft.body.add(piece);
-    this.#session.onBody?.(draft.id, "request", piece);
+    const at = draft.body.position;
+    draft.body.add(piece);
+    this.#session.onBody?.(draft.id, "request", piece, at);
   }
 
   /** @internal PacketParser callback. */
@@ -424,9 +343,6 @@ export class Conversation implements ParserHandler {
     // Handled after push returns: the next request starts on these bytes.
     this.#trailing = bytes;
     this.#parser = null;
-    if (this.#mode.searchAfterRequest) {
-      this.#state = SEARCH;
-      this.#searchReason = "after the previous request";
-    }
+    if (this.#mode.searchAfterRequest) this.#startSearch("after the previous request", false);
   }
 }

@@ -32,12 +32,16 @@ export interface ExchangeError {
 export interface BodySummary {
   /** Bytes seen (uncaptured bytes inside it not counted). */
   readonly length: number;
-  /** Bytes lost to capture gaps inside the body (counted as zeros in `sha256`). */
+  /** Bytes lost to capture gaps inside the body: counted, never made up. */
   readonly missing: number;
-  /** The first bytes (at most `previewBytes` of the options), a copy. */
+  /** The first bytes (at most `previewBytes` of the options, none past a gap), a copy. */
   readonly preview: Buffer;
-  /** Hex SHA-256 of the body bytes seen (with zeros for missing bytes). */
-  readonly sha256: string;
+  /**
+   * Hex SHA-256 of the body, when the decode was asked for digests (option `digest`) and no byte
+   * of the body is missing; else null. With `complete` false it covers the bytes seen, which are
+   * the body's start.
+   */
+  readonly sha256: string | null;
   /** True when the body ended where its length said (CONTENT_LENGTH, or the answer's close). */
   readonly complete: boolean;
 }

@@ -1,5 +1,6 @@
 // The "uwsgi-codec/capture" entry point: decoding uwsgi traffic out of pcap/pcapng captures (Node only).
 export type { AnswerProblem } from "./answer-decoder.js";
+export { DEFAULT_CAPTURE_OPTIONS, type DecodeCaptureOptions } from "./capture-options.js";
 export {
   type CaptureFormat,
   CaptureReader,
@@ -8,12 +9,8 @@ export {
   type Frame,
   type FrameHandler,
 } from "./capture-reader.js";
-export {
-  type CaptureSource,
-  DEFAULT_CAPTURE_OPTIONS,
-  type DecodeCaptureOptions,
-  decodeCapture,
-} from "./decode-capture.js";
+export type { CaptureSource } from "./capture-source.js";
+export { decodeCapture } from "./decode-capture.js";
 export { CaptureError, type CaptureErrorCode } from "./errors.js";
 export type {
   AnswerBase,

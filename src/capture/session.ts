@@ -1,12 +1,23 @@
+import { ChainForest } from "./chain-forest.js";
 import type { CapturedExchange, CaptureTime } from "./exchange.js";
+import { RequestFinder } from "./request-finder.js";
 
 /** Receives finished exchanges. One object, so no closure is made per exchange. */
 export interface ExchangeSink {
   onExchange(exchange: CapturedExchange): void;
 }
 
-/** Called with each piece of a body, in order (request bodies and answer bodies). */
-export type BodyCallback = (id: number, part: "request" | "answer", piece: Buffer) => void;
+/**
+ * Called with each captured piece of a body, in order (request bodies and answer bodies).
+ * `offset` is where the piece starts in its body: a piece that starts past the end of the
+ * previous one follows bytes the capture lost (they are never made up as zeros).
+ */
+export type BodyCallback = (
+  id: number,
+  part: "request" | "answer",
+  piece: Buffer,
+  offset: number,
+) => void;
 
 /** What the input was: a capture file, raw uwsgi bytes, or a hex dump of them. */
 export type InputFormat = "pcap" | "pcapng" | "raw" | "hex";
@@ -30,6 +41,11 @@ export interface CaptureStats {
   /** TCP connections seen, and those recognised as uwsgi. */
   connections: number;
   uwsgiConnections: number;
+  /**
+   * With `ports` and without the heuristic: connections on other ports whose first bytes are a
+   * uwsgi request all the same (they are not decoded), by server port. Empty otherwise.
+   */
+  uwsgiElsewhere: Map<number, number>;
   /** Exchanges reported, and those with at least one error. */
   exchanges: number;
   exchangesWithErrors: number;
@@ -37,6 +53,23 @@ export interface CaptureStats {
   gapBytes: number;
   /** Bytes dropped as retransmitted or overlapping. */
   duplicateBytes: number;
+  /**
+   * @internal What the decode did, for the tests that prove its cost is linear in the input
+   * whatever the input: each counter is bounded by a small multiple of the bytes read.
+   */
+  work: CaptureWork;
+}
+
+/** @internal Work counters of one decode (see `CaptureStats.work`). */
+export interface CaptureWork {
+  /** Bytes fed to SHA-256. */
+  hashedBytes: number;
+  /** Segments held out of order (each insertion counts one). */
+  heldSegments: number;
+  /** Comparisons made by the out-of-order segment heap. */
+  orderSteps: number;
+  /** Positions examined while searching for the start of a request (heuristic). */
+  scanSteps: number;
 }
 
 /** Makes zeroed stats. */
@@ -51,33 +84,58 @@ export function newStats(): CaptureStats {
     malformed: 0,
     connections: 0,
     uwsgiConnections: 0,
+    uwsgiElsewhere: new Map(),
     exchanges: 0,
     exchangesWithErrors: 0,
     gapBytes: 0,
     duplicateBytes: 0,
+    work: { hashedBytes: 0, heldSegments: 0, orderSteps: 0, scanSteps: 0 },
   };
 }
 
-/** What every conversation of one decode shares: the clock, ids, limits and where results go. */
+/**
+ * What every conversation of one decode shares: the clock, ids, limits, scratch memory and where
+ * results go.
+ */
 export class DecodeSession {
   readonly sink: ExchangeSink;
   readonly previewBytes: number;
+  /** Compute bodies' SHA-256. */
+  readonly digest: boolean;
   readonly onBody: BodyCallback | undefined;
   readonly stats: CaptureStats;
+  readonly work: CaptureWork;
   /** The time of the frame being processed, or null without timestamps (raw and hex input). */
   now: CaptureTime | null = null;
   #ids = 0;
+  #forest: ChainForest | null = null;
 
   constructor(
     sink: ExchangeSink,
     previewBytes: number,
+    digest: boolean,
     onBody: BodyCallback | undefined,
     stats: CaptureStats = newStats(),
   ) {
     this.sink = sink;
     this.stats = stats;
+    // A stats object made by hand, before the counters existed, still works.
+    stats.work ??= newStats().work;
+    this.work = stats.work;
     this.previewBytes = previewBytes;
+    this.digest = digest;
     this.onBody = onBody;
+  }
+
+  /** The scratch of the all-at-once request search, made on first need and shared. */
+  forest(): ChainForest {
+    this.#forest ??= new ChainForest(this.work);
+    return this.#forest;
+  }
+
+  /** A finder for a request search, sharing this decode's scratch. */
+  finder(): RequestFinder {
+    return new RequestFinder(this);
   }
 
   /** The next exchange id (1-based). */

@@ -1,4 +1,5 @@
 import { HEADER_SIZE } from "../codec/constants.js";
+import { UwsgiError } from "../codec/errors.js";
 import { type PacketHeader, readHeader } from "../codec/header.js";
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from "../codec/limits.js";
 import { Modifier1, modifierInfo, payloadKindOf } from "../codec/modifiers.js";
@@ -7,11 +8,20 @@ import { decodePacket } from "../codec/packet.js";
 /** Answers of {@link looksLikeUwsgi}. */
 export const Verdict = { NEED_MORE: -1, NO: 0, YES: 1 } as const;
 
+/**
+ * @internal What {@link headerVerdict} leaves to a full check: the packet is all there, and its
+ * vars block (or array) must be walked to the end. `end` of the block is `off + 4 + datasize`.
+ */
+export const Check = { VARS: 2, ARRAY: 3 } as const;
+
+/** @internal Most items a request's array may have (the decode limit the heuristic uses). */
+export const MAX_ITEMS = 16384;
+
 const STRICT: DecodeOptions = {
   ...DEFAULT_DECODE_OPTIONS,
   maxDatasize: 65535,
   maxVars: 16384,
-  maxItems: 16384,
+  maxItems: MAX_ITEMS,
   allowEmptyKeys: false,
 };
 
@@ -38,13 +48,12 @@ export function plausibleHeader({ modifier1: m1, datasize, modifier2: m2 }: Pack
 }
 
 /**
- * Does a uwsgi request start at `buf[off]`? Strict, to tell uwsgi from other TCP traffic: the
- * modifier1 is one uWSGI assigns (not 72 'H' of "HTTP" nor 255, an answer), and the whole packet
- * decodes: a vars block that parses to the byte with at least one var and every key printable
- * ASCII; an array whose first item (a function name, a key) is printable ASCII; nothing for ping-like packets; for the cache's raw
- * forms (get, del, get-stream, dump) a key of 1-255 printable ASCII bytes. Returns `Verdict.NEED_MORE` when the packet is not all in `buf[off..end]`.
+ * @internal Everything {@link looksLikeUwsgi} decides without walking the packet's data: a
+ * `Verdict`, or a `Check` when the whole packet is there and its vars or items must be walked.
+ * Costs O(1), or O(datasize) for the cache's raw keys (at most 255 bytes, which end at the first
+ * byte that is not printable).
  */
-export function looksLikeUwsgi(buf: Buffer, off: number, end: number): number {
+export function headerVerdict(buf: Uint8Array, off: number, end: number): number {
   if (end - off < HEADER_SIZE) return Verdict.NEED_MORE;
   const header = readHeader(buf, off);
   const { modifier1: m1, datasize, modifier2: m2 } = header;
@@ -57,6 +66,22 @@ export function looksLikeUwsgi(buf: Buffer, off: number, end: number): number {
   }
   if (end - off < HEADER_SIZE + datasize) return Verdict.NEED_MORE;
   if (kind === "raw") return printable(buf, off + HEADER_SIZE, off + HEADER_SIZE + datasize);
+  return kind === "vars" ? Check.VARS : Check.ARRAY;
+}
+
+/**
+ * Does a uwsgi request start at `buf[off]`? Strict, to tell uwsgi from other TCP traffic: the
+ * modifier1 is one uWSGI assigns (not 72 'H' of "HTTP" nor 255, an answer), and the whole packet
+ * decodes: a vars block that parses to the byte with at least one var and every key printable
+ * ASCII; an array whose first item (a function name, a key) is printable ASCII; nothing for
+ * ping-like packets; for the cache's raw forms (get, del, get-stream, dump) a key of 1-255
+ * printable ASCII bytes. Returns `Verdict.NEED_MORE` when the packet is not all in
+ * `buf[off..end]`. Costs O(datasize); searching many offsets with it is what `RequestFinder`
+ * bounds.
+ */
+export function looksLikeUwsgi(buf: Uint8Array, off: number, end: number): number {
+  const first = headerVerdict(buf, off, end);
+  if (first !== Check.VARS && first !== Check.ARRAY) return first;
   const src = end === buf.length ? buf : buf.subarray(0, end);
   try {
     const packet = decodePacket(src, off, STRICT);
@@ -71,11 +96,12 @@ export function looksLikeUwsgi(buf: Buffer, off: number, end: number): number {
     }
     if (packet.kind !== "array" || packet.items.length === 0) return Verdict.NO;
     // The first item names a function (RPC) or a key (cache): printable and not empty.
-    const first = packet.items.getBytes(0);
-    return first.length > 0 ? printable(first, 0, first.length) : Verdict.NO;
-  } catch {
-    // A decode error is the answer "not uwsgi" here, not a failure.
-    return Verdict.NO;
+    const item = packet.items.getBytes(0);
+    return item.length > 0 ? printable(item, 0, item.length) : Verdict.NO;
+  } catch (err) {
+    // A decode error is the answer "not uwsgi" here; anything else is a bug and goes on.
+    if (err instanceof UwsgiError) return Verdict.NO;
+    throw err;
   }
 }
 

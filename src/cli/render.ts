@@ -96,6 +96,11 @@ function size(n: number): string {
   return `${n} B`;
 }
 
+/** ` sha256 0123456789abcdef…`, or nothing for a body without a digest (one with a hole). */
+function digest(sha256: string | null): string {
+  return sha256 === null ? "" : ` sha256 ${sha256.slice(0, 16)}…`;
+}
+
 /** The vars to show: all in wire order, or those named (each name's values in wire order). */
 export function selectVars(ex: CapturedExchange, names: readonly string[]): [string, string][] {
   const vars = ex.vars;
@@ -126,7 +131,8 @@ function answerLine(a: CapturedAnswer, p: Palette): string {
   if (a.kind === "http") {
     const line = safeText(a.statusLine);
     const status = a.status >= 400 ? p.red(line) : p.green(line);
-    return `${status}  ${a.headers.length} header(s), body ${size(a.body.length)} sha256 ${a.body.sha256.slice(0, 16)}…${done}`;
+    const lost = a.body.missing > 0 ? p.yellow(`, ${a.body.missing} B missing`) : "";
+    return `${status}  ${a.headers.length} header(s), body ${size(a.body.length)}${lost}${digest(a.body.sha256)}${done}`;
   }
   if (a.kind === "packets") {
     const first = a.packets[0];
@@ -136,7 +142,8 @@ function answerLine(a: CapturedAnswer, p: Palette): string {
         : `${first.modifierName} (${first.modifier1}/${first.modifier2}) datasize ${first.datasize}`;
     return `${a.count} uwsgi packet(s): ${desc}${done}`;
   }
-  return `${size(a.length)} raw, sha256 ${a.body.sha256.slice(0, 16)}…${done}`;
+  const lost = a.missing > 0 ? p.yellow(`, ${a.missing} B missing`) : "";
+  return `${size(a.length)} raw${lost}${digest(a.body.sha256)}${done}`;
 }
 
 /** One exchange as aligned, readable lines. */
@@ -166,7 +173,7 @@ export function renderHuman(ex: CapturedExchange, names: readonly string[], p: P
     const missing = b.missing > 0 ? p.yellow(`, ${b.missing} B missing`) : "";
     const incomplete = b.complete ? "" : p.yellow(" (incomplete)");
     lines.push(
-      `  ${label("body")} ${size(b.length)}${missing} sha256 ${b.sha256.slice(0, 16)}…  ${escapeBytes(b.preview.subarray(0, 32))}${incomplete}`,
+      `  ${label("body")} ${size(b.length)}${missing}${digest(b.sha256)}  ${escapeBytes(b.preview.subarray(0, 32))}${incomplete}`,
     );
   }
   if (ex.answer !== null) {

@@ -1,7 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ChainForest } from "../../src/capture/chain-forest.js";
 import { decodeCapture } from "../../src/capture/decode-capture.js";
 import { CaptureError } from "../../src/capture/errors.js";
+import { newStats } from "../../src/capture/session.js";
+import { looksLikeUwsgi, Verdict } from "../../src/capture/uwsgi-heuristic.js";
+import { encodePacket } from "../../src/codec/packet.js";
 import { collect, EXPECTED, readCapture, segmentsOf, summaries } from "./support/fixtures.js";
 import { writePcapng } from "./support/pcap-writer.js";
 import { mangle, pcapOf, recordsOf, reorder, resegment } from "./support/rewrite.js";
@@ -137,6 +141,58 @@ describe("decoding does not depend on how the input or the stream is cut", () =>
         },
       ),
       { numRuns: 40 },
+    );
+  });
+});
+
+describe("the all-at-once request search agrees with checking each offset alone", () => {
+  /** Pieces of windows: whole requests of every kind, their cuts, bait, and noise. */
+  const piece = fc.oneof(
+    fc
+      .dictionary(
+        fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 6 }),
+        fc.string({ maxLength: 8 }),
+        {
+          maxKeys: 4,
+        },
+      )
+      .map((vars) => Buffer.from(encodePacket({ vars }))),
+    fc
+      .array(fc.string({ maxLength: 6 }), { minLength: 1, maxLength: 4 })
+      .map((items) => Buffer.from(encodePacket({ modifier1: 173, items }))),
+    fc
+      .string({ unit: "grapheme-ascii", minLength: 1, maxLength: 8 })
+      .map((key) => Buffer.from(encodePacket({ modifier1: 111, payload: Buffer.from(key) }))),
+    fc.constant(Buffer.from([100, 0, 0, 0])),
+    fc.constant(Buffer.from("01004b0400" + "0060ea00", "hex")),
+    fc.uint8Array({ maxLength: 12 }).map((b) => Buffer.from(b)),
+    fc.constantFrom(0, 1, 2, 3, 4, 0x0a, 0x41, 0x63, 0x6f, 0xad).map((b) => Buffer.from([b])),
+  );
+  const windows = fc.array(piece, { maxLength: 12 }).map((parts) => Buffer.concat(parts));
+
+  it("the same verdict at every offset, final or not", () => {
+    const forest = new ChainForest(newStats().work);
+    const out = new Int32Array(1);
+    fc.assert(
+      fc.property(windows, fc.boolean(), fc.nat(), (buf, final, cut) => {
+        const len = buf.length === 0 ? 0 : cut % (buf.length + 1);
+        // One offset at a time, as the finder did before.
+        const alone: [number, number][] = [];
+        for (let k = 0; k < len; k++) {
+          let v = looksLikeUwsgi(buf, k, len);
+          if (v === Verdict.NEED_MORE && final) v = Verdict.NO;
+          if (v !== Verdict.NO) alone.push([k, v]);
+        }
+        // All at once, resuming past each offset found.
+        const together: [number, number][] = [];
+        for (let from = 0; from < len; ) {
+          const k = forest.scan(buf, from, len, len, final, out);
+          if (k < 0) break;
+          together.push([k, out[0]!]);
+          from = k + 1;
+        }
+        expect(together).toEqual(alone);
+      }),
     );
   });
 });

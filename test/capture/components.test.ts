@@ -9,7 +9,8 @@ import {
   newSegment,
 } from "../../src/capture/frame-decoder.js";
 import * as capture from "../../src/capture/index.js";
-import { type StreamOwner, TcpStream } from "../../src/capture/tcp-stream.js";
+import { DecodeSession, newStats } from "../../src/capture/session.js";
+import { HELD_SEGMENT_COST, type StreamOwner, TcpStream } from "../../src/capture/tcp-stream.js";
 import { looksLikeUwsgi, plausibleHeader, Verdict } from "../../src/capture/uwsgi-heuristic.js";
 import { encodePacket } from "../../src/codec/packet.js";
 import { ipv4, ipv6, linkFrame, tcpBytes } from "./support/pcap-writer.js";
@@ -156,7 +157,7 @@ describe("TcpStream", () => {
 
   it("delivers in order across the 2^32 wrap; drops retransmissions; trims overlaps (first copy wins)", () => {
     const r = new Recorder();
-    const s = new TcpStream(r, 0, 1000, { used: 0, max: 1e9 });
+    const s = new TcpStream(r, 0, 1000, { used: 0, max: 1e9, work: newStats().work });
     const isn = 2 ** 32 - 3;
     s.syn(isn);
     s.segment((isn + 1) >>> 0, b("ab"), 0, false);
@@ -173,7 +174,9 @@ describe("TcpStream", () => {
 
   it("holds segments ahead, fills from them, and declares a gap past its cap", () => {
     const r = new Recorder();
-    const s = new TcpStream(r, 0, 5, { used: 0, max: 1e9 });
+    // Room for two held segments of 5 bytes in all (each costs its bytes and HELD_SEGMENT_COST).
+    const cap = 2 * HELD_SEGMENT_COST + 5;
+    const s = new TcpStream(r, 0, cap, { used: 0, max: 1e9, work: newStats().work });
     s.syn(99);
     s.segment(105, b("fgh"), 0, false);
     s.segment(102, b("cd"), 0, false);
@@ -183,14 +186,33 @@ describe("TcpStream", () => {
     expect(r.text).toBe("abcd");
     s.segment(104, b("e"), 0, false);
     expect(r.text).toBe("abcdefgh");
-    s.segment(120, b("123456"), 0, false);
-    expect(r.text).toBe("abcdefgh<gap 12>123456");
+    const big = "x".repeat(cap - HELD_SEGMENT_COST + 1);
+    s.segment(120, b(big), 0, false);
+    expect(r.text).toBe(`abcdefgh<gap 12>${big}`);
     expect(s.gapBytes).toBe(12);
+  });
+
+  it("takes segments in any order: the heap gives them back in sequence, copies add only what is new", () => {
+    const r = new Recorder();
+    const work = newStats().work;
+    const s = new TcpStream(r, 0, 1e6, { used: 0, max: 1e9, work });
+    s.syn(0);
+    const text = "the quick brown fox jumps over the lazy dog";
+    const order = [...text].map((_, i) => i).sort((x, y) => ((x * 7919) % 43) - ((y * 7919) % 43));
+    for (const i of order) if (i > 0) s.segment(1 + i, b(text[i]!), 0, false);
+    // A retransmission of a waiting segment, and a longer copy of one: only new bytes are kept.
+    s.segment(2, b("h"), 0, false);
+    s.segment(3, b("eX"), 0, false);
+    expect(s.pendingBytes).toBe(text.length - 1);
+    s.segment(1, b("t"), 0, true);
+    expect(r.text).toBe(text);
+    expect(s.duplicateBytes).toBe(3);
+    expect(work.heldSegments).toBe(text.length - 1);
   });
 
   it("starts mid-stream without a SYN, counts snap-length cuts as gaps, and flushes", () => {
     const r = new Recorder();
-    const s = new TcpStream(r, 0, 1000, { used: 0, max: 1e9 });
+    const s = new TcpStream(r, 0, 1000, { used: 0, max: 1e9, work: newStats().work });
     s.segment(5000, b("xy"), 3, false);
     expect(s.midstream).toBe(true);
     s.syn(1);
@@ -201,7 +223,7 @@ describe("TcpStream", () => {
     expect(r.text).toBe("xy<gap 3>z<gap 4>late");
     expect(s.closed).toBe(true);
     const r2 = new Recorder();
-    const s2 = new TcpStream(r2, 0, 1000, { used: 0, max: 1e9 });
+    const s2 = new TcpStream(r2, 0, 1000, { used: 0, max: 1e9, work: newStats().work });
     s2.syn(0);
     s2.segment(1, b("abc"), 2, false);
     s2.segment(2, b("bc"), 3, false);
@@ -209,13 +231,18 @@ describe("TcpStream", () => {
   });
 });
 
+/** A decode's session with `preview` bytes of preview, for the parts that need one. */
+function session(preview: number): DecodeSession {
+  return new DecodeSession({ onExchange: () => undefined }, preview, false, undefined);
+}
+
 describe("AnswerDecoder", () => {
   it("reads an HTTP answer split anywhere, the blank line across pieces", () => {
     const answer = Buffer.from(
       "HTTP/1.1 201 Created\r\nContent-Length: 5\r\nX-Y:  z \r\nbare\r\n\r\nhello",
     );
     for (let cut = 1; cut < answer.length; cut++) {
-      const d = new AnswerDecoder(true, 3, 1, undefined);
+      const d = new AnswerDecoder(true, session(3), 1);
       d.push(answer.subarray(0, cut));
       d.push(answer.subarray(cut));
       const a = d.finish(false);
@@ -236,23 +263,23 @@ describe("AnswerDecoder", () => {
   });
 
   it("without Content-Length an HTTP body ends with the close; a status line without a code is status 0", () => {
-    const d = new AnswerDecoder(true, 64, 1, undefined);
+    const d = new AnswerDecoder(true, session(64), 1);
     d.push(Buffer.from("HTTP/1.0\r\n\r\nbody"));
     expect(d.finish(true)).toMatchObject({ kind: "http", status: 0, complete: true });
-    const e = new AnswerDecoder(true, 64, 1, undefined);
+    const e = new AnswerDecoder(true, session(64), 1);
     e.push(Buffer.from("HTTP/1.1 200 OK\r\n\r\nbody"));
     expect(e.finish(false)).toMatchObject({ complete: false });
   });
 
   it("an answer that is no HTTP becomes raw; headers cut short or over 64 KiB too", () => {
-    const d = new AnswerDecoder(true, 64, 1, undefined);
+    const d = new AnswerDecoder(true, session(64), 1);
     d.push(Buffer.from("Status: 200\r\n\r\n"));
     expect(d.finish(true)).toMatchObject({ kind: "raw", length: 15, complete: true });
-    const cut = new AnswerDecoder(true, 64, 1, undefined);
+    const cut = new AnswerDecoder(true, session(64), 1);
     cut.push(Buffer.from("HTTP/1.1 200 OK\r\nA: b"));
     expect(cut.finish(true)).toMatchObject({ kind: "raw", length: 21 });
     expect(cut.problems).toEqual([expect.objectContaining({ code: "TRUNCATED" })]);
-    const long = new AnswerDecoder(true, 64, 1, undefined);
+    const long = new AnswerDecoder(true, session(64), 1);
     long.push(Buffer.from("HTTP/1.1 200 OK\r\n"));
     for (let i = 0; i < 70; i++) long.push(Buffer.alloc(1024, 0x41));
     const a = long.finish(true);
@@ -261,7 +288,7 @@ describe("AnswerDecoder", () => {
   });
 
   it("uwsgi packets: counted, the first 16 kept; a bad one turns the rest raw; gaps", () => {
-    const d = new AnswerDecoder(false, 2, 1, undefined);
+    const d = new AnswerDecoder(false, session(2), 1);
     for (let i = 0; i < 20; i++)
       d.push(encodePacket({ modifier1: 173, payload: Buffer.from("result") }) as Buffer);
     const a = d.finish(true);
@@ -270,11 +297,11 @@ describe("AnswerDecoder", () => {
     expect(a.packets).toHaveLength(16);
     expect(a.packets[0]).toMatchObject({ modifierName: "RPC", datasize: 6 });
     expect(a.packets[0]!.preview.toString()).toBe("re");
-    const cut = new AnswerDecoder(false, 2, 1, undefined);
+    const cut = new AnswerDecoder(false, session(2), 1);
     cut.push(Buffer.from([100, 9, 0]));
     expect(cut.finish(true)).toMatchObject({ kind: "packets", complete: false });
     expect(cut.problems[0]).toMatchObject({ code: "TRUNCATED" });
-    const gap = new AnswerDecoder(false, 2, 1, undefined);
+    const gap = new AnswerDecoder(false, session(2), 1);
     gap.push(Buffer.from([100, 0, 0, 1]));
     gap.gap(10);
     gap.push(Buffer.from("xyz"));
@@ -284,7 +311,7 @@ describe("AnswerDecoder", () => {
       length: 7,
       complete: false,
     });
-    const body = new AnswerDecoder(true, 2, 1, undefined);
+    const body = new AnswerDecoder(true, session(2), 1);
     body.push(Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab"));
     body.gap(8);
     expect(body.finish(true)).toMatchObject({ kind: "http", missing: 8, complete: false });

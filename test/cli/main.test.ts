@@ -1,7 +1,16 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { gapStorm } from "../../scripts/lib/hostile-captures.mjs";
 import {
   type CliIo,
   type CliProcess,
@@ -234,7 +243,10 @@ describe("uwsgi-codec decode", () => {
     expect(text.err).toContain("NOT_A_CAPTURE");
     const missing = await run(["decode", "/nonexistent/file.pcap"]);
     expect(missing.code).toBe(ExitCode.NOT_A_CAPTURE);
-    expect(missing.err).toContain("UNREADABLE");
+    // The system's words, once: no "ENOENT: ENOENT:".
+    expect(missing.err).toBe(
+      "uwsgi-codec: /nonexistent/file.pcap: cannot read it: ENOENT: no such file or directory, open '/nonexistent/file.pcap' (offset 0)\n",
+    );
     expect((await run(["decode", "-"], { stdin: Buffer.alloc(0) })).code).toBe(
       ExitCode.NOT_A_CAPTURE,
     );
@@ -246,9 +258,12 @@ describe("uwsgi-codec decode", () => {
   });
 
   it("usage errors exit 2 with the help", async () => {
+    for (const argv of [[], ["frobnicate"], ["--json"]]) {
+      const { code, err } = await run(argv);
+      expect(code, argv.join(" ")).toBe(ExitCode.USAGE);
+      expect(err).toContain("Usage: uwsgi-codec COMMAND");
+    }
     for (const argv of [
-      [],
-      ["frobnicate"],
       ["decode"],
       ["decode", "a", "b"],
       ["decode", "a", "--port", "x"],
@@ -361,5 +376,97 @@ describe("uwsgi-codec decode", () => {
     const src = readFileSync(new URL("../../src/cli/main.ts", import.meta.url), "utf8");
     expect(src.startsWith("#!/usr/bin/env node\n")).toBe(true);
     expect(existsSync(capturePath("lo.pcapng"))).toBe(true);
+  });
+});
+
+describe("uwsgi-codec decode says when it found nothing, and why", () => {
+  it("--vars names no exchange has: said, with the right case when only the case differs", async () => {
+    const { code, out, err } = await run([
+      "decode",
+      capturePath("lo.pcapng"),
+      "--vars",
+      "request_uri,NO_SUCH_VAR,PATH_INFO",
+      "-q",
+    ]);
+    expect(code).toBe(ExitCode.OK);
+    expect(out).toContain("PATH_INFO");
+    expect(err).toBe(
+      "uwsgi-codec: --vars request_uri: no exchange has this var; did you mean REQUEST_URI? (names are case-sensitive)\n" +
+        "uwsgi-codec: --vars NO_SUCH_VAR: no exchange has this var\n",
+    );
+  });
+
+  it("--port where there is no uwsgi: says which ports carry it", async () => {
+    const { code, out, err } = await run(["decode", capturePath("lo.pcapng"), "--port", "80"]);
+    expect(code).toBe(ExitCode.OK);
+    expect(out).toBe("");
+    const uwsgi = EXPECTED.uwsgiPort;
+    expect(err).toContain(
+      `uwsgi-codec: no uwsgi exchange on port 80; 9 connection(s) on other ports look like uwsgi: ${uwsgi} (9); try --port ${uwsgi}, or --heuristic\n`,
+    );
+    const right = await run(["decode", capturePath("lo.pcapng"), "--port", String(uwsgi), "-q"]);
+    expect(right.err).toBe("");
+  });
+
+  it("a capture without uwsgi: says none of its connections looks like it", async () => {
+    const file = readCapture("lo.pcapng");
+    const { code, err } = await run(["decode", "-", "-q"], {
+      stdin: writePcap(
+        Array.from({ length: 3 }, (_, i) => ({
+          linkType: 1,
+          data: Buffer.alloc(60, i),
+          seconds: i,
+          nanos: 0,
+        })),
+      ),
+    });
+    expect(code).toBe(ExitCode.OK);
+    expect(err).toBe("uwsgi-codec: the capture holds no TCP connection\n");
+    expect(file.length).toBeGreaterThan(0);
+  });
+
+  it("--format pcapng on a pcap file is refused, naming what it is", async () => {
+    const { code, out, err } = await run(["decode", capturePath("lo.pcap"), "--format", "pcapng"]);
+    expect(code).toBe(ExitCode.NOT_A_CAPTURE);
+    expect(out).toBe("");
+    expect(err).toBe(
+      `uwsgi-codec: ${capturePath("lo.pcap")}: NOT_A_CAPTURE: the input is a pcap file, not pcapng: drop the format, or ask for "pcap" (offset 0)\n`,
+    );
+    const right = await run(["decode", capturePath("lo.pcap"), "--format", "pcap", "-q"]);
+    expect(right.code).toBe(ExitCode.OK);
+  });
+
+  it("--body naming an existing file: a usage error that says so", async () => {
+    const file = capturePath("lo.pcap");
+    const { code, err } = await run(["decode", file, "--body", file]);
+    expect(code).toBe(ExitCode.USAGE);
+    expect(err).toMatch(
+      /^uwsgi-codec decode: --body .*lo\.pcap: is a file, not a directory \(bodies go into a directory\)\n/,
+    );
+  });
+
+  it("--body: bytes the capture lost are holes in the files, at their place", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "uwsgi-codec-cli-"));
+    temps.push(dir);
+    // A body of 6 whose bytes 0, 2 and 4 were lost; the answer loses every other byte too.
+    const { code, out } = await run(["decode", "-", "--body", dir, "--json", "-q"], {
+      stdin: gapStorm(3),
+    });
+    expect(code).toBe(ExitCode.DECODE_ERRORS);
+    expect(JSON.parse(out).body).toMatchObject({ length: 3, missing: 3, sha256: null });
+    expect(readFileSync(join(dir, "1.request.bin"))).toEqual(Buffer.from("\0x\0x\0x"));
+    // The answer's file holds its body: the bytes after the HTTP head.
+    expect(readFileSync(join(dir, "1.answer.bin"))).toEqual(Buffer.from("\0y\0y\0y"));
+  });
+
+  it("a body file that cannot be written: exit 4, with the system's reason", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "uwsgi-codec-cli-"));
+    temps.push(dir);
+    mkdirSync(join(dir, "1.request.bin"));
+    const { code, err } = await run(["decode", "-", "--body", dir], { stdin: gapStorm(3) });
+    expect(code).toBe(ExitCode.OUTPUT);
+    expect(err).toContain(
+      `uwsgi-codec: cannot write a body: ${join(dir, "1.request.bin")}: EISDIR`,
+    );
   });
 });
