@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import { performance } from "node:perf_hooks";
 import type { UwsgiError } from "../codec/errors.js";
 import type { Packet } from "../codec/packet.js";
 import { PacketParser, type ParserHandler, type ParserOptions } from "../parser/packet-parser.js";
@@ -6,6 +7,7 @@ import type { ResolvedServerOptions } from "./options.js";
 import { type BodySource, UwsgiRequest } from "./request.js";
 import { type AnswerSink, UwsgiServerResponse } from "./response.js";
 import { UwsgiServerError } from "./server-error.js";
+import { statusOf } from "./status.js";
 
 /** What a connection needs from its server. */
 export interface ConnectionOwner {
@@ -15,7 +17,7 @@ export interface ConnectionOwner {
   dispatch(req: UwsgiRequest, res: UwsgiServerResponse, connection: Connection): void;
   /** Reports what the peer did wrong (never throws). */
   clientError(err: UwsgiError | UwsgiServerError, socket: Socket): void;
-  /** Reports a handler's failure (never throws). */
+  /** Reports a failure of user code (never throws). */
   handlerError(err: Error): void;
   /** The connection is closed and released. */
   closed(connection: Connection): void;
@@ -31,8 +33,13 @@ const LINGER_MS = 2000;
 
 /**
  * One connection, one request: parses the packet, makes the request and its answer, streams the
- * body with backpressure, and releases everything when the socket closes. Socket listeners are
- * shared functions that find the connection on the socket, so none is made per connection.
+ * body with backpressure, and releases everything when the socket closes. Socket listeners and
+ * timer callbacks are shared functions that find the connection on the socket, so none is made
+ * per connection.
+ *
+ * User code (request and response listeners, a pipe's destination) runs inside these callbacks;
+ * whatever it throws is the handler's failure (`HANDLER_FAILED`), never taken for the peer's, and
+ * never answered into a response that already started.
  */
 export class Connection implements ParserHandler, BodySource, AnswerSink {
   readonly socket: Socket;
@@ -41,6 +48,9 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
   #request: UwsgiRequest | null = null;
   #response: UwsgiServerResponse | null = null;
   #headerTimer: NodeJS.Timeout | null = null;
+  #requestTimer: NodeJS.Timeout | null = null;
+  // When the connection was accepted (performance.now()), for requestTimeout.
+  readonly #since: number;
   #anyData = false;
   #pending = false;
   #unsupported: Packet | null = null;
@@ -48,10 +58,11 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
   #paused = false;
   #discard = false;
   #finished = false;
+  // Input is read and dropped: the request was refused or given up, or user code broke the parse.
   #refused = false;
   #closed = false;
-  // Why the server cut the connection; null when the peer closed it.
-  #reason: UwsgiServerError | null = null;
+  // Why the server ended the connection (already reported); null when the peer closed it.
+  #reason: UwsgiError | UwsgiServerError | null = null;
 
   constructor(owner: ConnectionOwner, socket: Socket) {
     this.socket = socket;
@@ -64,9 +75,16 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
     socket.on("error", onSocketError);
     socket.on("drain", onSocketDrain);
     socket.on("timeout", onSocketTimeout);
-    const { idleTimeout, headerTimeout } = owner.options;
+    const { idleTimeout, headersTimeout, requestTimeout } = owner.options;
+    this.#since = requestTimeout > 0 ? performance.now() : 0;
     if (idleTimeout > 0) socket.setTimeout(idleTimeout);
-    if (headerTimeout > 0) this.#headerTimer = setTimeout(onHeaderTimeout, headerTimeout, this);
+    // headersTimeout <= requestTimeout (checked), so one timer covers the packet; the request's
+    // own is made only if its body is still to come once the packet is in (GETs never need one).
+    if (headersTimeout > 0) {
+      this.#headerTimer = setTimeout(onHeaderTimeout, headersTimeout, this);
+    } else if (requestTimeout > 0) {
+      this.#requestTimer = setTimeout(onRequestTimeout, requestTimeout, this);
+    }
   }
 
   /** Bytes from the peer. */
@@ -76,11 +94,15 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
     try {
       this.#parser.push(chunk);
     } catch (err) {
-      this.#refuse(err as UwsgiError);
+      // The parser's own error leaves it failed; anything else came from user code it ran (a
+      // body listener, a pipe destination) and is the handler's failure, not the peer's.
+      if (this.#parser.state === "failed") this.#badInput(err as UwsgiError);
+      else this.#userFailed(err);
       return;
     }
     if (this.#pending) {
       this.#pending = false;
+      if (!this.#bodyDone) this.#armRequestTimer();
       this.#owner.dispatch(this.#request!, this.#response!, this);
     } else if (this.#unsupported !== null) {
       this.#answerPacket(this.#unsupported);
@@ -93,12 +115,13 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
       this.#unsupported = packet;
       return;
     }
-    this.#request = new UwsgiRequest(packet, this.#parser.bodyLength, this.socket, this);
-    this.#response = new UwsgiServerResponse(this.socket, this);
+    const req = new UwsgiRequest(packet, this.#parser.bodyLength, this.socket, this);
+    this.#request = req;
+    this.#response = new UwsgiServerResponse(this.socket, this, req);
     this.#pending = true;
   }
 
-  onBody(piece: Buffer): void {
+  onBody(piece: Uint8Array): void {
     if (this.#discard) return;
     if (!this.#request!.pushBody(piece) && !this.#paused) {
       this.#paused = true;
@@ -110,11 +133,13 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
     const req = this.#request;
     if (req === null) return; // a ping or another packet without a body
     this.#bodyDone = true;
+    this.#clearRequestTimer();
     if (!this.#discard) req.endBody();
   }
 
   onTrailing(): void {
-    // uWSGI ignores bytes after a request; they are dropped, never held.
+    // Bytes after the request's body (as CONTENT_LENGTH or the chunked framing delimits it): no
+    // request reads them, uWSGI drops them too; they are dropped, never held.
   }
 
   resumeBody(): void {
@@ -136,7 +161,7 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
   }
 
   answerDestroyed(err: Error | null): void {
-    if (this.#finished || this.#closed) return;
+    if (this.#finished || this.#closed || this.#refused) return;
     // The handler destroyed its answer: nginx must see the answer cut, not complete.
     this.#cut(
       new UwsgiServerError("HANDLER_FAILED", "the answer was destroyed before its end", {
@@ -177,10 +202,13 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
       if (req === null) {
         this.#refuse(err as UwsgiError);
       } else {
-        const got = req.contentLength - (err as UwsgiError).needed;
+        const e = err as UwsgiError;
+        const length = req.contentLength;
         const reason = new UwsgiServerError(
           "ABORTED",
-          `the peer closed after ${got} of ${req.contentLength} body bytes`,
+          length === undefined
+            ? `the peer closed inside the chunked body (${e.detail})`
+            : `the peer closed after ${length - e.needed} of ${length} body bytes`,
           { cause: err },
         );
         this.#owner.clientError(reason, this.socket);
@@ -194,9 +222,10 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
   close(): void {
     this.#closed = true;
     this.#clearHeaderTimer();
+    this.#clearRequestTimer();
     const req = this.#request;
     if (req !== null && !this.#finished) {
-      let reason = this.#reason;
+      let reason = this.#reason as UwsgiServerError | null;
       if (reason === null) {
         reason = new UwsgiServerError(
           "ABORTED",
@@ -204,11 +233,11 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
         );
         this.#owner.clientError(reason, this.socket);
       }
-      req.abort(reason);
+      this.#abortRequest(req, reason);
       this.#response!.destroy();
     } else if (req === null && this.#anyData && !this.#refused) {
       this.#owner.clientError(
-        this.#reason ??
+        (this.#reason as UwsgiServerError | null) ??
           new UwsgiServerError("ABORTED", "the peer closed before the request packet was complete"),
         this.socket,
       );
@@ -218,6 +247,10 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
 
   drained(): void {
     this.#response?.socketDrained();
+  }
+
+  listenerFailed(err: unknown): void {
+    this.#userFailed(err);
   }
 
   idle(): void {
@@ -233,10 +266,22 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
 
   headerTimeout(): void {
     this.#headerTimer = null;
-    const ms = this.#owner.options.headerTimeout;
+    const ms = this.#owner.options.headersTimeout;
     this.#refuse(
       new UwsgiServerError("HEADER_TIMEOUT", `the request packet did not arrive within ${ms} ms`),
     );
+  }
+
+  requestTimeout(): void {
+    this.#requestTimer = null;
+    if (this.#bodyDone || this.#refused || this.#closed) return;
+    const ms = this.#owner.options.requestTimeout;
+    const reason = new UwsgiServerError(
+      "REQUEST_TIMEOUT",
+      `the request was not complete within ${ms} ms`,
+    );
+    if (this.#request === null) this.#refuse(reason);
+    else this.#giveUp(reason);
   }
 
   /** `close()` gave up waiting: cut the connection. */
@@ -250,9 +295,69 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
     );
   }
 
+  /** Starts the request's deadline once its packet is in and its body still to come. */
+  #armRequestTimer(): void {
+    const ms = this.#owner.options.requestTimeout;
+    if (ms === 0 || this.#requestTimer !== null) return;
+    const left = Math.max(1, Math.ceil(ms - (performance.now() - this.#since)));
+    this.#requestTimer = setTimeout(onRequestTimeout, left, this);
+  }
+
   #cut(reason: UwsgiServerError): void {
     this.#reason ??= reason;
     this.socket.destroy();
+  }
+
+  /** The parser refused the peer's bytes. */
+  #badInput(err: UwsgiError): void {
+    if (this.#request === null) this.#refuse(err);
+    else this.#giveUp(err);
+  }
+
+  /**
+   * A listener the server ran (user code) threw: the handler's failure, with what it threw as
+   * `cause`. Nothing more is read (the parser may have stopped inside a chunk); the answer
+   * becomes a 500 if it has not started, else the connection is cut.
+   */
+  #userFailed(thrown: unknown): void {
+    const message = thrown instanceof Error ? thrown.message : String(thrown);
+    const err = new UwsgiServerError("HANDLER_FAILED", `a listener threw: ${message}`, {
+      cause: thrown,
+    });
+    if (!this.#closed) {
+      this.#refused = true;
+      this.#clearRequestTimer();
+      this.#reason ??= err;
+      if (this.#response !== null) this.handlerFailed(err);
+      else this.#cut(err);
+    }
+    this.#owner.handlerError(err);
+  }
+
+  /**
+   * The request was dispatched but cannot go on (bad body bytes, a deadline): its body stream
+   * errors with `reason`, the peer gets a status if the answer has not started, else the
+   * connection is cut; what the handler writes afterwards is dropped.
+   */
+  #giveUp(reason: UwsgiError | UwsgiServerError): void {
+    this.#refused = true;
+    this.#clearRequestTimer();
+    this.#reason ??= reason;
+    this.#owner.clientError(reason, this.socket);
+    const res = this.#response!;
+    this.#abortRequest(this.#request!, reason);
+    if (res.answerStarted || !this.socket.writable) {
+      this.socket.destroy();
+      return;
+    }
+    res.destroy();
+    this.#writeStatus(reason.code);
+    this.#linger();
+  }
+
+  #abortRequest(req: UwsgiRequest, reason: UwsgiError | UwsgiServerError): void {
+    // What 'aborted' listeners throw reaches listenerFailed through the request's emit.
+    req.abort(reason);
   }
 
   #answerPacket(packet: Packet): void {
@@ -275,17 +380,19 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
   #refuse(err: UwsgiError | UwsgiServerError): void {
     this.#refused = true;
     this.#clearHeaderTimer();
+    this.#clearRequestTimer();
+    this.#reason ??= err;
     this.#owner.clientError(err, this.socket);
-    const socket = this.socket;
-    if (socket.writable) {
-      const status = statusOf(err.code);
-      const text = `${err.code}\n`;
-      socket.end(
-        `HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
-        "latin1",
-      );
-    }
+    if (this.socket.writable) this.#writeStatus(err.code);
     this.#linger();
+  }
+
+  #writeStatus(code: string): void {
+    const text = `${code}\n`;
+    this.socket.end(
+      `HTTP/1.1 ${statusOf(code)}\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
+      "latin1",
+    );
   }
 
   #linger(): void {
@@ -299,19 +406,12 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
       this.#headerTimer = null;
     }
   }
-}
 
-function statusOf(code: string): string {
-  switch (code) {
-    case "BODY_TOO_LARGE":
-      return "413 Content Too Large";
-    case "DATASIZE_OVER_LIMIT":
-    case "TOO_MANY_VARS":
-      return "431 Request Header Fields Too Large";
-    case "HEADER_TIMEOUT":
-      return "408 Request Timeout";
-    default:
-      return "400 Bad Request";
+  #clearRequestTimer(): void {
+    if (this.#requestTimer !== null) {
+      clearTimeout(this.#requestTimer);
+      this.#requestTimer = null;
+    }
   }
 }
 
@@ -335,4 +435,7 @@ function onSocketTimeout(this: OwnedSocket): void {
 }
 function onHeaderTimeout(connection: Connection): void {
   connection.headerTimeout();
+}
+function onRequestTimeout(connection: Connection): void {
+  connection.requestTimeout();
 }

@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
+import type { UwsgiError } from "../codec/errors.js";
 import type { VarsPacket } from "../codec/packet.js";
 import type { VarsView } from "../codec/vars-view.js";
 import type { UwsgiServerError } from "./server-error.js";
@@ -10,6 +11,8 @@ export interface BodySource {
   resumeBody(): void;
   /** The request was destroyed before its body ended: the rest is read and dropped. */
   discardBody(): void;
+  /** A listener on the request (user code) threw `err`. */
+  listenerFailed(err: unknown): void;
 }
 
 // Bigger than Node 20's 16 KiB default, so a 64 KiB socket read fits before the socket pauses.
@@ -47,7 +50,7 @@ export class UwsgiRequest extends Readable {
   #url: string | undefined;
   #headers: Record<string, string> | undefined;
   #abort: AbortController | undefined;
-  #reason: UwsgiServerError | undefined;
+  #reason: UwsgiError | UwsgiServerError | undefined;
 
   /** @internal Made by the server for each request packet. */
   constructor(packet: VarsPacket, contentLength: number, socket: Socket, source: BodySource) {
@@ -89,18 +92,57 @@ export class UwsgiRequest extends Readable {
   }
 
   /**
-   * The request headers, from the `HTTP_*` vars: `HTTP_X_REQUEST_ID` is `x-request-id` (nginx
-   * made `-` into `_`, so the original spelling is gone). A repeated header is joined with `, `
-   * (`cookie` with `; `). Built on first use; {@link getHeader} reads one without building it.
+   * The HTTP version the client used, as `IncomingMessage.httpVersion`: SERVER_PROTOCOL without
+   * its `HTTP/` (`"1.1"`, `"2.0"`); `"1.0"` without one, as uWSGI assumes then.
+   */
+  get httpVersion(): string {
+    const protocol = this.vars.get("SERVER_PROTOCOL");
+    return protocol?.startsWith("HTTP/") ? protocol.slice(5) : "1.0";
+  }
+
+  /** The major part of {@link httpVersion} (`1` for `"1.1"`). */
+  get httpVersionMajor(): number {
+    return Number.parseInt(this.httpVersion, 10);
+  }
+
+  /** The minor part of {@link httpVersion} (`1` for `"1.1"`, `0` when there is none). */
+  get httpVersionMinor(): number {
+    const v = this.httpVersion;
+    const dot = v.indexOf(".");
+    return dot < 0 ? 0 : Number.parseInt(v.slice(dot + 1), 10);
+  }
+
+  /**
+   * The request headers as `IncomingMessage.rawHeaders`: a flat `[name, value, name, value...]`
+   * list in the order the vars came, repeats kept. The vars carry no case and nginx turned each
+   * `-` into `_`, so names are rebuilt the way nearly every HTTP/1.1 client writes them, each word
+   * capitalised: `HTTP_X_REQUEST_ID` is `X-Request-Id` (a client's `DNT` comes back as `Dnt`, and
+   * an `X_Id` sent with nginx's `underscores_in_headers` as `X-Id`). `Content-Type` and
+   * `Content-Length` come from CONTENT_TYPE and CONTENT_LENGTH when there is no `HTTP_` var for
+   * them (uWSGI's http router sends only the CGI ones) and their value is not empty.
+   */
+  get rawHeaders(): string[] {
+    const out: string[] = [];
+    const vars = this.vars;
+    for (let i = 0; i < vars.size; i++) {
+      const name = headerNameOf(vars, vars.keyAt(i));
+      if (name !== undefined) out.push(titleCase(name), vars.valueAt(i));
+    }
+    return out;
+  }
+
+  /**
+   * The request headers, lower case, as `IncomingMessage.headers`, from the same vars as
+   * {@link rawHeaders}: `HTTP_X_REQUEST_ID` is `x-request-id`. A repeated header is joined with
+   * `, ` (`cookie` with `; `). Built on first use; {@link getHeader} reads one without building it.
    */
   get headers(): Record<string, string> {
     if (this.#headers === undefined) {
       const out: Record<string, string> = Object.create(null);
       const vars = this.vars;
       for (let i = 0; i < vars.size; i++) {
-        const key = vars.keyAt(i);
-        if (!key.startsWith("HTTP_")) continue;
-        const name = key.slice(5).toLowerCase().replaceAll("_", "-");
+        const name = headerNameOf(vars, vars.keyAt(i));
+        if (name === undefined) continue;
         const value = vars.valueAt(i);
         const seen = out[name];
         out[name] =
@@ -120,7 +162,18 @@ export class UwsgiRequest extends Readable {
 
   /** Every value of one request header, in arrival order (nginx repeats a repeated header). */
   getHeaderAll(name: string): string[] {
-    return this.vars.getAll(`HTTP_${name.toUpperCase().replaceAll("-", "_")}`);
+    const key = name.toUpperCase().replaceAll("-", "_");
+    const all = this.vars.getAll(`HTTP_${key}`);
+    if (all.length === 0 && (key === "CONTENT_TYPE" || key === "CONTENT_LENGTH")) {
+      const cgi = this.vars.get(key);
+      if (cgi !== undefined && cgi !== "") all.push(cgi);
+    }
+    return all;
+  }
+
+  /** True once the whole body arrived, as `IncomingMessage.complete`. */
+  get complete(): boolean {
+    return this.#complete;
   }
 
   /**
@@ -134,7 +187,7 @@ export class UwsgiRequest extends Readable {
   }
 
   /** @internal A piece of the body from the parser; false when the reader is full. */
-  pushBody(piece: Buffer): boolean {
+  pushBody(piece: Uint8Array): boolean {
     return this.push(piece);
   }
 
@@ -144,8 +197,8 @@ export class UwsgiRequest extends Readable {
     this.push(null);
   }
 
-  /** @internal The connection was lost before the answer was complete. */
-  abort(reason: UwsgiServerError): void {
+  /** @internal The connection was lost (or given up) before the answer was complete. */
+  abort(reason: UwsgiError | UwsgiServerError): void {
     if (this.aborted) return;
     this.aborted = true;
     this.#reason = reason;
@@ -158,10 +211,46 @@ export class UwsgiRequest extends Readable {
     this.#source.resumeBody();
   }
 
+  // Listeners are user code, and Node calls them from inside the server's socket callbacks or
+  // from its own queue: what they throw becomes the handler's failure, never a crash or a
+  // status line written into an answer.
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    try {
+      return super.emit(event, ...args);
+    } catch (err) {
+      this.#source.listenerFailed(err);
+      return true;
+    }
+  }
+
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     if (!this.#complete) this.#source.discardBody();
     // As IncomingMessage: an error is emitted only to someone listening, so an unread body
     // whose client went away never crashes the process.
     callback(this.listenerCount("error") > 0 ? err : null);
   }
+}
+
+/** The lower-case header name a var stands for, or undefined when it is not a header. */
+function headerNameOf(vars: VarsView, key: string): string | undefined {
+  if (key.startsWith("HTTP_")) return key.slice(5).toLowerCase().replaceAll("_", "-");
+  if (key === "CONTENT_TYPE" || key === "CONTENT_LENGTH") {
+    const name = key === "CONTENT_TYPE" ? "content-type" : "content-length";
+    if (vars.has(`HTTP_${key}`)) return undefined;
+    const value = vars.get(key);
+    return value === undefined || value === "" ? undefined : name;
+  }
+  return undefined;
+}
+
+/** `x-request-id` as `X-Request-Id`. */
+function titleCase(name: string): string {
+  let out = "";
+  let upper = true;
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i]!;
+    out += upper ? c.toUpperCase() : c;
+    upper = c === "-";
+  }
+  return out;
 }

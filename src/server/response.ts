@@ -9,6 +9,7 @@ import {
   headerLines,
   type ResponseHeaders,
 } from "./headers.js";
+import type { UwsgiRequest } from "./request.js";
 import { UwsgiServerError } from "./server-error.js";
 
 /** What an answer tells its connection. */
@@ -19,6 +20,8 @@ export interface AnswerSink {
   answerDestroyed(err: Error | null): void;
   /** The answer emitted `'error'` (a write after end): reported, never thrown. */
   answerError(err: Error): void;
+  /** A listener on the answer (user code) threw `err`. */
+  listenerFailed(err: unknown): void;
 }
 
 // Head and body go out in one buffer (one write) when the body's first chunk is this small.
@@ -35,7 +38,12 @@ type WriteCallback = (error?: Error | null) => void;
  *
  * A `Writable`: `write` returns false when the socket is full and `'drain'` follows, so
  * `pipeline(source, res)` streams any size in bounded memory. `'finish'` means every byte was
- * handed to the socket. If the connection is lost first, the stream is destroyed (`'close'`
+ * handed to the socket.
+ *
+ * Like `node:http`, an answer to HEAD, or with status 204 or 304, never carries body bytes: what
+ * the handler writes is dropped (its callbacks still run, `'finish'` still comes), and the headers
+ * it set stay, a `Content-Length` included. nginx would drop such a body, but uWSGI's routers pass
+ * the bytes on, and the client would read them as the start of its next answer. If the connection is lost first, the stream is destroyed (`'close'`
  * without `'finish'`) and later writes are dropped. The status line and headers are fixed by
  * `writeHead` or the first `write`/`end` (then `headersSent` is true).
  */
@@ -46,17 +54,22 @@ export class UwsgiServerResponse extends Writable {
   statusMessage: string | undefined = undefined;
   /** The connection to the peer. */
   readonly socket: Socket;
+  /** The request this answers (as `ServerResponse.req`). */
+  readonly req: UwsgiRequest;
   readonly #sink: AnswerSink;
   // Lower-case name -> [name as given, value(s)].
   #headers: Map<string, [string, string | string[]]> | null = null;
   #head: string | null = null;
   #headWritten = false;
+  // HEAD, 204 or 304: body bytes are dropped (fixed with the head).
+  #bodiless = false;
   #waiting: WriteCallback | null = null;
 
   /** @internal Made by the server for each request. */
-  constructor(socket: Socket, sink: AnswerSink) {
+  constructor(socket: Socket, sink: AnswerSink, req: UwsgiRequest) {
     super();
     this.socket = socket;
+    this.req = req;
     this.#sink = sink;
     // A private method is one function shared by every instance: no closure per answer.
     this.on("error", this.#onError);
@@ -190,8 +203,11 @@ export class UwsgiServerResponse extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: WriteCallback): void {
     const socket = this.socket;
-    if (this.#headWritten) socket.write(chunk);
-    else this.#writeHead(chunk);
+    if (this.#headWritten) {
+      if (!this.#bodiless) socket.write(chunk);
+    } else {
+      this.#writeHead(chunk);
+    }
     if (socket.writableNeedDrain) this.#waiting = callback;
     else callback();
   }
@@ -204,8 +220,11 @@ export class UwsgiServerResponse extends Writable {
     socket.cork();
     for (let i = 0; i < chunks.length; i++) {
       const chunk = chunks[i]!.chunk;
-      if (this.#headWritten) socket.write(chunk);
-      else this.#writeHead(chunk);
+      if (this.#headWritten) {
+        if (!this.#bodiless) socket.write(chunk);
+      } else {
+        this.#writeHead(chunk);
+      }
     }
     socket.uncork();
     if (socket.writableNeedDrain) this.#waiting = callback;
@@ -225,6 +244,16 @@ export class UwsgiServerResponse extends Writable {
     callback(err);
   }
 
+  // What a listener (user code) throws is the handler's failure, as on the request.
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    try {
+      return super.emit(event, ...args);
+    } catch (err) {
+      this.#sink.listenerFailed(err);
+      return true;
+    }
+  }
+
   /** @internal The socket drained: let the next write through. */
   socketDrained(): void {
     const waiting = this.#waiting;
@@ -234,12 +263,17 @@ export class UwsgiServerResponse extends Writable {
     }
   }
 
+  /** @internal True once bytes of this answer went to the socket (or are queued to). */
+  get answerStarted(): boolean {
+    return this.#headWritten || this.writableLength > 0;
+  }
+
   /**
    * @internal Replaces whatever the handler prepared with a short plain-text answer and ends;
    * false when bytes of another answer already went out (the connection must then be cut).
    */
   answerInstead(statusCode: number, text: string): boolean {
-    if (this.#headWritten || this.writableLength > 0 || this.writableEnded || this.destroyed) {
+    if (this.answerStarted || this.writableEnded || this.destroyed) {
       return false;
     }
     this.#head = null;
@@ -267,6 +301,7 @@ export class UwsgiServerResponse extends Writable {
     checkStatus(code);
     const reason = this.statusMessage ?? STATUS_CODES[code] ?? "Unknown";
     checkFieldText(reason, "reason phrase");
+    this.#bodiless = code === 204 || code === 304 || this.req.method === "HEAD";
     let head = `HTTP/1.1 ${code} ${reason}\r\n`;
     if (this.#headers !== null) {
       for (const [name, value] of this.#headers.values()) head = headerLines(head, name, value);
@@ -279,7 +314,7 @@ export class UwsgiServerResponse extends Writable {
     const head = this.#head!;
     const socket = this.socket;
     this.#headWritten = true;
-    if (chunk === null) {
+    if (chunk === null || this.#bodiless) {
       socket.write(head, "latin1");
     } else if (chunk.length <= JOIN_LIMIT) {
       const out = Buffer.allocUnsafe(head.length + chunk.length);

@@ -1,4 +1,5 @@
 import { Server, type Socket } from "node:net";
+import { invalidArgType } from "../codec/arguments.js";
 import type { UwsgiError } from "../codec/errors.js";
 import type { ParserOptions } from "../parser/packet-parser.js";
 import { Connection, type ConnectionOwner } from "./connection.js";
@@ -31,11 +32,16 @@ export type ClientErrorListener = (err: UwsgiError | UwsgiServerError, socket: S
  * - `'request'` `(req, res)`: a request packet arrived; its body may still be arriving.
  * - `'clientError'` `(err, socket)`: the peer sent something malformed or over a limit
  *   (`UwsgiError`), was too slow, or went away (`UwsgiServerError` `HEADER_TIMEOUT`,
- *   `IDLE_TIMEOUT`, `ABORTED`, `UNSUPPORTED_PACKET`). The server answers a status where it can
- *   (400, 408, 413, 431) and closes that connection itself: the event is for logging.
- * - `'error'` `(err)`: listening failed (as `net.Server`), or a request handler failed
- *   (`UwsgiServerError` `HANDLER_FAILED`, the thrown value as `cause`). Handler failures are
- *   written to stderr when nobody listens, so they never crash the process.
+ *   `REQUEST_TIMEOUT`, `IDLE_TIMEOUT`, `ABORTED`, `UNSUPPORTED_PACKET`, `LENGTH_REQUIRED`). The
+ *   server answers a status where nothing was answered yet (400, 408, 411, 413, 431, 501) and
+ *   closes that connection itself: the event is for logging.
+ * - `'error'` `(err)`: listening failed (as `net.Server`), or user code failed
+ *   (`UwsgiServerError` `HANDLER_FAILED`, the thrown value as `cause`): a request handler, or a
+ *   listener the server ran (request `'data'`, a pipe's destination, `'drain'`, `'aborted'`,
+ *   `'clientError'`). Such failures are written to stderr when nobody listens (and when an
+ *   `'error'` listener throws itself), so they never crash the process. Listeners that Node calls
+ *   from its own queue (`'end'`, `'close'`, `'finish'`, an `AbortSignal`'s) behave as with
+ *   `node:http`.
  *
  * `close()` stops accepting, lets requests in flight finish for up to `closeTimeout` ms, then
  * cuts what is left (`SHUTDOWN`), and calls back once every connection is closed.
@@ -48,7 +54,14 @@ export class UwsgiServer extends Server {
   #graceTimer: NodeJS.Timeout | null = null;
   #closePending = false;
 
-  constructor(handler?: RequestHandler, options?: ServerOptions) {
+  /** See {@link createServer}: `(options?, handler?)`, or `(handler?, options?)`. */
+  constructor(options?: ServerOptions, handler?: RequestHandler);
+  constructor(handler?: RequestHandler, options?: ServerOptions);
+  constructor(
+    first?: ServerOptions | RequestHandler | null,
+    second?: ServerOptions | RequestHandler | null,
+  ) {
+    const [options, handler] = argumentsOf(first, second);
     const resolved = resolveServerOptions(options);
     // allowHalfOpen: a peer may shut its sending side after the request and still read the answer.
     super({ allowHalfOpen: true, noDelay: true });
@@ -123,6 +136,35 @@ export class UwsgiServer extends Server {
   }
 }
 
+/** Sorts `createServer`'s arguments: an options object and a handler, in either order. */
+function argumentsOf(
+  first: unknown,
+  second: unknown,
+): [ServerOptions | undefined, RequestHandler | undefined] {
+  let options: unknown;
+  let handler: unknown;
+  if (
+    typeof first === "function" ||
+    (first == null && second != null && typeof second === "object")
+  ) {
+    // (handler, options), the order this package had first; or (undefined, options).
+    handler = first;
+    options = second;
+  } else {
+    options = first;
+    handler = second;
+  }
+  if (options === null) options = undefined;
+  if (handler === null) handler = undefined;
+  if (handler !== undefined && typeof handler !== "function") {
+    throw invalidArgType("handler", "a function (req, res) => {}", handler);
+  }
+  if (options !== undefined && typeof options === "function") {
+    throw invalidArgType("options", "an object (one handler only)", options);
+  }
+  return [options as ServerOptions | undefined, handler as RequestHandler | undefined];
+}
+
 function shutdownAll(connections: Set<Connection>): void {
   for (const c of connections) c.shutdown();
 }
@@ -188,8 +230,17 @@ class Owner implements ConnectionOwner {
 
   handlerError(err: Error): void {
     const server = this.#server;
-    if (server.listenerCount("error") > 0) server.emit("error", err);
-    else console.error(err);
+    if (server.listenerCount("error") === 0) {
+      console.error(err);
+      return;
+    }
+    try {
+      server.emit("error", err);
+    } catch (thrown) {
+      // An 'error' listener that throws has nowhere else to go: both go to stderr.
+      console.error(err);
+      console.error(thrown);
+    }
   }
 
   closed(connection: Connection): void {
@@ -208,18 +259,26 @@ class Owner implements ConnectionOwner {
 }
 
 /**
- * Makes a uwsgi server, as `http.createServer` makes an HTTP one: `handler` (optional) becomes a
- * `'request'` listener. Options are checked at once (`UwsgiError` `INVALID_ARGUMENT`); see
- * {@link DEFAULT_SERVER_OPTIONS} for the limits.
+ * Makes a uwsgi server, as `http.createServer` makes an HTTP one, with the same arguments:
+ * `createServer(options?, handler?)` (`createServer(handler, options)` works too). `handler`
+ * becomes a `'request'` listener. Options are checked at once, as Node checks arguments: an
+ * unknown key is `ERR_UNKNOWN_OPTION` (naming ours when it is `node:http`'s spelling), a wrong
+ * type `ERR_INVALID_ARG_TYPE`, a number out of range `ERR_OUT_OF_RANGE`; see
+ * {@link DEFAULT_SERVER_OPTIONS} for the defaults.
  *
  * ```js
- * const server = createServer((req, res) => {
+ * const server = createServer({ requestTimeout: 60_000 }, (req, res) => {
  *   res.setHeader("Content-Type", "text/plain");
  *   res.end(`hello ${req.url}\n`);
  * });
  * server.listen(3031, "127.0.0.1"); // nginx: uwsgi_pass 127.0.0.1:3031;
  * ```
  */
-export function createServer(handler?: RequestHandler, options?: ServerOptions): UwsgiServer {
-  return new UwsgiServer(handler, options);
+export function createServer(options?: ServerOptions, handler?: RequestHandler): UwsgiServer;
+export function createServer(handler?: RequestHandler, options?: ServerOptions): UwsgiServer;
+export function createServer(
+  first?: ServerOptions | RequestHandler | null,
+  second?: ServerOptions | RequestHandler | null,
+): UwsgiServer {
+  return new UwsgiServer(first as ServerOptions, second as RequestHandler);
 }

@@ -23,7 +23,7 @@ beforeAll(async () => {
       res.end("ok");
     },
     // Short timeouts: a connection left waiting for more bytes ends quickly.
-    { headerTimeout: 300, idleTimeout: 300 },
+    { headersTimeout: 300, idleTimeout: 300 },
   );
   served.server.on("clientError", (err) => errors.push(err));
   served.server.on("error", (err) => errors.push(err));

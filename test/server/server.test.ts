@@ -266,7 +266,8 @@ describe("requests", () => {
       method: "POST",
       url: "/p?q=1",
       modifiers: [5, 7],
-      headers: { accept: "*/*", "x-dup": "one, two", cookie: "a=1; b=2" },
+      // CONTENT_LENGTH is a header too when no HTTP_CONTENT_LENGTH says it (uWSGI's http router).
+      headers: { accept: "*/*", "content-length": "3", "x-dup": "one, two", cookie: "a=1; b=2" },
       headersAgain: true,
       accept: "*/*",
       cookie: "a=1; b=2",
@@ -639,8 +640,8 @@ describe("handler failures", () => {
 });
 
 describe("timeouts and aborts", () => {
-  it("headerTimeout: a packet that does not arrive whole in time gets 408", async () => {
-    const { server, port } = await start(undefined, { headerTimeout: 100 });
+  it("headersTimeout: a packet that does not arrive whole in time gets 408", async () => {
+    const { server, port } = await start(undefined, { headersTimeout: 100 });
     const seen = errors(server);
     const t0 = Date.now();
     const client = await rawClient(port);
@@ -847,47 +848,29 @@ describe("listen, close, limits", () => {
     expect(text((await first).answer)).toBe("HTTP/1.1 200 OK\r\n\r\nfirst");
   });
 
-  it("the defaults, and bad options refused with INVALID_ARGUMENT", () => {
+  it("the defaults (bad options: test/server/misuse.test.ts)", () => {
     expect(DEFAULT_SERVER_OPTIONS).toEqual({
       maxDatasize: 65535,
       maxVars: 1024,
       maxBodySize: Number.POSITIVE_INFINITY,
-      headerTimeout: 10_000,
+      headersTimeout: 10_000,
+      requestTimeout: 300_000,
       idleTimeout: 120_000,
       maxConnections: 4096,
       closeTimeout: 10_000,
       encoding: "latin1",
       strictContentLength: false,
+      allowChunked: true,
     });
     expect(createServer().options).toEqual(DEFAULT_SERVER_OPTIONS);
-    const bad = [
-      { maxDatasize: 65536 },
-      { maxVars: -1 },
-      { maxBodySize: 1.5 },
-      { headerTimeout: -5 },
-      { idleTimeout: Number.NaN },
-      { closeTimeout: 2 ** 31 },
-      { maxConnections: 0 },
-      { encoding: "ascii" },
-      { strictContentLength: "yes" },
-    ];
-    for (const options of bad) {
-      let thrown: unknown;
-      try {
-        createServer(undefined, options as never);
-      } catch (e) {
-        thrown = e;
-      }
-      expect(thrown, JSON.stringify(options)).toBeInstanceOf(UwsgiError);
-      expect((thrown as UwsgiError).code).toBe("INVALID_ARGUMENT");
-    }
     const s = createServer(undefined, { maxBodySize: Number.POSITIVE_INFINITY, idleTimeout: 0 });
     expect(s).toBeInstanceOf(UwsgiServer);
   });
 
   it("timeouts of 0 are off", async () => {
     const { server, port } = await start((_req, res) => setTimeout(() => res.end("ok"), 50), {
-      headerTimeout: 0,
+      headersTimeout: 0,
+      requestTimeout: 0,
       idleTimeout: 0,
     });
     expect(text((await exchange(port, [packet(GET)])).answer)).toBe("HTTP/1.1 200 OK\r\n\r\nok");

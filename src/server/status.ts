@@ -1,0 +1,23 @@
+/**
+ * The status line the server answers a refused request with, by the refusal's code: the status
+ * nginx itself would give for the same fault, so nginx can pass it on as it is.
+ */
+export function statusOf(code: string): string {
+  switch (code) {
+    case "BODY_TOO_LARGE":
+      return "413 Content Too Large";
+    case "DATASIZE_OVER_LIMIT":
+    case "TOO_MANY_VARS":
+    case "TRAILERS_TOO_LARGE":
+      return "431 Request Header Fields Too Large";
+    case "HEADER_TIMEOUT":
+    case "REQUEST_TIMEOUT":
+      return "408 Request Timeout";
+    case "LENGTH_REQUIRED":
+      return "411 Length Required";
+    case "UNSUPPORTED_TRANSFER_ENCODING":
+      return "501 Not Implemented";
+    default:
+      return "400 Bad Request";
+  }
+}
