@@ -294,9 +294,13 @@ export class Exchange {
     }
     if (this.#head !== null) this.#client.write(this.#head);
     this.#head = null;
-    this.#client.end();
-    // The backend has said all: close it now rather than half-close it first.
+    // The backend has said all: close it now rather than half-close it first. The request is
+    // answered once the client's socket took the last byte (a client gone by then is an abort).
     this.#backend!.destroy();
+    this.#client.end(this.#onClientFinish);
+  };
+
+  #onClientFinish = (): void => {
     this.#settle(undefined, "", undefined);
   };
 

@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
-import { createRouter, type RouterOptions, type UwsgiRouter } from "../../../src/router/router.js";
+import type { RouterOptions } from "../../../src/router/options.js";
+import { createRouter, type UwsgiRouter } from "../../../src/router/router.js";
 import { parseHttpAnswer } from "../../interop/support/exchange.js";
 
 /** A router of ours listening on a free port of 127.0.0.1. */
