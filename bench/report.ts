@@ -1,4 +1,6 @@
 import { cpus, platform, release, totalmem } from "node:os";
+import { BEFORE_PROTOCOL, CODEC_TASKS } from "./tasks/codec.js";
+import { LATIN1_WRITE } from "./tasks/limits.js";
 import type { Protocol } from "./tasks/task.js";
 import { TASKS } from "./tasks/task.js";
 
@@ -32,6 +34,124 @@ export interface Goal {
   readonly target: number;
   readonly actual: number;
   readonly met: boolean;
+}
+
+/**
+ * One of issue 12's codec targets, checked against the same run: `ratio` is `of` over `to` (p50
+ * over p50); `atLeast` means the ratio must reach `goal` (a speed-up), otherwise stay within it (a
+ * cost over a floor).
+ */
+export interface Target {
+  readonly scenario: string;
+  readonly what: string;
+  readonly of: number;
+  readonly to: number;
+  readonly ratio: number;
+  readonly goal: number;
+  readonly atLeast: boolean;
+  readonly met: boolean;
+}
+
+type Ref = readonly [Protocol, string];
+const now = (task: string): Ref => ["uwsgi", task];
+const before = (task: string): Ref => [BEFORE_PROTOCOL, task];
+
+// [scenario, what, numerator, denominator, goal, atLeast]: issue 12's codec rows.
+const TARGETS: readonly (readonly [string, string, Ref, Ref, number, boolean])[] = [
+  [
+    "nginx-get",
+    "encode from a plain object, latin1: faster than before",
+    before(CODEC_TASKS.encodeObject),
+    now(CODEC_TASKS.encodeObject),
+    2,
+    true,
+  ],
+  [
+    "nginx-get",
+    "encode from a plain object, utf8: faster than before",
+    before(CODEC_TASKS.encodeUtf8),
+    now(CODEC_TASKS.encodeUtf8),
+    3,
+    true,
+  ],
+  [
+    "nginx-get",
+    "decode + all strings: faster than before",
+    before(TASKS.strings),
+    now(TASKS.strings),
+    4,
+    true,
+  ],
+  [
+    "nginx-get",
+    "decode + toObject: faster than before",
+    before(CODEC_TASKS.toObject),
+    now(CODEC_TASKS.toObject),
+    2,
+    true,
+  ],
+  [
+    "browser-get",
+    "decode + all strings: faster than before",
+    before(TASKS.strings),
+    now(TASKS.strings),
+    4,
+    true,
+  ],
+  [
+    "nginx-get",
+    "decode + all strings, utf8: faster than before",
+    before(CODEC_TASKS.stringsUtf8),
+    now(CODEC_TASKS.stringsUtf8),
+    3,
+    true,
+  ],
+  [
+    "nginx-get",
+    "lazy decode over the bare length walk",
+    now(TASKS.decode),
+    ["limit", "length walk"],
+    1.5,
+    false,
+  ],
+  [
+    "browser-get",
+    "lazy decode over the bare length walk",
+    now(TASKS.decode),
+    ["limit", "length walk"],
+    1.5,
+    false,
+  ],
+  [
+    "large-60k",
+    "streamed in 16 KiB reads over copy + decode",
+    now(TASKS.stream16k),
+    now(CODEC_TASKS.copyDecode),
+    2,
+    false,
+  ],
+];
+
+/** Issue 12's codec targets, from the rows of one run (those whose rows were run). */
+export function targets(rows: readonly Row[]): Target[] {
+  const out: Target[] = [];
+  for (const [scenario, what, [p1, t1], [p2, t2], goal, atLeast] of TARGETS) {
+    const of = p50(rows, scenario, p1, t1);
+    const to = p50(rows, scenario, p2, t2);
+    if (Number.isNaN(of) || Number.isNaN(to)) continue;
+    const ratio = of / to;
+    out.push({
+      scenario,
+      what,
+      of,
+      to,
+      ratio,
+      goal,
+      atLeast,
+      met: atLeast ? ratio >= goal : ratio <= goal,
+    });
+  }
+  return out;
 }
 
 /** The machine the figures come from. */
@@ -198,6 +318,30 @@ export function report(rows: readonly Row[]): string {
     lines.push(
       `| ${r.scenario} | ${r.task} | ${times(r.vsFastcgi)} | ${times(r.vsScgi)} | ${times(r.vsNpm)} | ${r.npmPeer} |`,
     );
+  }
+  const hit = targets(rows);
+  if (hit.length > 0) {
+    lines.push(
+      "",
+      "Issue 12's codec targets, same run (`uwsgi before` is the codec at ff4f8d1, bench/baseline-v0/):",
+      "",
+      "| scenario | target | p50 | over p50 | ratio | goal | |",
+      "|---|---|---:|---:|---:|---:|---|",
+    );
+    for (const g of hit) {
+      const goal = `${g.atLeast ? "≥" : "≤"} ${times(g.goal)}`;
+      lines.push(
+        `| ${g.scenario} | ${g.what} | ${duration(g.of)} | ${duration(g.to)} | ${times(g.ratio)} | ${goal} | ${g.met ? "met" : "missed"} |`,
+      );
+    }
+    const floor = rows.filter((r) => r.protocol === "limit" && r.task === LATIN1_WRITE);
+    for (const f of floor) {
+      const enc = p50(rows, f.scenario, "uwsgi", CODEC_TASKS.encodeObject);
+      if (Number.isNaN(enc)) continue;
+      lines.push(
+        `| ${f.scenario} | (floor) encode from a plain object over one latin1Write of the packet's length | ${duration(enc)} | ${duration(f.p50Ns)} | ${times(enc / f.p50Ns)} | - | |`,
+      );
+    }
   }
   lines.push("", "| scenario | goal | target | this run | |", "|---|---|---:|---:|---|");
   for (const g of goals(all)) {

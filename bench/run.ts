@@ -5,7 +5,7 @@
 // machine, drift and garbage collection then hit every protocol alike.
 import { writeFileSync } from "node:fs";
 import { Bench } from "tinybench";
-import { goals, machine, type Row, ratios, report } from "./report.js";
+import { goals, machine, type Row, ratios, report, targets } from "./report.js";
 import { loadScenarios } from "./scenarios.js";
 import { scenarioTasks } from "./tasks/all.js";
 
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   if (json !== undefined) {
     const all = ratios(rows);
     const doc = JSON.stringify(
-      { machine: machine(), rows, ratios: all, goals: goals(all) },
+      { machine: machine(), rows, ratios: all, goals: goals(all), targets: targets(rows) },
       null,
       2,
     );

@@ -1,7 +1,15 @@
 import type { Scenario } from "../scenarios.js";
 
 /** Who a benchmark row measures. */
-export type Protocol = "uwsgi" | "fastcgi" | "scgi" | "fastcgi-stream" | "fastcgi-client" | "limit";
+export type Protocol =
+  | "uwsgi"
+  | "fastcgi"
+  | "scgi"
+  | "fastcgi-stream"
+  | "fastcgi-client"
+  | "limit"
+  // The codec as it was before the issue 11/12 work (bench/baseline-v0/), for same-run ratios.
+  | "uwsgi before";
 
 /** A benchmark task: `fn` runs the operation once and returns a number (kept, so it is not dead code). */
 export interface BenchTask {

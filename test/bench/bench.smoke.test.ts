@@ -1,6 +1,6 @@
 // Runs every benchmark task once, untimed, so a broken task fails CI. Timing is never asserted.
 import { describe, expect, it } from "vitest";
-import { goals, type Row, ratios, report } from "../../bench/report.js";
+import { goals, type Row, ratios, report, targets } from "../../bench/report.js";
 import { loadScenarios } from "../../bench/scenarios.js";
 import { scenarioTasks } from "../../bench/tasks/all.js";
 import { TASKS } from "../../bench/tasks/task.js";
@@ -39,8 +39,49 @@ describe("benchmark tasks", () => {
       expect(mine.filter((t) => t.protocol === "limit").map((t) => t.task)).toEqual([
         "Buffer.copy",
         "length walk",
+        "latin1Write of one string",
       ]);
+      // The codec before the rework runs the same codec rows as the current one.
+      const codecRows = (p: string) =>
+        mine.filter((t) => t.protocol === p && !t.task.startsWith("stream")).map((t) => t.task);
+      expect(codecRows("uwsgi before")).toEqual(
+        codecRows("uwsgi").filter((t) => t !== "decode + get 3 vars"),
+      );
     }
+  });
+
+  it("issue 12's codec targets: speed-ups over the codec before, costs over a floor", () => {
+    const row = (
+      scenario: string,
+      protocol: Row["protocol"],
+      task: string,
+      p50Ns: number,
+    ): Row => ({
+      scenario,
+      protocol,
+      task,
+      bytes: 10,
+      p50Ns,
+      opsPerSec: 1e9 / p50Ns,
+      mbPerSec: 1,
+      samples: 1,
+    });
+    const rows = [
+      row("nginx-get", "uwsgi before", "encode (object)", 2000),
+      row("nginx-get", "uwsgi", "encode (object)", 800),
+      row("nginx-get", "uwsgi", TASKS.decode, 160),
+      row("nginx-get", "limit", "length walk", 100),
+      row("nginx-get", "limit", "latin1Write of one string", 80),
+    ];
+    expect(targets(rows).map((t) => [t.what, t.ratio, t.met])).toEqual([
+      ["encode from a plain object, latin1: faster than before", 2.5, true],
+      ["lazy decode over the bare length walk", 1.6, false],
+    ]);
+    const text = report(rows);
+    expect(text).toContain(
+      "| nginx-get | lazy decode over the bare length walk | 160 ns | 100 ns | 1.6× | ≤ 1.5× | missed |",
+    );
+    expect(text).toContain("| 800 ns | 80 ns | 10× | - | |");
   });
 
   it("ratios and goals come from the rows of one run", () => {
