@@ -1,5 +1,5 @@
 import { copyBytes } from "../codec/bytes.js";
-import { checkChunk } from "../parser/chunk-argument.js";
+import { pushedBytes } from "../pairs/chunk-bytes.js";
 import { FastcgiError } from "./errors.js";
 import { FCGI_VERSION, RECORD_HEADER_SIZE } from "./record.js";
 
@@ -48,7 +48,7 @@ export class FcgiRecordParser {
 
   /** Parses `chunk`, calling the handler for each record part in it. */
   push(chunk: Uint8Array): void {
-    checkChunk(chunk);
+    const bytes = pushedBytes(chunk);
     if (this.#state === FAILED) {
       throw new FastcgiError(
         "PARSER_FAILED",
@@ -58,7 +58,7 @@ export class FcgiRecordParser {
       );
     }
     try {
-      this.#push(chunk);
+      this.#push(bytes);
     } catch (err) {
       this.#state = FAILED;
       throw err;

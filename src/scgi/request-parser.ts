@@ -1,6 +1,6 @@
 import { copyBytes } from "../codec/bytes.js";
+import { pushedBytes } from "../pairs/chunk-bytes.js";
 import type { PairsView } from "../pairs/pairs-view.js";
-import { checkChunk } from "../parser/chunk-argument.js";
 import { gatherBuffer } from "../parser/gather-slab.js";
 import { ScgiError } from "./errors.js";
 import {
@@ -53,7 +53,7 @@ export class ScgiParser {
 
   /** Parses `chunk`; throws an `ScgiError` on bad bytes (the parser then refuses more). */
   push(chunk: Uint8Array): void {
-    checkChunk(chunk);
+    const bytes = pushedBytes(chunk);
     if (this.#state === FAILED || this.#state === DONE) {
       throw new ScgiError(
         "PARSER_FAILED",
@@ -63,7 +63,7 @@ export class ScgiParser {
       );
     }
     try {
-      this.#push(chunk);
+      this.#push(bytes);
     } catch (err) {
       this.#state = FAILED;
       throw err;
