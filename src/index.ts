@@ -35,6 +35,7 @@ export {
   type RawPacket,
   type VarsPacket,
 } from "./codec/packet.js";
+export * from "./codec/packets.js";
 export {
   appendSignature,
   decodeSubscription,
