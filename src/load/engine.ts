@@ -1,0 +1,371 @@
+import { connect, type Socket } from "node:net";
+import type { Histogram } from "hdr-histogram-js";
+import { FcgiResponseParser } from "../fastcgi/response-parser.js";
+import { AnswerReader, MalformedAnswer } from "./answer-reader.js";
+import { newHistogram, record } from "./histogram.js";
+import { connectTo, type Target } from "./target.js";
+import type { Wire } from "./wire.js";
+
+/**
+ * The kinds of failed requests, counted apart:
+ * - `connect`: the connection could not be made (refused, no such socket, connect timeout).
+ * - `timeout`: no whole answer within the request timeout.
+ * - `reset`: the peer reset the connection (ECONNRESET, EPIPE).
+ * - `closed`: the peer closed the connection before the whole answer.
+ * - `malformed`: the answer is not HTTP/1.x, a CGI head or FastCGI records.
+ * - `socket`: any other socket error.
+ */
+export type ErrorKind = "connect" | "timeout" | "reset" | "closed" | "malformed" | "socket";
+
+/** The error kinds, in report order. */
+export const ERROR_KINDS: readonly ErrorKind[] = Object.freeze([
+  "connect",
+  "timeout",
+  "reset",
+  "closed",
+  "malformed",
+  "socket",
+]);
+
+/** What one engine (one thread) is asked to do. */
+export interface EnginePlan {
+  readonly target: Target;
+  readonly wire: Wire;
+  /** Concurrent connections (each carries one request at a time). */
+  readonly connections: number;
+  /** Requests per second over all connections; 0 = each connection as fast as it can. */
+  readonly rate: number;
+  /** Requests to send in all; 0 = no limit (the duration ends the run). */
+  readonly requests: number;
+  /** Milliseconds to send requests for; 0 = until `requests` are sent. */
+  readonly durationMs: number;
+  /** Milliseconds a request may take before it is a `timeout`. */
+  readonly timeoutMs: number;
+  /** Reuse a FastCGI connection after END_REQUEST when the server keeps it open. */
+  readonly keepConn: boolean;
+}
+
+/** What one engine measured. */
+export interface EngineResult {
+  sent: number;
+  completed: number;
+  errors: Record<ErrorKind, number>;
+  statuses: Record<string, number>;
+  bytesRead: number;
+  bytesWritten: number;
+  /** Milliseconds from the first request to the last answer (or failure). */
+  elapsedMs: number;
+  /** Latency of every completed request, µs: from its intended start when there is a rate. */
+  histogram: Histogram;
+  /** With a rate: latency from the actual send (what an uncorrected tool reports); else null. */
+  uncorrected: Histogram | null;
+}
+
+function errorKind(err: NodeJS.ErrnoException, connected: boolean): ErrorKind {
+  if (!connected) return "connect";
+  if (err.code === "ECONNRESET" || err.code === "EPIPE") return "reset";
+  return "socket";
+}
+
+/** Each socket knows its slot, so one set of module-level listeners serves every socket. */
+const SLOT = Symbol("slot");
+type SlotSocket = Socket & { [SLOT]: Slot };
+
+function onConnect(this: SlotSocket): void {
+  this[SLOT].connected(this);
+}
+function onData(this: SlotSocket, chunk: Buffer): void {
+  this[SLOT].data(this, chunk);
+}
+function onEnd(this: SlotSocket): void {
+  this[SLOT].ended(this);
+}
+function onError(this: SlotSocket, err: Error): void {
+  this[SLOT].failed(this, err as NodeJS.ErrnoException);
+}
+
+/**
+ * One connection slot: it sends a request, reads the answer, records it, and starts the next at
+ * its intended time (wrk2's schedule: with a rate, request k of slot i is due at
+ * `start + (i / connections + k) * connections / rate`; one that is overdue goes at once, and its
+ * latency counts from when it was due). Events of a socket the slot has dropped are ignored.
+ */
+class Slot {
+  readonly #engine: Engine;
+  readonly #reader: AnswerReader;
+  readonly #fastcgi: boolean;
+  readonly #http: boolean;
+  readonly #keepConn: boolean;
+  #socket: SlotSocket | null = null;
+  #fcgi: FcgiResponseParser | null = null;
+  #connected = false;
+  #busy = false;
+  #ended = false;
+  #intended = 0;
+  #sentAt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #waiter: NodeJS.Timeout | undefined;
+  /** Requests this slot has sent (for its schedule). */
+  #k = 0;
+  readonly #offset: number;
+
+  constructor(engine: Engine, index: number) {
+    this.#engine = engine;
+    this.#fastcgi = engine.plan.target.scheme === "fastcgi";
+    this.#http = engine.plan.target.scheme === "http";
+    this.#keepConn = engine.plan.keepConn;
+    this.#reader = new AnswerReader(this.#fastcgi);
+    this.#offset = engine.interval > 0 ? (index / engine.plan.connections) * engine.interval : 0;
+  }
+
+  get busy(): boolean {
+    return this.#busy || this.#waiter !== undefined;
+  }
+
+  /** Starts the next request, now or at its intended time; false when there is none to send. */
+  next(): boolean {
+    const engine = this.#engine;
+    const now = performance.now();
+    let due = now;
+    if (engine.interval > 0) {
+      due = engine.start + this.#offset + this.#k * engine.interval;
+      if (due >= engine.deadline) return false;
+    } else if (now >= engine.deadline) return false;
+    if (!engine.take()) return false;
+    this.#k++;
+    this.#intended = due;
+    if (due > now) {
+      this.#waiter = setTimeout(this.#fire, due - now);
+      return true;
+    }
+    this.#send(now);
+    return true;
+  }
+
+  /** Stops: a pending request is not sent (returned to the budget); one in flight ends. */
+  stop(): void {
+    if (this.#waiter !== undefined) {
+      clearTimeout(this.#waiter);
+      this.#waiter = undefined;
+      this.#engine.untake();
+    }
+  }
+
+  #fire = (): void => {
+    this.#waiter = undefined;
+    this.#send(performance.now());
+  };
+
+  #send(now: number): void {
+    const engine = this.#engine;
+    this.#busy = true;
+    this.#sentAt = now;
+    this.#reader.reset(engine.plan.wire.head);
+    let socket = this.#socket;
+    if (socket === null) {
+      socket = connect(connectTo(engine.plan.target)) as SlotSocket;
+      socket[SLOT] = this;
+      socket.setNoDelay(true);
+      socket.on("connect", onConnect);
+      socket.on("data", onData);
+      socket.on("end", onEnd);
+      socket.on("close", onEnd);
+      socket.on("error", onError);
+      this.#socket = socket;
+      this.#connected = false;
+      this.#ended = false;
+      if (this.#fastcgi) this.#fcgi = new FcgiResponseParser(this);
+    }
+    engine.result.sent++;
+    this.#timer = setTimeout(this.#onTimeout, engine.plan.timeoutMs);
+    const parts = engine.plan.wire.parts;
+    socket.cork();
+    for (let i = 0; i < parts.length; i++) socket.write(parts[i]!);
+    socket.uncork();
+    engine.result.bytesWritten += engine.plan.wire.byteLength;
+  }
+
+  /** @internal */
+  connected(socket: Socket): void {
+    if (socket === this.#socket) this.#connected = true;
+  }
+
+  /** @internal */
+  data(socket: Socket, chunk: Buffer): void {
+    if (socket !== this.#socket || !this.#busy) return;
+    this.#engine.result.bytesRead += chunk.length;
+    try {
+      if (this.#fcgi !== null) this.#fcgi.push(chunk);
+      else {
+        this.#reader.push(chunk);
+        // uwsgi and SCGI carry one request per connection, whatever the answer's head says.
+        if (this.#reader.done) this.#complete(this.#http && this.#reader.keepAlive);
+      }
+    } catch (err) {
+      this.#fail(err instanceof MalformedAnswer || this.#fastcgi ? "malformed" : "socket");
+    }
+  }
+
+  /** @internal FastCGI STDOUT: the CGI answer, whose head gives the status. */
+  onStdout(piece: Uint8Array): void {
+    if (this.#busy && this.#reader.status === 0) this.#reader.push(piece);
+  }
+
+  /** @internal */
+  onStderr(): void {}
+
+  /** @internal END_REQUEST ends a FastCGI answer. */
+  onEnd(): void {
+    if (!this.#busy) return;
+    if (this.#reader.status === 0) this.#fail("malformed");
+    else this.#complete(this.#keepConn);
+  }
+
+  /** @internal The socket's end or close. */
+  ended(socket: Socket): void {
+    if (socket !== this.#socket) return;
+    this.#ended = true;
+    if (!this.#busy) this.#drop();
+    else if (this.#fcgi === null && this.#reader.end()) this.#complete(false);
+    else this.#fail("closed");
+  }
+
+  /** @internal */
+  failed(socket: Socket, err: NodeJS.ErrnoException): void {
+    if (socket !== this.#socket) return;
+    if (!this.#busy) this.#drop();
+    else this.#fail(errorKind(err, this.#connected));
+  }
+
+  #onTimeout = (): void => {
+    this.#timer = undefined;
+    this.#fail("timeout");
+  };
+
+  #complete(keep: boolean): void {
+    const engine = this.#engine;
+    const now = performance.now();
+    clearTimeout(this.#timer);
+    this.#busy = false;
+    const status = String(this.#reader.status);
+    engine.result.statuses[status] = (engine.result.statuses[status] ?? 0) + 1;
+    engine.result.completed++;
+    record(engine.result.histogram, (now - this.#intended) * 1000);
+    if (engine.result.uncorrected !== null) {
+      record(engine.result.uncorrected, (now - this.#sentAt) * 1000);
+    }
+    engine.last = now;
+    if (!keep || this.#ended) this.#drop();
+    engine.continue(this);
+  }
+
+  #fail(kind: ErrorKind): void {
+    if (!this.#busy) return;
+    const engine = this.#engine;
+    clearTimeout(this.#timer);
+    this.#busy = false;
+    engine.result.errors[kind]++;
+    engine.last = performance.now();
+    this.#drop();
+    engine.continue(this);
+  }
+
+  #drop(): void {
+    const socket = this.#socket;
+    if (socket === null) return;
+    this.#socket = null;
+    this.#fcgi = null;
+    socket.destroy();
+  }
+}
+
+/** Runs the slots of one thread until the plan is done; see {@link runEngine}. */
+class Engine {
+  readonly plan: EnginePlan;
+  readonly result: EngineResult;
+  /** Milliseconds between two requests of one slot (0: no rate). */
+  readonly interval: number;
+  start = 0;
+  deadline = Number.POSITIVE_INFINITY;
+  last = 0;
+  #left: number;
+  #stopped = false;
+  readonly #slots: Slot[] = [];
+  #resolve: (() => void) | undefined;
+
+  constructor(plan: EnginePlan) {
+    this.plan = plan;
+    this.interval = plan.rate > 0 ? (plan.connections / plan.rate) * 1000 : 0;
+    this.#left = plan.requests > 0 ? plan.requests : Number.POSITIVE_INFINITY;
+    this.result = {
+      sent: 0,
+      completed: 0,
+      errors: { connect: 0, timeout: 0, reset: 0, closed: 0, malformed: 0, socket: 0 },
+      statuses: {},
+      bytesRead: 0,
+      bytesWritten: 0,
+      elapsedMs: 0,
+      histogram: newHistogram(),
+      uncorrected: plan.rate > 0 ? newHistogram() : null,
+    };
+  }
+
+  take(): boolean {
+    if (this.#stopped || this.#left <= 0) return false;
+    this.#left--;
+    return true;
+  }
+
+  untake(): void {
+    this.#left++;
+  }
+
+  run(): Promise<EngineResult> {
+    return new Promise((resolve) => {
+      this.#resolve = () => resolve(this.result);
+      this.start = performance.now();
+      this.last = this.start;
+      if (this.plan.durationMs > 0) this.deadline = this.start + this.plan.durationMs;
+      for (let i = 0; i < this.plan.connections; i++) this.#slots.push(new Slot(this, i));
+      for (const slot of this.#slots) slot.next();
+      this.#checkDone();
+    });
+  }
+
+  /** A slot finished a request: give it the next, or see whether everything is done. */
+  continue(slot: Slot): void {
+    if (!slot.next()) this.#checkDone();
+  }
+
+  /** Sends no more requests; those in flight finish (or time out). */
+  stop(): void {
+    this.#stopped = true;
+    for (const slot of this.#slots) slot.stop();
+    this.#checkDone();
+  }
+
+  #checkDone(): void {
+    if (this.#resolve === undefined) return;
+    for (const slot of this.#slots) if (slot.busy) return;
+    this.result.elapsedMs = this.last - this.start;
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    resolve();
+  }
+}
+
+/** A running engine: its live counters and a way to stop it early. */
+export interface RunningEngine {
+  readonly done: Promise<EngineResult>;
+  /** Live counters (read them for progress). */
+  readonly result: Readonly<EngineResult>;
+  /** Sends no more requests; the run ends once those in flight are done. */
+  stop(): void;
+}
+
+/** Starts an engine on this thread's event loop. */
+export function runEngine(plan: EnginePlan): RunningEngine {
+  const engine = new Engine(plan);
+  const done = engine.run();
+  return { done, result: engine.result, stop: () => engine.stop() };
+}
