@@ -51,7 +51,13 @@ async function subscribedSetup(ids: readonly string[], tolerance: number) {
     subscriptions: { listen: `127.0.0.1:${udp}`, tolerance },
   });
   running.push({ stop: () => stopRouter(router) });
-  const added = ids.map(() => nextEvent(router, "nodeAdded", (e) => e.pool === "app.test"));
+  const seen = new Set<string>();
+  const added = new Promise<void>((resolve) => {
+    router.on("nodeAdded", (e: NodeEvent) => {
+      if (e.pool === "app.test") seen.add(e.address);
+      if (seen.size === ids.length) resolve();
+    });
+  });
   const backends: Backend[] = [];
   for (const id of ids) {
     const b = await startBackend(id, [
@@ -64,7 +70,7 @@ async function subscribedSetup(ids: readonly string[], tolerance: number) {
     backends.push(b);
     running.push(b);
   }
-  await Promise.all(added);
+  await added;
   return { router, port, backends };
 }
 
