@@ -1,4 +1,4 @@
-import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { encodePacket, type Packet, type VarsPacket } from "../codec/packet.js";
 import { PacketParser } from "../parser/packet-parser.js";
 import { UwsgiRouterError } from "./errors.js";
@@ -8,12 +8,15 @@ import { RouterRequest } from "./request.js";
 import { fastRouterKey } from "./routing-key.js";
 import { hasKeyPrefix, VarsEditor } from "./vars-editor.js";
 
+/** A client's connection: a socket, or the HTTP front's stream over one. @internal */
+export type ClientStream = Duplex & { readonly remoteAddress?: string | undefined };
+
 /** What a client connection needs from its router. @internal */
 export interface ConnectionHost extends ExchangeHost {
   /** The pool a request goes to, from its key: the pool of that name, else the default pool. */
   poolFor(key: string | undefined): string | undefined;
   /** A client sent bytes that are not a request (or too slowly). */
-  clientError(error: Error, socket: Socket): void;
+  clientError(error: Error, socket: ClientStream): void;
   /** A request was refused before reaching a backend (no key, no pool, middleware failure). */
   refused(error: UwsgiRouterError): void;
   /** A request was answered by middleware. */
@@ -29,7 +32,7 @@ const MAX_PENDING = 64 * 1024;
 const PING = 100;
 
 /** The source of a connection for trust decisions: its IP (IPv4 unmapped), or "unix". */
-export function sourceOf(socket: Socket): string {
+export function sourceOf(socket: ClientStream): string {
   const remote = socket.remoteAddress;
   if (remote === undefined) return "unix";
   return remote.startsWith("::ffff:") ? remote.slice(7) : remote;
@@ -42,7 +45,7 @@ export function sourceOf(socket: Socket): string {
  */
 export class ClientConnection {
   readonly #host: ConnectionHost;
-  readonly #socket: Socket;
+  readonly #socket: ClientStream;
   readonly #parser: PacketParser;
   #packet: Packet | null = null;
   #pending: Uint8Array[] = [];
@@ -52,7 +55,7 @@ export class ClientConnection {
   #closed = false;
   #headerTimer: NodeJS.Timeout | undefined;
 
-  constructor(host: ConnectionHost, socket: Socket) {
+  constructor(host: ConnectionHost, socket: ClientStream) {
     this.#host = host;
     this.#socket = socket;
     this.#parser = new PacketParser(

@@ -1,5 +1,6 @@
 import { connect, type Socket } from "node:net";
 import type { PickHint } from "./balancer.js";
+import type { ClientStream } from "./connection.js";
 import { UwsgiRouterError, type UwsgiRouterErrorCode } from "./errors.js";
 import type { Health } from "./health.js";
 import type { BackendNode } from "./node.js";
@@ -12,7 +13,7 @@ export interface ExchangeHost {
   readonly health: Health;
   pool(name: string): Pool | undefined;
   /** Writes an error answer (when nothing was sent yet) and lets the client go. */
-  answerError(client: Socket, status: number): void;
+  answerError(client: ClientStream, status: number): void;
   /** The request ended: `error` is undefined when it was answered. */
   settled(exchange: Exchange, error: UwsgiRouterError | undefined): void;
 }
@@ -32,7 +33,7 @@ const HTTP = Buffer.from("HTTP/");
  */
 export class Exchange {
   readonly #host: ExchangeHost;
-  readonly #client: Socket;
+  readonly #client: ClientStream;
   readonly #packet: Uint8Array;
   readonly #key: string | undefined;
   readonly #hint: PickHint;
@@ -61,7 +62,7 @@ export class Exchange {
 
   constructor(
     host: ExchangeHost,
-    client: Socket,
+    client: ClientStream,
     pool: Pool,
     packet: Uint8Array,
     pending: Uint8Array[],

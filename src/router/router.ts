@@ -1,11 +1,13 @@
 import { EventEmitter } from "node:events";
-import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type AddressInfo, createServer, type Server } from "node:net";
 import { invalidArgType } from "../codec/arguments.js";
 import type { Subscription } from "../codec/subscription.js";
-import { ClientConnection, type ConnectionHost } from "./connection.js";
+import { ClientConnection, type ClientStream, type ConnectionHost } from "./connection.js";
 import type { UwsgiRouterError, UwsgiRouterErrorCode } from "./errors.js";
 import type { Exchange } from "./forward.js";
 import { Health, type NodeEvent } from "./health.js";
+import { httpToUwsgi } from "./http-front.js";
 import type { NodeInit } from "./node.js";
 import { type ResolvedRouterOptions, type RouterOptions, resolveRouterOptions } from "./options.js";
 import { checkNodeInit, Pool, type PoolStats } from "./pool.js";
@@ -135,6 +137,16 @@ export class UwsgiRouter extends EventEmitter implements ConnectionHost {
     return this;
   }
 
+  /**
+   * A `node:http` request listener: the router's HTTP front. Each request becomes the uwsgi
+   * packet nginx would send for it (Debian's uwsgi_params) and takes the same path as a uwsgi
+   * request; the backend's answer goes to the client as it comes, then the connection closes.
+   * `http.createServer(router.handleHttp)`.
+   */
+  readonly handleHttp: (req: IncomingMessage, res: ServerResponse) => void = (req, res) => {
+    httpToUwsgi(req, res, (stream) => this.#connections.add(new ClientConnection(this, stream)));
+  };
+
   /** Counters and every pool's nodes, as JSON-ready data. */
   stats(): RouterStats {
     return {
@@ -179,7 +191,7 @@ export class UwsgiRouter extends EventEmitter implements ConnectionHost {
   }
 
   /** @internal */
-  answerError(client: Socket, status: number): void {
+  answerError(client: ClientStream, status: number): void {
     if (client.destroyed || !client.writable) {
       client.destroy();
       return;
@@ -221,7 +233,7 @@ export class UwsgiRouter extends EventEmitter implements ConnectionHost {
   }
 
   /** @internal */
-  clientError(error: Error, socket: Socket): void {
+  clientError(error: Error, socket: ClientStream): void {
     this.emit("clientError", error, socket);
   }
 
