@@ -4,7 +4,7 @@ import { varsFromRequest } from "../client/vars-from-request.js";
 import { encodePacket } from "../codec/packet.js";
 
 /** Largest chunked request body buffered to learn its CONTENT_LENGTH (uwsgi has no chunked framing). */
-export const MAX_BUFFERED_BODY = 1024 * 1024;
+export const MAX_BUFFERED_BODY: number = 1024 * 1024;
 
 /**
  * The HTTP front of the router: a node:http request becomes the uwsgi packet nginx would send
