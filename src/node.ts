@@ -1,12 +1,23 @@
 export { PacketDecoder } from "./adapters/node-stream.js";
 export type { UwsgiAddress } from "./client/address.js";
 export type { AnswerHead } from "./client/answer-head.js";
+export {
+  type CacheAddress,
+  type CacheEntry,
+  type CacheSetOptions,
+  UwsgiCache,
+} from "./client/cache.js";
+export { echo } from "./client/echo.js";
 export { UwsgiClientError, type UwsgiClientErrorCode } from "./client/errors.js";
 export { createGateway, type GatewayOptions, gatewayHandler } from "./client/gateway.js";
+export type { PacketCallOptions } from "./client/packet-exchange.js";
 export { type PingOptions, type PingResult, ping } from "./client/ping.js";
 export { DEFAULT_REQUEST_OPTIONS, type RequestOptions, request } from "./client/request.js";
 export type { RequestBody } from "./client/request-packet.js";
 export { type InformationalAnswer, UwsgiResponse } from "./client/response.js";
+export { type RpcAddress, rpc } from "./client/rpc.js";
+export { raiseSignal } from "./client/signal.js";
+export { type SpoolOptions, spool } from "./client/spool.js";
 export { documentUri, type VarsOverrides, varsFromRequest } from "./client/vars-from-request.js";
 export type { BalancerName } from "./router/balancer.js";
 export { UwsgiRouterError, type UwsgiRouterErrorCode } from "./router/errors.js";
@@ -29,6 +40,8 @@ export {
   SubscriptionServer,
 } from "./router/subscription-server.js";
 export { VarsEditor } from "./router/vars-editor.js";
+export type { RpcFunction } from "./rpc/rpc-answer.js";
+export { createRpcServer, type RpcFunctionsInit, serveRpc } from "./rpc/rpc-server.js";
 export type { HeaderValue, ResponseHeaders } from "./server/headers.js";
 export {
   DEFAULT_SERVER_OPTIONS,

@@ -3,6 +3,7 @@ import { performance } from "node:perf_hooks";
 import type { UwsgiError } from "../codec/errors.js";
 import type { Packet } from "../codec/packet.js";
 import { PacketParser, type ParserHandler, type ParserOptions } from "../parser/packet-parser.js";
+import { answerRpc } from "../rpc/rpc-answer.js";
 import type { ResolvedServerOptions } from "./options.js";
 import { type BodySource, UwsgiRequest } from "./request.js";
 import { type AnswerSink, UwsgiServerResponse } from "./response.js";
@@ -365,6 +366,8 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
     this.#refused = true;
     if (packet.modifier1 === 100) {
       this.socket.end(PONG);
+    } else if (packet.modifier1 === 173 && answerRpc(this.#owner, packet, this.socket)) {
+      return; // a call to the functions serveRpc() gave this server; they answer or close
     } else {
       const err = new UwsgiServerError(
         "UNSUPPORTED_PACKET",

@@ -1,0 +1,70 @@
+// A real uWSGI 2.0 running fixtures/apps/packets_app.py with the plugins the special packets
+// need (rpc, cache, signal, spooler, echo, ping), a master (signals and the spooler need one),
+// two caches ("main" first, then "shared") and a spooler directory, all in temp dirs that stop()
+// removes. Plus a helper to call the app's routes with a plain request.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { request } from "../../../src/node.js";
+import { startUwsgi, type UwsgiPeer } from "../../interop/support/uwsgi.js";
+
+export interface PacketsPeer extends UwsgiPeer {
+  /** The spool directory (`--spooler`). */
+  readonly spoolDir: string;
+  /** GET (or POST with `body`) one of the app's routes; resolves status and body bytes. */
+  route(path: string, query?: string, body?: Buffer): Promise<{ status: number; body: Buffer }>;
+}
+
+/** Starts uWSGI with the packets app; `extraArgs` go last. */
+export async function startPacketsUwsgi(extraArgs: readonly string[] = []): Promise<PacketsPeer> {
+  const spoolDir = await mkdtemp(join(tmpdir(), "uwsgi-codec-spool-"));
+  let peer: UwsgiPeer;
+  try {
+    peer = await startUwsgi({
+      app: "fixtures/apps/packets_app.py",
+      extraArgs: [
+        "--plugin",
+        "rpc,cache,signal,spooler,echo,ping",
+        "--master",
+        "--cache2",
+        "name=main,items=16,blocksize=4096",
+        "--cache2",
+        "name=shared,items=64,blocksize=131072",
+        "--spooler",
+        spoolDir,
+        "--spooler-frequency",
+        "1",
+        ...extraArgs,
+      ],
+    });
+  } catch (err) {
+    await rm(spoolDir, { recursive: true, force: true });
+    throw err;
+  }
+  const route = async (path: string, query = "", body?: Buffer) => {
+    const res = await request({
+      host: peer.host,
+      port: peer.port,
+      vars: {
+        REQUEST_METHOD: body === undefined ? "GET" : "POST",
+        PATH_INFO: path,
+        QUERY_STRING: query,
+        SERVER_PROTOCOL: "HTTP/1.1",
+      },
+      ...(body === undefined ? {} : { body }),
+      timeout: 10_000,
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of res.body) chunks.push(Buffer.from(chunk));
+    return { status: res.statusCode, body: Buffer.concat(chunks) };
+  };
+  return {
+    ...peer,
+    spoolDir,
+    route,
+    stop: async () => {
+      await peer.stop();
+      await rm(spoolDir, { recursive: true, force: true });
+    },
+  };
+}
