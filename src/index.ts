@@ -65,6 +65,7 @@ export {
   varsByteLength,
 } from "./codec/vars-encode.js";
 export { decodeVars, VarsView } from "./codec/vars-view.js";
+export type { BodyMode } from "./parser/body-mode.js";
 export {
   ChunkedDecoder,
   type ChunkedDecoderOptions,

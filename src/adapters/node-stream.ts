@@ -12,7 +12,9 @@ export class PacketDecoder extends Transform {
   readonly #parser: PacketParser;
 
   constructor(options?: ParserOptions) {
-    super({ readableObjectMode: true });
+    // Strings are not turned into bytes: a source with setEncoding() has already lost them, and
+    // the parser says so (ERR_INVALID_ARG_TYPE) instead of parsing re-encoded text.
+    super({ readableObjectMode: true, decodeStrings: false });
     this.#parser = new PacketParser(this.#queue, options);
   }
 

@@ -1,17 +1,26 @@
 import { invalidArgType } from "../codec/arguments.js";
+import { inputBytes } from "../codec/bytes.js";
 
 /**
- * Refuses a `push`/`write` argument that is not bytes. A string is the usual mistake: the source
- * had `setEncoding()` called on it, so it hands out text, and text cannot be turned back into the
- * bytes that arrived; the message says so.
+ * A `push`/`write` argument as bytes (a Uint8Array, an ArrayBuffer or another view, as
+ * `TextDecoder` takes), or ERR_INVALID_ARG_TYPE. A string is the usual mistake: the source had
+ * `setEncoding()` called on it, so it hands out text, which cannot be turned back into the bytes
+ * that arrived; the message says so.
  */
+export function chunkBytes(chunk: unknown, name = "chunk"): Uint8Array {
+  if (typeof chunk === "string") {
+    throw invalidArgType(
+      name,
+      "bytes, not a string (a string means setEncoding() was called on the source: remove that call)",
+      chunk,
+    );
+  }
+  return inputBytes(name, chunk);
+}
+
+/** Like {@link chunkBytes}, for callers that take only a Uint8Array: asserts `chunk` is one. */
 export function checkChunk(chunk: unknown, name = "chunk"): asserts chunk is Uint8Array {
   if (chunk instanceof Uint8Array) return;
-  throw invalidArgType(
-    name,
-    typeof chunk === "string"
-      ? "a Uint8Array, not a string (a string means setEncoding() was called on the source: remove that call)"
-      : "a Uint8Array (a Buffer, or a socket's chunk)",
-    chunk,
-  );
+  if (typeof chunk === "string") chunkBytes(chunk, name);
+  throw invalidArgType(name, "a Uint8Array", chunk);
 }

@@ -1,6 +1,7 @@
 import { checkInteger, checkOptions, invalidArgType } from "../codec/arguments.js";
 import { truncated, UwsgiError } from "../codec/errors.js";
-import { checkChunk } from "./chunk-argument.js";
+import type { BytesInput } from "../codec/packet.js";
+import { chunkBytes } from "./chunk-argument.js";
 
 // HTTP/1.1 chunked framing (RFC 9112 section 7.1) as a byte-at-a-time state machine over the
 // framing and views over the data: nothing is ever held, so a trickle costs what a burst does.
@@ -71,6 +72,8 @@ const CR = 0x0d;
 const LF = 0x0a;
 const SP = 0x20;
 const HTAB = 0x09;
+const SEMICOLON = 0x3b;
+const COLON = 0x3a;
 
 // Hex digit values, -1 for anything else.
 const HEX = new Int8Array(256).fill(-1);
@@ -86,6 +89,26 @@ for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
 for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) TOKEN[c] = 1;
 for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;
+
+// What INVALID_CHUNK says for a wrong byte in each state: what was expected, where it was.
+const AFTER_SIZE = FAILED + 1;
+const WRONG: readonly (readonly [string, string])[] = [
+  ["a hex chunk size", "starts the chunk-size line"],
+  ["';' (a chunk extension) after whitespace", "follows whitespace after the chunk size"],
+  ["extension text then CRLF", "inside a chunk extension"],
+  ["LF after CR", "follows the CR of a chunk-size line"],
+  ["", ""],
+  ["CRLF after the chunk data", "follows the chunk data"],
+  ["LF after CR", "follows the CR after the chunk data"],
+  ["a trailer field name or the final CRLF", "starts a trailer line"],
+  ["a field name then ':'", "in a trailer field name"],
+  ["field text then CRLF", "in a trailer field value"],
+  ["LF after CR", "follows the CR of a trailer field"],
+  ["LF after CR", "follows the final CR"],
+  ["", ""],
+  ["", ""],
+  ["a hex digit, ';' or CRLF after the chunk size", "follows the chunk size"],
+];
 
 // Beyond this a chunk size no longer fits a double exactly.
 const MAX_SIZE_BEFORE_DIGIT = Math.floor(Number.MAX_SAFE_INTEGER / 16);
@@ -156,13 +179,14 @@ export class ChunkedDecoder {
    * less when the body ended inside the range (the rest is not the body's). Throws the first
    * `UwsgiError`; input after `done` is not used (the return value is `start`).
    */
-  write(chunk: Uint8Array, start = 0, end: number = chunk?.length): number {
-    checkChunk(chunk);
-    if (start !== 0 || end !== chunk.length) {
-      checkInteger("start", start, 0, chunk.length);
-      checkInteger("end", end, start, chunk.length);
+  write(chunk: BytesInput, start = 0, end?: number): number {
+    const bytes = chunkBytes(chunk);
+    const stop = end ?? bytes.length;
+    if (start !== 0 || stop !== bytes.length) {
+      checkInteger("start", start, 0, bytes.length);
+      checkInteger("end", stop, start, bytes.length);
     }
-    const next = this.decode(chunk, start, end);
+    const next = this.decode(bytes, start, stop);
     if (next < 0) throw this.#failure!;
     return next;
   }
@@ -206,12 +230,13 @@ export class ChunkedDecoder {
         continue;
       }
       const c = buf[p]!;
+      // The state after this byte, or -1 when the byte is wrong there.
+      let next = -1;
       if (state <= SIZE_LF) {
         if (++this.#line > this.#maxLine) {
           return this.#fail(
-            origin,
+            origin + p,
             "CHUNK_LINE_TOO_LONG",
-            p,
             `a chunk-size line of at most ${this.#maxLine} bytes (option maxChunkLineLength)`,
             "the chunk-size line goes on past the limit",
           );
@@ -221,173 +246,81 @@ export class ChunkedDecoder {
           if (d >= 0) {
             if (this.#size > MAX_SIZE_BEFORE_DIGIT) {
               return this.#fail(
-                origin,
+                origin + p,
                 "BODY_TOO_LARGE",
-                p,
                 "a chunk size below 2^53",
                 "the chunk size is too large to be exact",
               );
             }
             this.#size = this.#size * 16 + d;
             this.#digits++;
-          } else if (this.#digits === 0) {
-            return this.#fail(
-              origin,
-              "INVALID_CHUNK",
-              p,
-              "a hex chunk size",
-              `${describe(c)} starts the chunk-size line`,
-            );
-          } else if (c === CR) {
-            state = SIZE_LF;
-          } else if (c === 0x3b) {
-            state = EXT;
-          } else if (c === SP || c === HTAB) {
-            state = SIZE_WS;
-          } else {
-            return this.#fail(
-              origin,
-              "INVALID_CHUNK",
-              p,
-              "a hex digit, ';' or CRLF after the chunk size",
-              `${describe(c)} follows the chunk size`,
-            );
-          }
+            next = SIZE;
+          } else if (this.#digits === 0) next = -1;
+          else if (c === CR) next = SIZE_LF;
+          else if (c === SEMICOLON) next = EXT;
+          else if (c === SP || c === HTAB) next = SIZE_WS;
+          else state = AFTER_SIZE;
         } else if (state === SIZE_WS) {
-          if (c === 0x3b) state = EXT;
-          else if (c !== SP && c !== HTAB) {
-            return this.#fail(
-              origin,
-              "INVALID_CHUNK",
-              p,
-              "';' (a chunk extension) after whitespace",
-              `${describe(c)} follows whitespace after the chunk size`,
-            );
-          }
+          if (c === SEMICOLON) next = EXT;
+          else if (c === SP || c === HTAB) next = SIZE_WS;
         } else if (state === EXT) {
-          if (c === CR) state = SIZE_LF;
-          else if ((c < SP && c !== HTAB) || c === 0x7f) {
-            return this.#fail(
-              origin,
-              "INVALID_CHUNK",
-              p,
-              "extension text then CRLF",
-              `${describe(c)} inside a chunk extension`,
-            );
-          }
-        } else if (c !== LF) {
-          return this.#fail(
-            origin,
-            "INVALID_CHUNK",
-            p,
-            "LF after CR",
-            `${describe(c)} follows the CR of a chunk-size line`,
-          );
-        } else if (this.#size === 0) {
+          if (c === CR) next = SIZE_LF;
+          else if (!isControl(c)) next = EXT;
+        } else if (c === LF) {
+          // The size line is complete.
+          const lineStart = origin + p - this.#line + 1;
           this.#line = 0;
           this.#digits = 0;
-          state = TRAILER;
-        } else {
-          if (this.#size > this.#maxBody - this.#total) {
+          if (this.#size === 0) next = TRAILER;
+          else if (this.#size <= this.#maxBody - this.#total) next = DATA;
+          else {
             return this.#fail(
-              origin,
+              lineStart,
               "BODY_TOO_LARGE",
-              p - this.#line + 1,
               `a body of at most ${this.#maxBody} bytes (option maxBodySize)`,
               `a ${this.#size}-byte chunk after ${this.#total} bytes`,
             );
           }
-          this.#line = 0;
-          this.#digits = 0;
-          state = DATA;
         }
       } else if (state === DATA_CR) {
-        if (c !== CR) {
-          return this.#fail(
-            origin,
-            "INVALID_CHUNK",
-            p,
-            "CRLF after the chunk data",
-            `${describe(c)} follows the chunk data`,
-          );
-        }
-        state = DATA_LF;
+        if (c === CR) next = DATA_LF;
       } else if (state === DATA_LF) {
-        if (c !== LF) {
-          return this.#fail(
-            origin,
-            "INVALID_CHUNK",
-            p,
-            "LF after CR",
-            `${describe(c)} follows the CR after the chunk data`,
-          );
-        }
-        state = SIZE;
+        if (c === LF) next = SIZE;
       } else if (state === END_LF) {
-        if (c !== LF) {
+        if (c === LF) {
+          this.#state = DONE;
+          this.#at = origin + p + 1;
+          return p + 1;
+        }
+      } else if (state === TRAILER && c === CR) {
+        next = END_LF;
+      } else {
+        // Trailer fields, name ':' value CRLF, counted against maxTrailerSize.
+        if (++this.#trailer > this.#maxTrailer) {
           return this.#fail(
-            origin,
-            "INVALID_CHUNK",
-            p,
-            "LF after CR",
-            `${describe(c)} follows the final CR`,
+            origin + p,
+            "TRAILERS_TOO_LARGE",
+            `trailer fields of at most ${this.#maxTrailer} bytes (option maxTrailerSize)`,
+            "the trailer section goes on past the limit",
           );
         }
-        this.#state = DONE;
-        this.#at = origin + p + 1;
-        return p + 1;
-      } else {
-        // Trailer fields: name ':' value CRLF, counted against maxTrailerSize.
-        if (state === TRAILER && c === CR) {
-          state = END_LF;
-        } else {
-          if (++this.#trailer > this.#maxTrailer) {
-            return this.#fail(
-              origin,
-              "TRAILERS_TOO_LARGE",
-              p,
-              `trailer fields of at most ${this.#maxTrailer} bytes (option maxTrailerSize)`,
-              "the trailer section goes on past the limit",
-            );
-          }
-          if (state === TRAILER || state === TRAILER_NAME) {
-            if (TOKEN[c] === 1) state = TRAILER_NAME;
-            else if (c === 0x3a && state === TRAILER_NAME) state = TRAILER_VALUE;
-            else {
-              return this.#fail(
-                origin,
-                "INVALID_CHUNK",
-                p,
-                state === TRAILER
-                  ? "a trailer field name or the final CRLF"
-                  : "a field name then ':'",
-                `${describe(c)} in a trailer field name`,
-              );
-            }
-          } else if (state === TRAILER_VALUE) {
-            if (c === CR) state = TRAILER_LF;
-            else if ((c < SP && c !== HTAB) || c === 0x7f) {
-              return this.#fail(
-                origin,
-                "INVALID_CHUNK",
-                p,
-                "field text then CRLF",
-                `${describe(c)} in a trailer field value`,
-              );
-            }
-          } else if (c === LF) {
-            state = TRAILER;
-          } else {
-            return this.#fail(
-              origin,
-              "INVALID_CHUNK",
-              p,
-              "LF after CR",
-              `${describe(c)} follows the CR of a trailer field`,
-            );
-          }
+        if (state === TRAILER) {
+          if (TOKEN[c] === 1) next = TRAILER_NAME;
+        } else if (state === TRAILER_NAME) {
+          if (TOKEN[c] === 1) next = TRAILER_NAME;
+          else if (c === COLON) next = TRAILER_VALUE;
+        } else if (state === TRAILER_VALUE) {
+          if (c === CR) next = TRAILER_LF;
+          else if (!isControl(c)) next = TRAILER_VALUE;
+        } else if (c === LF) {
+          next = TRAILER;
         }
       }
+      if (next < 0) {
+        const [expected, where] = WRONG[state]!;
+        return this.#fail(origin + p, "INVALID_CHUNK", expected, `${describe(c)} ${where}`);
+      }
+      state = next;
       p++;
     }
     this.#state = state;
@@ -400,17 +333,16 @@ export class ChunkedDecoder {
     return this.#failure;
   }
 
-  /** Stops at `buf[index]` (stream offset `origin + index`). */
+  /** Stops at stream offset `at`. */
   #fail(
-    origin: number,
+    at: number,
     code: "INVALID_CHUNK" | "CHUNK_LINE_TOO_LONG" | "TRAILERS_TOO_LARGE" | "BODY_TOO_LARGE",
-    index: number,
     expected: string,
     detail: string,
   ): -1 {
     this.#state = FAILED;
-    this.#at = origin + index;
-    this.#failure = new UwsgiError(code, origin + index, expected, detail);
+    this.#at = at;
+    this.#failure = new UwsgiError(code, at, expected, detail);
     return -1;
   }
 
@@ -454,6 +386,11 @@ export class ChunkedDecoder {
         return 1;
     }
   }
+}
+
+/** A control byte (not HTAB): never part of an extension or a field value. */
+function isControl(c: number): boolean {
+  return (c < SP && c !== HTAB) || c === 0x7f;
 }
 
 function describe(c: number): string {

@@ -1,5 +1,6 @@
 import { checkInteger } from "../codec/arguments.js";
-import { checkChunk } from "./chunk-argument.js";
+import type { BytesInput } from "../codec/packet.js";
+import { chunkBytes } from "./chunk-argument.js";
 
 // The sending side of HTTP/1.1 chunked framing (RFC 9112 section 7.1), for a body whose length
 // is not known when it starts: each piece goes out as `chunkHead(n)`, the n bytes, `chunkTail()`,
@@ -37,13 +38,13 @@ export function lastChunk(): Uint8Array {
  * for large ones write `chunkHead`, the data and `chunkTail` instead (no copy). Empty data gives
  * no bytes at all, since an empty chunk would end the body.
  */
-export function encodeChunk(data: Uint8Array): Uint8Array {
-  checkChunk(data, "data");
-  if (data.length === 0) return new Uint8Array(0);
-  const head = chunkHead(data.length);
-  const out = new Uint8Array(head.length + data.length + 2);
+export function encodeChunk(data: BytesInput): Uint8Array {
+  const bytes = chunkBytes(data, "data");
+  if (bytes.length === 0) return new Uint8Array(0);
+  const head = chunkHead(bytes.length);
+  const out = new Uint8Array(head.length + bytes.length + 2);
   out.set(head, 0);
-  out.set(data, head.length);
+  out.set(bytes, head.length);
   out[out.length - 2] = 0x0d;
   out[out.length - 1] = 0x0a;
   return out;

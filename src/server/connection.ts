@@ -55,6 +55,7 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
   #anyData = false;
   #pending = false;
   #unsupported: Packet | null = null;
+  #lengthRequired = false;
   #bodyDone = false;
   #paused = false;
   #discard = false;
@@ -107,6 +108,13 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
       this.#owner.dispatch(this.#request!, this.#response!, this);
     } else if (this.#unsupported !== null) {
       this.#answerPacket(this.#unsupported);
+    } else if (this.#lengthRequired) {
+      this.#refuse(
+        new UwsgiServerError(
+          "LENGTH_REQUIRED",
+          "a chunked body (no CONTENT_LENGTH) and the server has allowChunked: false",
+        ),
+      );
     }
   }
 
@@ -116,7 +124,20 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
       this.#unsupported = packet;
       return;
     }
-    const req = new UwsgiRequest(packet, this.#parser.bodyLength, this.socket, this);
+    const parser = this.#parser;
+    const chunked = parser.bodyMode === "chunked";
+    if (chunked && !this.#owner.options.allowChunked) {
+      // Refused once the push is over; what the parser decodes till then is dropped.
+      this.#discard = true;
+      this.#lengthRequired = true;
+      return;
+    }
+    const req = new UwsgiRequest(
+      packet,
+      chunked ? undefined : parser.bodyLength,
+      this.socket,
+      this,
+    );
     this.#request = req;
     this.#response = new UwsgiServerResponse(this.socket, this, req);
     this.#pending = true;
@@ -311,8 +332,15 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
 
   /** The parser refused the peer's bytes. */
   #badInput(err: UwsgiError): void {
-    if (this.#request === null) this.#refuse(err);
-    else this.#giveUp(err);
+    if (this.#request !== null && !this.#pending) {
+      this.#giveUp(err);
+      return;
+    }
+    // In the same read as the packet, before any handler saw the request: never dispatched.
+    this.#pending = false;
+    this.#request = null;
+    this.#response = null;
+    this.#refuse(err);
   }
 
   /**

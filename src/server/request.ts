@@ -19,13 +19,14 @@ export interface BodySource {
 const BODY_HIGH_WATER_MARK = 64 * 1024;
 
 /**
- * One uwsgi request. The request IS its body: a `Readable` of exactly CONTENT_LENGTH bytes (as
- * `node:http`'s `IncomingMessage` is), with backpressure down to the socket: when the stream's
- * buffer is full the socket stops being read, and reading resumes it. Read it with
- * `for await (const chunk of req)`, `req.pipe(...)` or `pipeline`.
+ * One uwsgi request. The request IS its body: a `Readable` of exactly CONTENT_LENGTH bytes, or of
+ * the decoded bytes of a chunked body (as `node:http`'s `IncomingMessage` is), with backpressure
+ * down to the socket: when the stream's buffer is full the socket stops being read, and reading
+ * resumes it. Read it with `for await (const chunk of req)`, `req.pipe(...)` or `pipeline`.
  *
  * If the peer closes before the body ends, the stream is destroyed with a `UwsgiServerError`
- * `ABORTED` (emitted as `'error'` only when someone listens, as `IncomingMessage` does) and
+ * `ABORTED`; if the body cannot go on (malformed chunked framing, `requestTimeout`), with that
+ * error. It is emitted as `'error'` only when someone listens, as `IncomingMessage` does, and
  * `'aborted'` is emitted; {@link UwsgiRequest.signal} aborts whenever the connection is lost before
  * the answer is complete.
  *
@@ -38,8 +39,11 @@ export class UwsgiRequest extends Readable {
   readonly modifier1: number;
   /** The packet's modifier2. */
   readonly modifier2: number;
-  /** The body's length in bytes, from CONTENT_LENGTH read as uWSGI reads it (0 without one). */
-  readonly contentLength: number;
+  /**
+   * The body's length in bytes, from CONTENT_LENGTH read as uWSGI reads it (0 without one);
+   * `undefined` for a chunked body, whose length is known only at its end.
+   */
+  readonly contentLength: number | undefined;
   /** The connection from the peer (nginx): `socket.remoteAddress` is nginx's, not the client's. */
   readonly socket: Socket;
   /** True once the connection was lost before the answer was complete. */
@@ -53,7 +57,12 @@ export class UwsgiRequest extends Readable {
   #reason: UwsgiError | UwsgiServerError | undefined;
 
   /** @internal Made by the server for each request packet. */
-  constructor(packet: VarsPacket, contentLength: number, socket: Socket, source: BodySource) {
+  constructor(
+    packet: VarsPacket,
+    contentLength: number | undefined,
+    socket: Socket,
+    source: BodySource,
+  ) {
     super({ highWaterMark: BODY_HIGH_WATER_MARK });
     this.vars = packet.vars;
     this.modifier1 = packet.modifier1;

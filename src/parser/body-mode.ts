@@ -1,0 +1,58 @@
+import { UwsgiError } from "../codec/errors.js";
+import type { VarsView } from "../codec/vars-view.js";
+
+/**
+ * How a request's body is framed on the stream after its packet:
+ * - `"length"`: CONTENT_LENGTH bytes (more than 0), as nginx and uWSGI send it;
+ * - `"chunked"`: HTTP/1.1 chunked framing, up to the last chunk, as uWSGI's http router
+ *   (`--http-chunked-input`) and `router_uwsgi` forward an upload of unknown length;
+ * - `"none"`: no body.
+ */
+export type BodyMode = "none" | "length" | "chunked";
+
+/**
+ * The body framing a request packet announces (`length` is its CONTENT_LENGTH, read as uWSGI
+ * reads it). The rule, and why:
+ *
+ * 1. A CONTENT_LENGTH that is present and not empty decides, whatever HTTP_TRANSFER_ENCODING
+ *    says: nginx de-chunks a chunked upload itself, sends the decoded length as CONTENT_LENGTH
+ *    and still passes the client's `Transfer-Encoding: chunked` on as HTTP_TRANSFER_ENCODING;
+ *    uWSGI's http router, given both headers, forwards CONTENT_LENGTH bytes. So does uWSGI's own
+ *    reader, which ignores the var. (HTTP's own rule, chunked over Content-Length, is the
+ *    client's side of nginx; here the body has been reframed.)
+ * 2. Otherwise (no CONTENT_LENGTH, or an empty one, which nginx sends for a request without a
+ *    body), an HTTP_TRANSFER_ENCODING whose last coding is `chunked` means the chunked stream
+ *    follows: what uWSGI's routers send and `uwsgi.chunked_read()` reads.
+ * 3. An HTTP_TRANSFER_ENCODING that does not end in `chunked`, without CONTENT_LENGTH, is refused
+ *    (`UNSUPPORTED_TRANSFER_ENCODING`, offset `at`): a body follows whose end cannot be known, as
+ *    HTTP refuses it (nginx answers 501).
+ * 4. Else there is no body; bytes after the packet are not the request's.
+ */
+export function bodyModeOf(vars: VarsView, length: number, at: number): BodyMode {
+  if (length > 0) return "length";
+  // Most requests stop at this scan: no HTTP_TRANSFER_ENCODING.
+  if (vars.indexOf("HTTP_TRANSFER_ENCODING") < 0) return "none";
+  const declared = vars.getBytes("CONTENT_LENGTH");
+  if (declared !== undefined && declared.length > 0) return "none";
+  const codings = vars.getAll("HTTP_TRANSFER_ENCODING").join(",");
+  if (lastCodingIsChunked(codings)) return "chunked";
+  throw new UwsgiError(
+    "UNSUPPORTED_TRANSFER_ENCODING",
+    at,
+    "a transfer coding ending in chunked, or a CONTENT_LENGTH",
+    `HTTP_TRANSFER_ENCODING "${codings.slice(0, 64)}" does not end in chunked and there is no CONTENT_LENGTH`,
+  );
+}
+
+/** True when the last of a comma-separated list of codings is `chunked` (any case, OWS around). */
+function lastCodingIsChunked(list: string): boolean {
+  let end = list.length;
+  while (end > 0 && isOws(list.charCodeAt(end - 1))) end--;
+  let start = list.lastIndexOf(",", end - 1) + 1;
+  while (start < end && isOws(list.charCodeAt(start))) start++;
+  return end - start === 7 && list.slice(start, end).toLowerCase() === "chunked";
+}
+
+function isOws(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
