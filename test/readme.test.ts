@@ -313,6 +313,43 @@ assert.deepEqual({ ...pong, latencyMs: typeof pong.latencyMs }, { alive: true, l
     expect(stdout.trim().split("\n")).toEqual(expected);
   },
 
+  // The router example runs whole in test/router/example.test.ts (nginx, two uWSGI subscribing).
+  "router-example"(snippet) {
+    expect(shellLines(snippet.code)).toEqual(["npm run build && node examples/router.mjs"]);
+  },
+
+  // The router as written, in front of the real uWSGI (3031; 3032 is a port nothing listens on,
+  // the backup node), its subscription server on a free UDP port; uwsgi requests straight to it.
+  async router(snippet) {
+    const [port, udp, dead] = [await freePort(), await freePort(), await freePort()];
+    await runOk(snippet, {
+      ports: { 3030: port, 3031: uwsgi!.port, 3032: dead, 7000: udp },
+      after: `
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { connect } from "node:net";
+import { encodePacket } from "uwsgi-codec";
+await once(router, "listening");
+async function ask(path: string): Promise<string> {
+  const s = connect(${port}, "127.0.0.1");
+  await once(s, "connect");
+  s.write(encodePacket({ vars: { REQUEST_METHOD: "GET", PATH_INFO: path, HTTP_HOST: "shop.example", SERVER_PROTOCOL: "HTTP/1.1" } }));
+  let out = "";
+  for await (const chunk of s) out += chunk.toString("latin1");
+  return out;
+}
+const moved = await ask("/old/x");
+assert.match(moved, /^HTTP/1.1 200 OK\r\n/);
+const environ: [string, string][] = JSON.parse(moved.slice(moved.indexOf("\r\n\r\n") + 4)).environ;
+const path = environ.find(([k]) => Buffer.from(k, "hex").toString() === "PATH_INFO");
+assert.equal(Buffer.from(path![1], "hex").toString(), "/new/x");
+assert.equal(await ask("/admin"), "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\n\r\nno\n");
+assert.deepEqual(router.stats().pools.map((p) => [p.name, p.nodes.map((n) => n.requests)]), [["shop.example", [1, 0]], ["api", [0]]]);
+router.close();
+`,
+    });
+  },
+
   // Installing is what `npm test` asks for when a peer is missing; here the peers are installed,
   // so the check it runs first passes (installing again would need root and the network).
   peers(snippet) {

@@ -1,8 +1,8 @@
 import type { Duplex } from "node:stream";
 import { encodePacket, type Packet, type VarsPacket } from "../codec/packet.js";
-import { PacketParser } from "../parser/packet-parser.js";
 import { UwsgiRouterError } from "./errors.js";
 import { Exchange, type ExchangeHost } from "./forward.js";
+import { PacketGatherer } from "./packet-gatherer.js";
 import type { Pool } from "./pool.js";
 import { RouterRequest } from "./request.js";
 import { fastRouterKey } from "./routing-key.js";
@@ -39,14 +39,14 @@ export function sourceOf(socket: ClientStream): string {
 }
 
 /**
- * One client connection: reads the request packet (PacketParser), routes it (key, pool,
+ * One client connection: reads the request packet (PacketGatherer), routes it (key, pool,
  * middleware), then hands it to an {@link Exchange}. Bytes after the packet are forwarded as they
  * come, whatever CONTENT_LENGTH says, as FastRouter does. @internal
  */
 export class ClientConnection {
   readonly #host: ConnectionHost;
   readonly #socket: ClientStream;
-  readonly #parser: PacketParser;
+  readonly #gatherer = new PacketGatherer();
   #packet: Packet | null = null;
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
@@ -58,16 +58,6 @@ export class ClientConnection {
   constructor(host: ConnectionHost, socket: ClientStream) {
     this.#host = host;
     this.#socket = socket;
-    this.#parser = new PacketParser(
-      {
-        onPacket: (packet) => {
-          this.#packet = packet;
-        },
-        onBody: (piece) => this.#hold(piece),
-        onTrailing: (bytes) => this.#hold(bytes),
-      },
-      { maxDatasize: 65535, maxVars: 4096, afterBody: "return" },
-    );
     const timeout = host.options.headerTimeout;
     this.#headerTimer = timeout > 0 ? setTimeout(this.#onHeaderTimeout, timeout) : undefined;
     socket.on("data", this.#onData);
@@ -96,13 +86,17 @@ export class ClientConnection {
       this.#hold(chunk);
       return;
     }
+    let got: ReturnType<PacketGatherer["push"]>;
     try {
-      this.#parser.push(chunk);
+      got = this.#gatherer.push(chunk);
     } catch (err) {
       this.#clientError(err as Error, 400);
       return;
     }
-    if (this.#packet !== null) this.#route(this.#packet);
+    if (got === undefined) return;
+    this.#packet = got.packet;
+    if (got.rest.length > 0) this.#hold(got.rest);
+    this.#route(got.packet);
   };
 
   /** Keeps body bytes that came before the backend is connected; past 64 KiB the socket pauses. */

@@ -1,3 +1,4 @@
+import { type AddressInfo, connect, createServer as createNetServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodePacket } from "../../src/codec/packet.js";
 import type { UwsgiRouterError } from "../../src/router/errors.js";
@@ -184,6 +185,48 @@ describe("the router forwards byte for byte", () => {
     expect(app.nodes.reduce((a, n) => a + n.requests, 0)).toBe(6);
     expect(stats.inFlight).toBe(0);
     expect(app.nodes.every((n) => n.inFlight === 0 && n.latency.count === n.requests)).toBe(true);
+  });
+});
+
+describe("bytes after the packet", () => {
+  it("go to the backend as they come, whatever their framing, and so does the client's half-close", async () => {
+    // A backend that sends back every byte it got, once the router half-closes towards it.
+    const mirror = createNetServer({ allowHalfOpen: true }, (s) => {
+      const got: Buffer[] = [];
+      s.on("data", (c: Buffer) => got.push(c));
+      s.on("end", () => s.end(Buffer.concat(got)));
+    });
+    await new Promise<void>((r) => mirror.listen(0, "127.0.0.1", () => r()));
+    const { router: r, port: p } = await startRouter({
+      pools: { app: { nodes: [`127.0.0.1:${(mirror.address() as AddressInfo).port}`] } },
+      defaultPool: "app",
+    });
+    try {
+      // uWSGI's http router sends a chunked upload so: no CONTENT_LENGTH, the chunked stream after.
+      const head = packet([
+        ...BASE.filter(([k]) => k !== "CONTENT_LENGTH"),
+        ["HTTP_TRANSFER_ENCODING", "chunked"],
+      ]);
+      const stream = Buffer.from("5\r\nhello\r\n0\r\n\r\nand then some");
+      const answer = await new Promise<Buffer>((resolve, reject) => {
+        const s = connect(p, "127.0.0.1", () => {
+          // Split anywhere: the header alone, the rest of the packet with the stream's start, the rest.
+          s.write(head.subarray(0, 2));
+          setImmediate(() => {
+            s.write(Buffer.concat([head.subarray(2), stream.subarray(0, 4)]));
+            s.end(stream.subarray(4));
+          });
+        });
+        const chunks: Buffer[] = [];
+        s.on("data", (c: Buffer) => chunks.push(c));
+        s.on("close", () => resolve(Buffer.concat(chunks)));
+        s.on("error", reject);
+      });
+      expect(answer.equals(Buffer.concat([head, stream]))).toBe(true);
+    } finally {
+      await stopRouter(r);
+      await new Promise<void>((res) => mirror.close(() => res()));
+    }
   });
 });
 
