@@ -109,6 +109,13 @@ export function writeString(
   return n;
 }
 
+/** True when every byte of `buf[start, end)` is below 0x80 (its latin1 and utf8 text agree). */
+export function isAsciiBytes(buf: Uint8Array, start: number, end: number): boolean {
+  let or = 0;
+  for (let i = start; i < end; i++) or |= buf[i]!;
+  return or < 0x80;
+}
+
 /** Decodes `buf[start, end)`; bounds are the caller's responsibility (checked at decode time). */
 export function decodeString(
   buf: Uint8Array,
