@@ -16,7 +16,8 @@ export const ExitCode = {
 
 /** A text sink: `process.stdout`/`stderr` or a test double. */
 export interface CliOutput {
-  write(text: string): boolean;
+  /** Text, or bytes (an answer body written as it came, by `request`). */
+  write(text: string | Uint8Array): boolean;
   readonly isTTY?: boolean;
   once?(event: "drain", listener: () => void): unknown;
 }
@@ -32,7 +33,7 @@ export interface CliIo {
 }
 
 /** Writes `text`, waiting for `drain` when the sink says it is full. */
-export async function write(out: CliOutput, text: string): Promise<void> {
+export async function write(out: CliOutput, text: string | Uint8Array): Promise<void> {
   if (!out.write(text) && out.once !== undefined) {
     await new Promise<void>((resolve) => out.once!("drain", resolve));
   }

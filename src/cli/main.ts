@@ -2,6 +2,11 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "./args.js";
+import { explainCommand } from "./commands/explain-command.js";
+import { loadCommand } from "./commands/load-command.js";
+import { pingCommand } from "./commands/ping-command.js";
+import { probeCommand } from "./commands/probe-command.js";
+import { requestCommand } from "./commands/request-command.js";
 import { decodeCommand } from "./decode-command.js";
 import { type CliCommand, type CliIo, type CliOutput, ExitCode, write } from "./io.js";
 
@@ -10,6 +15,11 @@ export { type CliCommand, type CliIo, type CliOutput, ExitCode } from "./io.js";
 /** The sub-commands, by name. A new command is one entry here and one file beside this one. */
 export const COMMANDS: Readonly<Record<string, CliCommand>> = {
   decode: decodeCommand,
+  request: requestCommand,
+  ping: pingCommand,
+  probe: probeCommand,
+  explain: explainCommand,
+  load: loadCommand,
 };
 
 function help(): string {
