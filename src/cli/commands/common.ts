@@ -65,13 +65,9 @@ export function varEditsOf(values: readonly string[]): Map<string, string | unde
 }
 
 /** Lines of `xxd`-style hex: offset, 16 bytes, the printable ones as text. */
-export function hexDump(
-  bytes: Uint8Array,
-  prefix: string,
-  limit = Number.POSITIVE_INFINITY,
-): string {
+export function hexDump(bytes: Uint8Array, prefix: string, limit?: number): string {
   let out = "";
-  const end = Math.min(bytes.length, limit);
+  const end = Math.min(bytes.length, limit ?? bytes.length);
   for (let at = 0; at < end; at += 16) {
     const row = bytes.subarray(at, Math.min(end, at + 16));
     let hex = "";
