@@ -143,7 +143,9 @@ export function encodeCachePacket(init: CachePacketInit, options?: EncodeOptions
     }
     default:
       checkOptions("encodeCachePacket()", init, ["modifier2", "key"]);
-      return encodePacket({ ...head, items: [field("init.key", init.key)] }, options);
+      // uWSGI's receiver wants 4 bytes more than the key item (core/cache.c), which its own
+      // sender does not write, so its deletes are dropped: an empty item makes them apply.
+      return encodePacket({ ...head, items: [field("init.key", init.key), ""] }, options);
   }
 }
 

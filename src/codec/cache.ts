@@ -7,7 +7,9 @@
 //   3/4 dict get (vars key=K or get=K)  broken in 2.0.x: `key` never answers, `get` always 404s
 //   5 get-stream (raw key)    like 0 (4 pointer bytes, then the value); a miss sends the 4 bytes
 //   6 dump (optional name)    [111, n, 7] + vars {items, blocksize} + the raw item table
-//   10/11 UDP sync set/delete (array key, value, expires / key), datasize must be exact
+//   10/11 UDP sync set/delete (array key, value, expires / key), datasize must be exact; the
+//                             receiver drops a delete unless 4 bytes follow the key's length
+//                             field, which uWSGI's own sender never writes
 //   17 "magic" (vars cmd, key, size, expires, cache; for set/update the value follows)
 //                             answer [111, n, 17] + vars {status: ok, [size], [expires]} + value;
 //                             a miss or a failure closes the connection without a byte

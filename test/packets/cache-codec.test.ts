@@ -17,6 +17,7 @@ const REQUESTS = section("cache.json", "requests");
 const REQUESTS_DECODE_ONLY = section("cache.json", "requestsDecodeOnly");
 const ANSWERS = section("cache.json", "answers");
 const SIMPLE = section("cache.json", "simple");
+const SIMPLE_DECODE_ONLY = section("cache.json", "simpleDecodeOnly");
 const DUMPS = section("cache.json", "dumpHeads");
 const MALFORMED = section("cache.json", "malformed");
 
@@ -124,10 +125,15 @@ describe("cache magic answers", () => {
 });
 
 describe("cache simple commands (modifier2 0-11)", () => {
-  it.each(SIMPLE)("$name: encodes to exactly these bytes and decodes", (entry) => {
+  it.each(SIMPLE)("$name: encodes to exactly these bytes", (entry) => {
     const init = entry["init"] as Hexed;
+    expect(Buffer.from(encodeCachePacket(init as unknown as CachePacketInit))).toEqual(
+      bytesOf(entry),
+    );
+  });
+
+  it.each([...SIMPLE, ...SIMPLE_DECODE_ONLY])("$name: decodes", (entry) => {
     const bytes = bytesOf(entry);
-    expect(Buffer.from(encodeCachePacket(init as unknown as CachePacketInit))).toEqual(bytes);
     const want = entry["packet"] as Hexed;
     const p = decodeCachePacket(bytes);
     expect({

@@ -1,16 +1,20 @@
 // A real uWSGI 2.0 running fixtures/apps/packets_app.py with the plugins the special packets
 // need (rpc, cache, signal, spooler, echo, ping), a master (signals and the spooler need one),
-// two caches ("main" first, then "shared") and a spooler directory, all in temp dirs that stop()
-// removes. Plus a helper to call the app's routes with a plain request.
+// three caches ("main" first, "shared", and "synced" with a UDP sync server on `syncPort`) and a
+// spooler directory, all in temp dirs that stop() removes. Plus a helper to call the app's routes
+// with a plain request.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "../../../src/node.js";
+import { freePort } from "../../interop/support/ports.js";
 import { startUwsgi, type UwsgiPeer } from "../../interop/support/uwsgi.js";
 
 export interface PacketsPeer extends UwsgiPeer {
   /** The spool directory (`--spooler`). */
   readonly spoolDir: string;
+  /** The UDP port of the "synced" cache's sync server (modifier2 10/11 datagrams). */
+  readonly syncPort: number;
   /** GET (or POST with `body`) one of the app's routes; resolves status and body bytes. */
   route(path: string, query?: string, body?: Buffer): Promise<{ status: number; body: Buffer }>;
 }
@@ -18,6 +22,7 @@ export interface PacketsPeer extends UwsgiPeer {
 /** Starts uWSGI with the packets app; `extraArgs` go last. */
 export async function startPacketsUwsgi(extraArgs: readonly string[] = []): Promise<PacketsPeer> {
   const spoolDir = await mkdtemp(join(tmpdir(), "uwsgi-codec-spool-"));
+  const syncPort = await freePort();
   let peer: UwsgiPeer;
   try {
     peer = await startUwsgi({
@@ -30,6 +35,8 @@ export async function startPacketsUwsgi(extraArgs: readonly string[] = []): Prom
         "name=main,items=16,blocksize=4096",
         "--cache2",
         "name=shared,items=64,blocksize=131072",
+        "--cache2",
+        `name=synced,items=16,blocksize=4096,udp=127.0.0.1:${syncPort}`,
         "--spooler",
         spoolDir,
         "--spooler-frequency",
@@ -61,6 +68,7 @@ export async function startPacketsUwsgi(extraArgs: readonly string[] = []): Prom
   return {
     ...peer,
     spoolDir,
+    syncPort,
     route,
     stop: async () => {
       await peer.stop();
