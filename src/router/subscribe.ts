@@ -1,4 +1,4 @@
-import { createPrivateKey, getHashes, type KeyObject, sign } from "node:crypto";
+import { createPrivateKey, getHashes, KeyObject, sign } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
 import { EventEmitter } from "node:events";
 import { isIPv6 } from "node:net";
@@ -160,7 +160,10 @@ export function subscribe(server: string, options: SubscribeOptions): Subscriber
       throw invalidArgType("options.sign", "of type object", s);
     checkOptions("options.sign", s, ["key", "algorithm"]);
     try {
-      signKey = createPrivateKey(s.key as string);
+      signKey =
+        s.key instanceof KeyObject && s.key.type === "private"
+          ? s.key
+          : createPrivateKey(s.key as string);
     } catch (err) {
       throw invalidArgValue(
         "options.sign.key",

@@ -1,4 +1,4 @@
-import { createPublicKey, getHashes, type KeyObject } from "node:crypto";
+import { createPublicKey, getHashes, KeyObject } from "node:crypto";
 import {
   checkBoolean,
   checkInteger,
@@ -64,7 +64,8 @@ function checkVerify(value: unknown): ResolvedVerify {
   for (const prefix of Object.keys(v.keys)) {
     const k = v.keys[prefix]!;
     try {
-      keys.push([prefix, createPublicKey(k as string)]);
+      const key = k instanceof KeyObject && k.type === "public" ? k : createPublicKey(k as string);
+      keys.push([prefix, key]);
     } catch (err) {
       throw invalidArgValue(
         `options.subscriptions.verify.keys.${prefix}`,

@@ -69,7 +69,6 @@ export class SubscriptionServer extends EventEmitter {
         const socket = createSocket(isIPv6(host) ? "udp6" : "udp4");
         this.#sockets.push(socket);
         socket.on("message", (msg, rinfo) => this.#onDatagram(msg, rinfo));
-        socket.on("error", (err) => this.emit("error", err));
         await new Promise<void>((resolve, reject) => {
           socket.once("error", reject);
           socket.bind(port, host, () => {
@@ -77,6 +76,8 @@ export class SubscriptionServer extends EventEmitter {
             resolve();
           });
         });
+        // After the bind: a bind failure is the listen's rejection, not an 'error' too.
+        socket.on("error", (err) => this.emit("error", err));
       }
     } catch (err) {
       this.close();

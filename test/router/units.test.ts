@@ -642,3 +642,38 @@ describe("small parts", () => {
     expect(new SubscriptionError("MISSING_FIELD", 4, "no key", "key").field).toBe("key");
   });
 });
+
+describe("PacketGatherer", () => {
+  it("gives the same packet and the same following bytes however the stream is cut", async () => {
+    const { PacketGatherer } = await import("../../src/router/packet-gatherer.js");
+    const packet = Buffer.from(
+      encodePacket({
+        vars: [
+          ["A", "1"],
+          ["HTTP_HOST", "h"],
+        ],
+      }),
+    );
+    const wire = Buffer.concat([packet, Buffer.from("body!")]);
+    for (let i = 1; i < wire.length; i++) {
+      for (let j = i; j < wire.length; j++) {
+        const g = new PacketGatherer();
+        const rest: Buffer[] = [];
+        let got: { packet: { byteLength: number; payload: Uint8Array } } | undefined;
+        for (const piece of [wire.subarray(0, i), wire.subarray(i, j), wire.subarray(j)]) {
+          if (got !== undefined) rest.push(piece);
+          else {
+            const r = g.push(piece);
+            if (r !== undefined) {
+              got = r;
+              rest.push(r.rest);
+            }
+          }
+        }
+        expect(got?.packet.byteLength).toBe(packet.length);
+        expect(Buffer.from(got!.packet.payload).equals(packet.subarray(4))).toBe(true);
+        expect(Buffer.concat(rest).toString()).toBe("body!");
+      }
+    }
+  });
+});
