@@ -74,4 +74,3 @@ describe("subscribe() to the router's subscription server", () => {
     }
   });
 });
-});
