@@ -28,7 +28,10 @@ export class UwsgiArray implements Iterable<string> {
   readonly #buf: Uint8Array;
   readonly #start: number;
   readonly #end: number;
-  readonly #offsets: Uint16Array;
+  // #count entries of the shared offset slab #table from #base (see offset-pool.ts).
+  readonly #table: Uint16Array;
+  readonly #base: number;
+  readonly #count: number;
   readonly #encoding: TextEncoding;
 
   /** @internal Use {@link decodeArray} or `decodePacket`. */
@@ -36,19 +39,23 @@ export class UwsgiArray implements Iterable<string> {
     buf: Uint8Array,
     start: number,
     end: number,
-    offsets: Uint16Array,
+    table: Uint16Array,
+    base: number,
+    count: number,
     encoding: TextEncoding,
   ) {
     this.#buf = buf;
     this.#start = start;
     this.#end = end;
-    this.#offsets = offsets;
+    this.#table = table;
+    this.#base = base;
+    this.#count = count;
     this.#encoding = encoding;
   }
 
   /** Number of items. */
   get length(): number {
-    return this.#offsets.length;
+    return this.#count;
   }
 
   /** The whole payload, as a view of the source. */
@@ -71,19 +78,20 @@ export class UwsgiArray implements Iterable<string> {
   /** Every item as a string. */
   toArray(): string[] {
     const out: string[] = [];
-    for (let i = 0; i < this.#offsets.length; i++) out.push(this.get(i));
+    for (let i = 0; i < this.#count; i++) out.push(this.get(i));
     return out;
   }
 
   *[Symbol.iterator](): IterableIterator<string> {
-    for (let i = 0; i < this.#offsets.length; i++) yield this.get(i);
+    for (let i = 0; i < this.#count; i++) yield this.get(i);
   }
 
   /** A view with the same items over its own copy of the payload. */
   detach(): UwsgiArray {
     const copy = allocBytes(this.#end - this.#start);
     copyBytes(this.#buf, this.#start, this.#end, copy, 0);
-    return new UwsgiArray(copy, 0, copy.length, this.#offsets.slice(), this.#encoding);
+    const table = this.#table.slice(this.#base, this.#base + this.#count);
+    return new UwsgiArray(copy, 0, copy.length, table, 0, this.#count, this.#encoding);
   }
 
   /** The items as strings, so `JSON.stringify` shows them. */
@@ -101,9 +109,8 @@ export class UwsgiArray implements Iterable<string> {
   }
 
   #field(i: number): number {
-    const rel = this.#offsets[i];
-    if (rel === undefined || !Number.isInteger(i)) checkIndex("index", i, this.length);
-    return this.#start + rel!;
+    if (i >>> 0 !== i || i >= this.#count) checkIndex("index", i, this.#count);
+    return this.#start + this.#table[this.#base + i]!;
   }
 }
 
@@ -164,7 +171,8 @@ export function walkArray(
     table[base + count++] = p - start;
     p = next;
   }
-  return new UwsgiArray(src, start, end, commitOffsets(table, count), encoding);
+  commitOffsets(count);
+  return new UwsgiArray(src, start, end, table, base, count, encoding);
 }
 
 /**

@@ -33,8 +33,11 @@ export class VarsView implements Iterable<[string, string]> {
   readonly #buf: Uint8Array;
   readonly #start: number;
   readonly #end: number;
-  // Offset of each var's key-length field, relative to #start (a block is at most 65535 bytes).
-  readonly #offsets: Uint16Array;
+  // Offset of each var's key-length field, relative to #start (a block is at most 65535 bytes):
+  // #count entries of #table from #base (a slice of the shared offset slab; no view is made).
+  readonly #table: Uint16Array;
+  readonly #base: number;
+  readonly #count: number;
   readonly #encoding: TextEncoding;
   // Index of the last CONTENT_LENGTH var, noted during the decoding walk (-1: none).
   readonly #contentLengthAt: number;
@@ -47,14 +50,18 @@ export class VarsView implements Iterable<[string, string]> {
     buf: Uint8Array,
     start: number,
     end: number,
-    offsets: Uint16Array,
+    table: Uint16Array,
+    base: number,
+    count: number,
     encoding: TextEncoding,
     contentLengthAt: number,
   ) {
     this.#buf = buf;
     this.#start = start;
     this.#end = end;
-    this.#offsets = offsets;
+    this.#table = table;
+    this.#base = base;
+    this.#count = count;
     this.#encoding = encoding;
     this.#contentLengthAt = contentLengthAt;
     this.#text = undefined;
@@ -62,7 +69,7 @@ export class VarsView implements Iterable<[string, string]> {
 
   /** Number of vars, duplicates included. */
   get size(): number {
-    return this.#offsets.length;
+    return this.#count;
   }
 
   /** Length of the vars block in bytes. */
@@ -84,11 +91,12 @@ export class VarsView implements Iterable<[string, string]> {
   indexOf(key: string): number {
     if (typeof key !== "string") throw invalidArgType("key", "of type string", key);
     const buf = this.#buf;
-    const offsets = this.#offsets;
+    const table = this.#table;
+    const base = this.#base;
     const needle = keyNeedle(key, this.#encoding);
     if (needle === null) return -1;
-    for (let i = offsets.length - 1; i >= 0; i--) {
-      const p = this.#start + offsets[i]!;
+    for (let i = this.#count - 1; i >= 0; i--) {
+      const p = this.#start + table[base + i]!;
       const len = buf[p]! | (buf[p + 1]! << 8);
       if (bytesEqualKey(buf, p + LENGTH_SIZE, len, key, needle)) return i;
     }
@@ -143,8 +151,8 @@ export class VarsView implements Iterable<[string, string]> {
     const buf = this.#buf;
     const needle = keyNeedle(key, this.#encoding);
     if (needle === null) return out;
-    for (let i = 0; i < this.#offsets.length; i++) {
-      const p = this.#start + this.#offsets[i]!;
+    for (let i = 0; i < this.#count; i++) {
+      const p = this.#start + this.#table[this.#base + i]!;
       const len = buf[p]! | (buf[p + 1]! << 8);
       if (bytesEqualKey(buf, p + LENGTH_SIZE, len, key, needle)) out.push(this.valueAt(i));
     }
@@ -196,17 +204,17 @@ export class VarsView implements Iterable<[string, string]> {
 
   /** `[key, value]` strings in wire order, duplicates included. */
   *entries(): IterableIterator<[string, string]> {
-    for (let i = 0; i < this.#offsets.length; i++) yield [this.keyAt(i), this.valueAt(i)];
+    for (let i = 0; i < this.#count; i++) yield [this.keyAt(i), this.valueAt(i)];
   }
 
   /** Keys in wire order, duplicates included. */
   *keys(): IterableIterator<string> {
-    for (let i = 0; i < this.#offsets.length; i++) yield this.keyAt(i);
+    for (let i = 0; i < this.#count; i++) yield this.keyAt(i);
   }
 
   /** Values in wire order, duplicates included. */
   *values(): IterableIterator<string> {
-    for (let i = 0; i < this.#offsets.length; i++) yield this.valueAt(i);
+    for (let i = 0; i < this.#count; i++) yield this.valueAt(i);
   }
 
   /**
@@ -216,14 +224,14 @@ export class VarsView implements Iterable<[string, string]> {
   forEach(callback: (value: string, key: string, view: VarsView) => void, thisArg?: unknown): void {
     if (typeof callback !== "function")
       throw invalidArgType("callback", "of type function", callback);
-    for (let i = 0; i < this.#offsets.length; i++) {
+    for (let i = 0; i < this.#count; i++) {
       callback.call(thisArg, this.valueAt(i), this.keyAt(i), this);
     }
   }
 
   /** `[key, value]` views of the source in wire order, duplicates included. */
   *entriesBytes(): IterableIterator<[Uint8Array, Uint8Array]> {
-    for (let i = 0; i < this.#offsets.length; i++) yield [this.keyBytesAt(i), this.valueBytesAt(i)];
+    for (let i = 0; i < this.#count; i++) yield [this.keyBytesAt(i), this.valueBytesAt(i)];
   }
 
   [Symbol.iterator](): IterableIterator<[string, string]> {
@@ -236,7 +244,7 @@ export class VarsView implements Iterable<[string, string]> {
    */
   toObject(): Record<string, string> {
     const out: Record<string, string> = Object.create(null);
-    for (let i = 0; i < this.#offsets.length; i++) out[this.keyAt(i)] = this.valueAt(i);
+    for (let i = 0; i < this.#count; i++) out[this.keyAt(i)] = this.valueAt(i);
     return out;
   }
 
@@ -253,7 +261,7 @@ export class VarsView implements Iterable<[string, string]> {
   /** @internal `console.log` and `util.inspect` show the vars, duplicates in wire order. */
   [INSPECT](depth: number, options: object, inspect: Inspect): string {
     const pairs: [unknown, unknown][] = [];
-    for (let i = 0; i < this.#offsets.length; i++) {
+    for (let i = 0; i < this.#count; i++) {
       pairs.push([this.#printable(i, true), this.#printable(i, false)]);
     }
     return inspectPairs("VarsView", this.size, pairs, depth, options, inspect);
@@ -276,16 +284,18 @@ export class VarsView implements Iterable<[string, string]> {
       copy,
       0,
       copy.length,
-      this.#offsets.slice(),
+      this.#table.slice(this.#base, this.#base + this.#count),
+      0,
+      this.#count,
       this.#encoding,
       this.#contentLengthAt,
     );
   }
 
   #keyField(i: number): number {
-    const rel = this.#offsets[i];
-    if (rel === undefined || !Number.isInteger(i)) checkIndex("index", i, this.size);
-    return this.#start + rel!;
+    // One test for "a whole number in 0..count-1": a string, a fraction or NaN fails >>> 0 === i.
+    if (i >>> 0 !== i || i >= this.#count) checkIndex("index", i, this.#count);
+    return this.#start + this.#table[this.#base + i]!;
   }
 
   #valueField(i: number): number {
@@ -359,5 +369,6 @@ export function walkVars(
     table[base + count++] = p - start;
     p = next;
   }
-  return new VarsView(src, start, end, commitOffsets(table, count), encoding, contentLengthAt);
+  commitOffsets(count);
+  return new VarsView(src, start, end, table, base, count, encoding, contentLengthAt);
 }
