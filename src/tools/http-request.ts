@@ -10,7 +10,7 @@ export interface HttpRequestSpec {
   readonly method: string;
   /** The request target in origin form: `/path?query`. */
   readonly target: string;
-  /** Request headers in order; a `Host` header sets HTTP_HOST and SERVER_NAME. */
+  /** Request headers in order; a `Host` header sets HTTP_HOST (nginx's `$host`). */
   readonly headers: readonly (readonly [string, string])[];
   /** The body (empty when none). */
   readonly body: Uint8Array;
@@ -66,7 +66,8 @@ function headerValue(spec: HttpRequestSpec, name: string): string | undefined {
  * The CGI vars nginx 1.22 sends for `spec` with Debian's `/etc/nginx/uwsgi_params`, in its order:
  * QUERY_STRING, REQUEST_METHOD, CONTENT_TYPE, CONTENT_LENGTH, REQUEST_URI, PATH_INFO (the decoded
  * path, `$document_uri`), DOCUMENT_ROOT, SERVER_PROTOCOL, REQUEST_SCHEME, REMOTE_ADDR,
- * REMOTE_PORT, SERVER_PORT, SERVER_NAME, HTTP_HOST (`$host`), then every other header as
+ * REMOTE_PORT, SERVER_PORT, SERVER_NAME (the front's server_name), HTTP_HOST (`$host`: the Host
+ * header's name, lower-cased, without its port), then every other header as
  * `HTTP_*` in order. With a body, nginx also passes its Content-Length header as
  * HTTP_CONTENT_LENGTH; this does the same.
  */
@@ -80,6 +81,7 @@ export function nginxVars(
   const q = uri.indexOf("?");
   const path = q < 0 ? uri : uri.slice(0, q);
   const host = headerValue(spec, "host");
+  // $host: the Host header's name (lower-cased, no port), else the server_name.
   const name = host === undefined ? front.serverName : (nginxHost(host) ?? host);
   const length = spec.hasBody ? String(spec.body.length) : "";
   const vars: [string, string][] = [
@@ -98,7 +100,7 @@ export function nginxVars(
     ["REMOTE_ADDR", front.remoteAddr],
     ["REMOTE_PORT", front.remotePort],
     ["SERVER_PORT", front.serverPort],
-    ["SERVER_NAME", name],
+    ["SERVER_NAME", front.serverName],
     ["HTTP_HOST", name],
   );
   let sawLength = false;

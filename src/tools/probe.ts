@@ -213,7 +213,7 @@ function advise(
   );
   if (maxVars !== null) {
     out.push(
-      `It takes at most ${maxVars} vars in a request: nginx sends ${baseVars("/", 0).length - 1} of its own plus one per header, so requests with more than ${maxVars - baseVars("/", 0).length + 1} headers get 502 (\`upstream prematurely closed connection\`); raise --max-vars.`,
+      `It takes at most ${maxVars} vars in a request: nginx sends ${baseVars("/", 0).length - 1} of its own plus one per header, so requests with more than ${maxVars - baseVars("/", 0).length + 1} headers get 502 (\`upstream prematurely closed connection\`); raise --max-vars (each unit allows two vars: ${maxVars / 2} now).`,
     );
   }
   if (chunked !== null) {

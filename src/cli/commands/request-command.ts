@@ -31,8 +31,9 @@ const HELP = `Usage: uwsgi-codec request URL [options]
 Sends one request to a uwsgi server (uWSGI's --socket, what nginx's uwsgi_pass talks to) and
 prints the answer's body, as curl does for HTTP. URL is uwsgi://HOST[:PORT]/PATH[?QUERY]
 (port 3031 by default). The vars are those nginx sends with Debian's uwsgi_params: the request's
-headers as HTTP_* vars, HTTP_HOST and SERVER_NAME from the Host header (the URL's host unless -H
-sets one), SERVER_PORT the URL's port, REMOTE_ADDR 127.0.0.1, REMOTE_PORT 0, DOCUMENT_ROOT "".
+headers as HTTP_* vars, HTTP_HOST from the Host header (the URL's host unless -H sets one),
+SERVER_NAME localhost, SERVER_PORT the URL's port, REMOTE_ADDR 127.0.0.1, REMOTE_PORT 0 and
+DOCUMENT_ROOT "" (change any with --var).
 
 Options:
   -X, --request METHOD    the method (default GET; POST with -d; HEAD with -I)
