@@ -19,15 +19,16 @@ class Sink {
   }
 }
 
+async function* toAsync(parts: Buffer[]): AsyncGenerator<Uint8Array> {
+  yield* parts;
+}
+
 /** Runs `uwsgi-codec ARGV...` in this process with fake stdout/stderr (and stdin). */
 export async function cli(argv: readonly string[], stdin?: string, tty = false): Promise<CliRun> {
   const stdout = new Sink(false);
   const stderr = new Sink(tty);
-  const io: CliIo = {
-    stdout,
-    stderr,
-    ...(stdin === undefined ? {} : { stdin: [Buffer.from(stdin)] }),
-  };
+  const io: CliIo =
+    stdin === undefined ? { stdout, stderr } : { stdout, stderr, stdin: toAsync([Buffer.from(stdin)]) };
   const code = await main(argv, io);
   return {
     code,
