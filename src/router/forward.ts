@@ -91,11 +91,6 @@ export class Exchange {
     client.on("drain", this.#onClientDrain);
   }
 
-  /** The node serving the request (after the connect), for stats and tests. */
-  get node(): BackendNode | null {
-    return this.#node;
-  }
-
   /** Starts: picks a node and connects. */
   start(): void {
     this.#attempt();
