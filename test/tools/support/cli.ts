@@ -28,7 +28,9 @@ export async function cli(argv: readonly string[], stdin?: string, tty = false):
   const stdout = new Sink(false);
   const stderr = new Sink(tty);
   const io: CliIo =
-    stdin === undefined ? { stdout, stderr } : { stdout, stderr, stdin: toAsync([Buffer.from(stdin)]) };
+    stdin === undefined
+      ? { stdout, stderr }
+      : { stdout, stderr, stdin: toAsync([Buffer.from(stdin)]) };
   const code = await main(argv, io);
   return {
     code,
