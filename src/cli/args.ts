@@ -8,10 +8,19 @@ export class UsageError extends Error {
   }
 }
 
-type Options = NonNullable<ParseArgsConfig["options"]>;
+/** The options of a command line, as `node:util` parseArgs takes them. */
+export type CliOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/** What {@link parseStrict} returns: parseArgs' typed values and the positionals. */
+export type ParsedCommandLine<O extends CliOptions> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
+>;
 
 /** `node:util` parseArgs, strict, with its complaints as {@link UsageError}. */
-export function parseStrict<O extends Options>(argv: readonly string[], options: O) {
+export function parseStrict<O extends CliOptions>(
+  argv: readonly string[],
+  options: O,
+): ParsedCommandLine<O> {
   try {
     return parseArgs({ args: [...argv], allowPositionals: true, strict: true, options });
   } catch (err) {
