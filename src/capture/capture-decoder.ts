@@ -37,6 +37,7 @@ export class CaptureDecoder implements FrameHandler {
   // Tracked connections, oldest first (from #oldest on): eviction takes the oldest in O(1), where
   // a Map's first entry is found by stepping over the holes its deletions left.
   #order: Connection[] = [];
+  #last: Connection | null = null;
   #oldest = 0;
   #tracked = 0;
   readonly #budget: PendingBudget;
@@ -61,8 +62,15 @@ export class CaptureDecoder implements FrameHandler {
     }
     stats.tcpSegments++;
     this.#session.now = { seconds: frame.seconds, nanos: frame.nanos };
-    const key = `${seg.srcAddr} ${seg.srcPort} ${seg.dstAddr} ${seg.dstPort}`;
-    let conn = this.#connections.get(key);
+    // Frames come in runs of one connection: the last one found is tried before a key is made.
+    const last = this.#last;
+    let key = "";
+    let conn: Connection | undefined;
+    if (last !== null && !last.forgotten && last.carries(seg)) conn = last;
+    else {
+      key = `${seg.srcAddr} ${seg.srcPort} ${seg.dstAddr} ${seg.dstPort}`;
+      conn = this.#connections.get(key);
+    }
     if (conn?.isNewSyn(seg)) {
       this.#forget(conn);
       conn = undefined;
@@ -72,9 +80,11 @@ export class CaptureDecoder implements FrameHandler {
       if ((seg.flags & (TcpFlag.SYN | TcpFlag.RST)) !== TcpFlag.SYN && seg.payload.length === 0) {
         return;
       }
+      if (key === "") key = `${seg.srcAddr} ${seg.srcPort} ${seg.dstAddr} ${seg.dstPort}`;
       conn = this.#track(seg, key);
       if (conn.ignored) return;
     }
+    this.#last = conn;
     // A closed connection stays as a tombstone, so that late retransmissions are dropped rather
     // than read as a new connection that started before the capture.
     if (conn.ignored || conn.finished) return;
@@ -87,6 +97,7 @@ export class CaptureDecoder implements FrameHandler {
       if (!conn.finished) conn.finish();
     }
     this.#connections.clear();
+    this.#last = null;
     this.#order = [];
     this.#oldest = 0;
     this.#tracked = 0;

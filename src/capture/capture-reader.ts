@@ -1,4 +1,5 @@
 import { checkInteger, checkOptions, invalidArgType } from "../codec/arguments.js";
+import { CaptureInterface } from "./capture-interface.js";
 import { CaptureError } from "./errors.js";
 
 /** Magic numbers of the capture formats, as the first four bytes read big-endian. */
@@ -65,17 +66,6 @@ export interface CaptureReaderOptions {
 /** Defaults of {@link CaptureReaderOptions}. */
 export const DEFAULT_MAX_RECORD_SIZE: number = 1024 * 1024;
 
-interface Interface {
-  readonly linkType: number;
-  readonly snapLength: number;
-  /** log10 of the units per second, or -1 when the resolution is a power of two. */
-  readonly pow10: number;
-  /** log2 of the units per second when `pow10` is -1. */
-  readonly pow2: number;
-  /** if_tsoffset: seconds added to every timestamp. */
-  readonly offsetSeconds: number;
-}
-
 const S_MAGIC = 0;
 const S_PCAP_HEADER = 1;
 const S_PCAP_RECORD = 2;
@@ -92,9 +82,6 @@ const SPB = 3;
 const EPB = 6;
 const BOM = 0x1a2b3c4d;
 const TWO_32 = 4294967296;
-const POW10: readonly number[] = [
-  1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-];
 
 function u16(buf: Buffer, p: number, le: boolean): number {
   return le ? buf[p]! | (buf[p + 1]! << 8) : (buf[p]! << 8) | buf[p + 1]!;
@@ -146,7 +133,7 @@ export class CaptureReader {
   #blockType = 0;
   #blockLength = 0;
   #blockLengthOther = 0;
-  #interfaces: Interface[] = [];
+  #interfaces: CaptureInterface[] = [];
   #frames = 0;
 
   constructor(handler: FrameHandler, options: CaptureReaderOptions = {}) {
@@ -506,7 +493,7 @@ export class CaptureReader {
       }
       q = v + ((olen + 3) & ~3);
     }
-    this.#interfaces.push({ linkType, snapLength, pow10, pow2, offsetSeconds });
+    this.#interfaces.push(new CaptureInterface(linkType, snapLength, pow10, pow2, offsetSeconds));
   }
 
   #packet(buf: Buffer, p: number, end: number, id: number, ts: number, fixed: number): void {
@@ -526,7 +513,7 @@ export class CaptureReader {
     const frame = this.#frame;
     frame.offset = this.#recordStart;
     frame.originalLength = u32(buf, p + 16, le);
-    setTime(frame, iface, u32(buf, ts, le), u32(buf, ts + 4, le));
+    iface.setTime(frame, u32(buf, ts, le), u32(buf, ts + 4, le));
     const data = p + fixed;
     this.#emit(iface.linkType, buf.subarray(data, data + capLen), id);
   }
@@ -560,30 +547,4 @@ export class CaptureReader {
       `a pcapng block's fields run past its ${this.#blockLength}-byte length`,
     );
   }
-}
-
-/** Converts a pcapng timestamp (`hi`:`lo` units of the interface's resolution) into the frame. */
-function setTime(frame: Frame, iface: Interface, hi: number, lo: number): void {
-  const pow10 = iface.pow10;
-  if (pow10 >= 0 && pow10 <= 15 && hi < 0x200000) {
-    // Below 2^53 units the arithmetic is exact in doubles; the correction covers rounding.
-    const ts = hi * TWO_32 + lo;
-    const unit = POW10[pow10]!;
-    let s = Math.floor(ts / unit);
-    let frac = ts - s * unit;
-    if (frac < 0) {
-      s--;
-      frac += unit;
-    } else if (frac >= unit) {
-      s++;
-      frac -= unit;
-    }
-    frame.seconds = s + iface.offsetSeconds;
-    frame.nanos = pow10 <= 9 ? frac * POW10[9 - pow10]! : Math.floor(frac / POW10[pow10 - 9]!);
-    return;
-  }
-  const ts = (BigInt(hi) << 32n) | BigInt(lo);
-  const unit = pow10 >= 0 ? 10n ** BigInt(pow10) : 1n << BigInt(iface.pow2);
-  frame.seconds = Number(ts / unit) + iface.offsetSeconds;
-  frame.nanos = Number(((ts % unit) * 1_000_000_000n) / unit);
 }

@@ -90,6 +90,19 @@ export class Connection implements StreamOwner {
     return syn && this.#synSeq >= 0 && seg.seq !== this.#synSeq;
   }
 
+  /** True when `seg` is between this connection's two endpoints (either way). */
+  carries(seg: TcpSegment): boolean {
+    const a = this.#ends[0];
+    const b = this.#ends[1];
+    if (seg.srcPort === a.port && seg.dstPort === b.port) {
+      return seg.srcAddr === a.address && seg.dstAddr === b.address;
+    }
+    if (seg.srcPort === b.port && seg.dstPort === a.port) {
+      return seg.srcAddr === b.address && seg.dstAddr === a.address;
+    }
+    return false;
+  }
+
   /** Direction of `seg`: 0 when its source is the first endpoint seen. */
   directionOf(seg: TcpSegment): number {
     const a = this.#ends[0];
