@@ -101,6 +101,8 @@ class Slot {
   #connected = false;
   #busy = false;
   #ended = false;
+  /** The request in flight went on a kept-alive connection, and no byte of its answer came yet. */
+  #reused = false;
   #intended = 0;
   #sentAt = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -161,7 +163,16 @@ class Slot {
     this.#busy = true;
     this.#sentAt = now;
     this.#reader.reset(engine.plan.wire.head);
+    engine.result.sent++;
+    this.#timer = setTimeout(this.#onTimeout, engine.plan.timeoutMs);
+    this.#write();
+  }
+
+  /** Writes the request: on the kept-alive connection, or on a new one. */
+  #write(): void {
+    const engine = this.#engine;
     let socket = this.#socket;
+    this.#reused = socket !== null;
     if (socket === null) {
       socket = connect(connectTo(engine.plan.target)) as SlotSocket;
       socket[SLOT] = this;
@@ -176,8 +187,6 @@ class Slot {
       this.#ended = false;
       if (this.#fastcgi) this.#fcgi = new FcgiResponseParser(this);
     }
-    engine.result.sent++;
-    this.#timer = setTimeout(this.#onTimeout, engine.plan.timeoutMs);
     const parts = engine.plan.wire.parts;
     socket.cork();
     for (let i = 0; i < parts.length; i++) socket.write(parts[i]!);
@@ -193,6 +202,7 @@ class Slot {
   /** @internal */
   data(socket: Socket, chunk: Buffer): void {
     if (socket !== this.#socket || !this.#busy) return;
+    this.#reused = false;
     this.#engine.result.bytesRead += chunk.length;
     try {
       if (this.#fcgi !== null) this.#fcgi.push(chunk);
@@ -221,11 +231,25 @@ class Slot {
     else this.#complete(this.#keepConn);
   }
 
+  /**
+   * A kept-alive connection the server closed as the next request went out (HTTP servers close
+   * idle connections; uWSGI's --http-socket closes after every answer): no byte of the answer
+   * came, so the request goes again on a new connection, as HTTP clients retry, and its latency
+   * includes the retry.
+   */
+  #retry(): boolean {
+    if (!this.#reused) return false;
+    this.#drop();
+    this.#write();
+    return true;
+  }
+
   /** @internal The socket's end or close. */
   ended(socket: Socket): void {
     if (socket !== this.#socket) return;
     this.#ended = true;
     if (!this.#busy) this.#drop();
+    else if (this.#retry()) return;
     else if (this.#fcgi === null && this.#reader.end()) this.#complete(false);
     else this.#fail("closed");
   }
@@ -234,7 +258,7 @@ class Slot {
   failed(socket: Socket, err: NodeJS.ErrnoException): void {
     if (socket !== this.#socket) return;
     if (!this.#busy) this.#drop();
-    else this.#fail(errorKind(err, this.#connected));
+    else if (!this.#retry()) this.#fail(errorKind(err, this.#connected));
   }
 
   #onTimeout = (): void => {
