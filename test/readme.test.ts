@@ -339,11 +339,11 @@ async function ask(path: string): Promise<string> {
   return out;
 }
 const moved = await ask("/old/x");
-assert.match(moved, /^HTTP/1.1 200 OK\r\n/);
-const environ: [string, string][] = JSON.parse(moved.slice(moved.indexOf("\r\n\r\n") + 4)).environ;
+assert.match(moved, /^HTTP\\/1.1 200 OK\\r\\n/);
+const environ: [string, string][] = JSON.parse(moved.slice(moved.indexOf("\\r\\n\\r\\n") + 4)).environ;
 const path = environ.find(([k]) => Buffer.from(k, "hex").toString() === "PATH_INFO");
 assert.equal(Buffer.from(path![1], "hex").toString(), "/new/x");
-assert.equal(await ask("/admin"), "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\n\r\nno\n");
+assert.equal(await ask("/admin"), "HTTP/1.1 403 Forbidden\\r\\nContent-Type: text/plain; charset=utf-8\\r\\nContent-Length: 3\\r\\n\\r\\nno\\n");
 assert.deepEqual(router.stats().pools.map((p) => [p.name, p.nodes.map((n) => n.requests)]), [["shop.example", [1, 0]], ["api", [0]]]);
 router.close();
 `,
