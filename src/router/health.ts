@@ -66,7 +66,6 @@ export class Health {
       if (node.up && node.attached)
         this.#emit("nodeUp", { pool: pool.name, address: node.address, reason: "grace" });
     }, this.#grace);
-    node.graceTimer.unref();
     if (wasUp)
       this.#emit("nodeDown", { pool: pool.name, address: node.address, reason: "connect" });
   }
@@ -81,7 +80,6 @@ export class Health {
       }
     };
     const timer = setInterval(run, check.interval);
-    timer.unref();
     this.#checks.set(pool, timer);
     run();
   }

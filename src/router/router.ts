@@ -204,7 +204,6 @@ export class UwsgiRouter extends EventEmitter implements ConnectionHost {
     // Read and drop what the client still sends, so closing does not reset the answer away.
     client.resume();
     const timer = setTimeout(() => client.destroy(), LINGER);
-    timer.unref();
     client.once("end", () => client.destroy());
     client.once("close", () => clearTimeout(timer));
   }
@@ -311,7 +310,6 @@ export class UwsgiRouter extends EventEmitter implements ConnectionHost {
       },
       Math.max(10, Math.min(1000, tolerance >>> 2)),
     );
-    this.#sweep.unref();
   }
 }
 

@@ -449,3 +449,51 @@ describe("close", () => {
     expect(errors.map((e) => e.code)).toEqual(["SHUTDOWN"]);
   });
 });
+
+describe("resources", () => {
+  it("leaves no socket or timer behind once closed, after retries, time-outs, pings and subscriptions", async () => {
+    const count = () =>
+      process.getActiveResourcesInfo().filter((r) => r !== "CloseReq" && r !== "FSReqCallback")
+        .length;
+    // Whatever other tests of this file left winding down goes first.
+    let before = count();
+    for (let i = 0; i < 20; i++) {
+      await new Promise((res) => setTimeout(res, 10));
+      before = Math.min(before, count());
+    }
+    const stall = createNetServer((s) => s.resume());
+    await new Promise<void>((r) => stall.listen(0, "127.0.0.1", () => r()));
+    const stallAddress = `127.0.0.1:${(stall.address() as { port: number }).port}`;
+    const r = await startRouter({
+      pools: {
+        app: { nodes: [await deadAddress(), live.address], healthCheck: { interval: 50 } },
+        stall: { nodes: [stallAddress] },
+      },
+      defaultPool: "app",
+      answerTimeout: 100,
+      subscriptions: { listen: `127.0.0.1:${await freePort()}`, tolerance: 1000 },
+      middleware: [
+        (req) => {
+          if (req.vars.get("PATH_INFO") === "/stall") req.pool = "stall";
+        },
+      ],
+    });
+    for (let i = 0; i < 3; i++) expect((await get(r.port)).status).toBe(200);
+    const stalled = Buffer.from(
+      encodePacket({
+        vars: [
+          ["PATH_INFO", "/stall"],
+          ["HTTP_HOST", "x"],
+        ],
+      }),
+    );
+    expect((await get(r.port, [stalled])).status).toBe(504);
+    await exchange(r.port, [PACKET.subarray(0, 3)], 50).catch(() => undefined);
+    await stopRouter(r.router);
+    await new Promise<void>((res) => stall.close(() => res()));
+    // Sockets and timers wind down within a few turns of the event loop.
+    for (let i = 0; i < 100 && count() > before; i++)
+      await new Promise((res) => setTimeout(res, 10));
+    expect(count()).toBe(before);
+  });
+});
