@@ -56,7 +56,7 @@ export class BackendNode implements Balanced {
   load = 0;
   /** Last subscription announcement (ms since epoch), for subscribed nodes. */
   lastSeen: number | undefined = undefined;
-  /** Last accepted signed timestamp (for replay checks), for subscribed nodes. */
+  /** Smooth weighted round robin: the node's running score (see balancer.ts). */
   current = 0;
   inFlight = 0;
   requests = 0;
