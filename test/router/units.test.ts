@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { UwsgiError } from "../../src/codec/errors.js";
 import { encodePacket } from "../../src/codec/packet.js";
-import {
-  appendSignature,
-  decodeSubscription,
-  encodeSubscription,
-  SubscriptionError,
-} from "../../src/codec/subscription.js";
+import { SubscriptionError } from "../../src/codec/subscription.js";
 import { decodeVars } from "../../src/codec/vars-view.js";
 import { checkAddress, parseAddress } from "../../src/router/address.js";
 import { cookieValue } from "../../src/router/connection.js";
@@ -16,7 +11,6 @@ import { RouterRequest } from "../../src/router/request.js";
 import { createRouter } from "../../src/router/router.js";
 import { fastRouterKey } from "../../src/router/routing-key.js";
 import { subscribe } from "../../src/router/subscribe.js";
-import { SubscriptionServer } from "../../src/router/subscription-server.js";
 import { hasKeyPrefix, VarsEditor } from "../../src/router/vars-editor.js";
 
 function vars(pairs: [string, string][]) {
@@ -271,183 +265,6 @@ describe("direct answers", () => {
     expect(Buffer.from(req.answer!).toString()).toBe(
       "HTTP/1.1 599 Status\r\nContent-Length: 0\r\n\r\n",
     );
-  });
-});
-
-describe("subscription codec errors", () => {
-  it("gives each refusal its code and the offset in the datagram", () => {
-    const at = (bytes: Uint8Array) => {
-      try {
-        decodeSubscription(bytes);
-      } catch (e) {
-        return [
-          (e as SubscriptionError).constructor.name,
-          (e as SubscriptionError).code,
-          (e as SubscriptionError).offset,
-        ];
-      }
-      return "decoded";
-    };
-    const ok = encodeSubscription({ key: "k", address: "127.0.0.1:1" });
-    expect(at(ok.subarray(0, 2))).toEqual(["UwsgiError", "TRUNCATED", 0]);
-    expect(at(new Uint8Array(4097))).toEqual(["UwsgiError", "DATASIZE_OVER_LIMIT", 1]);
-    expect(at(Uint8Array.from([0, ...ok.subarray(1)]))).toEqual([
-      "SubscriptionError",
-      "NOT_A_SUBSCRIPTION",
-      0,
-    ]);
-    expect(at(Uint8Array.from([224, 0, 0, ...ok.subarray(3)]))).toEqual([
-      "SubscriptionError",
-      "DATASIZE_MISMATCH",
-      1,
-    ]);
-    const only = (pairs: [string, string][]) => encodePacket({ modifier1: 224, vars: pairs });
-    expect(at(only([["address", "a:1"]]))).toEqual(["SubscriptionError", "MISSING_FIELD", 4]);
-    // Offsets: header 4, the "key" var 8 bytes (to 12), "address" 2+7+2 then its value (23).
-    expect(
-      at(
-        only([
-          ["key", "k"],
-          ["address", ""],
-        ]),
-      ),
-    ).toEqual(["SubscriptionError", "INVALID_FIELD", 23]);
-    expect(
-      at(
-        only([
-          ["key", "k"],
-          ["address", "a:1"],
-          ["weight", "1x"],
-        ]),
-      ),
-    ).toEqual(["SubscriptionError", "INVALID_FIELD", 36]);
-    expect(
-      at(
-        only([
-          ["key", "k"],
-          ["address", "a:1"],
-          ["modifier1", "256"],
-        ]),
-      ),
-    ).toEqual(["SubscriptionError", "INVALID_FIELD", 39]);
-    expect(
-      at(
-        only([
-          ["key", "k"],
-          ["address", "a:1"],
-          ["sign", "s"],
-        ]),
-      ),
-    ).toEqual(["SubscriptionError", "MISPLACED_SIGNATURE", 26]);
-    expect(
-      at(
-        only([
-          ["key", "k"],
-          ["address", "a:1"],
-          ["unix", "1"],
-          ["sign", "s"],
-          ["x", "y"],
-        ]),
-      ),
-    ).toEqual(["SubscriptionError", "MISPLACED_SIGNATURE", 35]);
-    expect(
-      at(
-        only([
-          ["key", "k"],
-          ["address", "a:1"],
-          ["extra", ""],
-        ]),
-      ),
-    ).toBe("decoded");
-    expect(at(Uint8Array.from([224, 1, 0, 0, 0]))).toEqual(["UwsgiError", "TRAILING_BYTES", 4]);
-  });
-  it("refuses wrong arguments to encode and sign", () => {
-    expect(thrown(() => encodeSubscription(null as never))).toEqual({
-      name: "TypeError",
-      code: "ERR_INVALID_ARG_TYPE",
-    });
-    expect(thrown(() => encodeSubscription({ key: "", address: "a:1" }))).toEqual({
-      name: "TypeError",
-      code: "ERR_INVALID_ARG_VALUE",
-    });
-    expect(thrown(() => encodeSubscription({ key: "\u0100", address: "a:1" }))).toEqual({
-      name: "TypeError",
-      code: "ERR_INVALID_ARG_VALUE",
-    });
-    expect(thrown(() => encodeSubscription({ key: "k", address: 1 as never }))).toEqual({
-      name: "TypeError",
-      code: "ERR_INVALID_ARG_TYPE",
-    });
-    expect(thrown(() => encodeSubscription({ key: "k", address: "a:1", weight: -1 }))).toEqual({
-      name: "RangeError",
-      code: "ERR_OUT_OF_RANGE",
-    });
-    expect(
-      thrown(() => encodeSubscription({ key: "k", address: "a:1", weight: "1" as never })),
-    ).toEqual({ name: "TypeError", code: "ERR_INVALID_ARG_TYPE" });
-    expect(
-      thrown(() => encodeSubscription({ key: "k", address: "a:1", command: "x" as never })),
-    ).toEqual({ name: "TypeError", code: "ERR_INVALID_ARG_VALUE" });
-    expect(
-      thrown(() => encodeSubscription({ key: "k", address: "a:1", sign: "x" } as never)),
-    ).toEqual({ name: "TypeError", code: "ERR_UNKNOWN_OPTION" });
-    expect(
-      thrown(() => encodeSubscription({ key: "k", address: "a:1", notify: "n".repeat(4000) })),
-    ).toEqual({ name: "TypeError", code: "ERR_INVALID_ARG_VALUE" });
-    const unsigned = encodeSubscription({ key: "k", address: "a:1" });
-    expect(thrown(() => appendSignature(unsigned, new Uint8Array(1)))).toEqual({
-      name: "TypeError",
-      code: "ERR_INVALID_ARG_VALUE",
-    });
-    const timed = encodeSubscription({ key: "k", address: "a:1", unix: 5 });
-    const signed = appendSignature(timed, new Uint8Array([1, 2]));
-    expect(thrown(() => appendSignature(signed, new Uint8Array(1)))).toEqual({
-      name: "TypeError",
-      code: "ERR_INVALID_ARG_VALUE",
-    });
-    expect(thrown(() => appendSignature(timed, new Uint8Array(0)))).toEqual({
-      name: "RangeError",
-      code: "ERR_OUT_OF_RANGE",
-    });
-    expect(thrown(() => appendSignature("x" as never, new Uint8Array(1)))).toEqual({
-      name: "TypeError",
-      code: "ERR_INVALID_ARG_TYPE",
-    });
-    expect(thrown(() => appendSignature(timed, "x" as never))).toEqual({
-      name: "TypeError",
-      code: "ERR_INVALID_ARG_TYPE",
-    });
-    expect(thrown(() => decodeSubscription(timed, { maxSize: 2 }))).toEqual({
-      name: "RangeError",
-      code: "ERR_OUT_OF_RANGE",
-    });
-    expect(thrown(() => decodeSubscription(timed, { max: 2 } as never))).toEqual({
-      name: "TypeError",
-      code: "ERR_UNKNOWN_OPTION",
-    });
-    expect(thrown(() => decodeSubscription([] as never))).toEqual({
-      name: "TypeError",
-      code: "ERR_INVALID_ARG_TYPE",
-    });
-  });
-});
-
-describe("the subscription server refuses what is not a usable subscription", () => {
-  it("reports the codec's code for bytes, BAD_ADDRESS for an address it cannot reach", () => {
-    const server = new SubscriptionServer([], undefined);
-    const reasons: string[] = [];
-    server.on("refused", (r: { reason: string }) => reasons.push(r.reason));
-    const taken: string[] = [];
-    server.on("subscribe", (s: { key: string }) => taken.push(s.key));
-    server.on("unsubscribe", (s: { key: string }) => taken.push(`-${s.key}`));
-    server.receive(new Uint8Array([224, 0]));
-    server.receive(encodeSubscription({ key: "k", address: "host:notaport" }));
-    server.receive(encodeSubscription({ key: "k", address: "127.0.0.1:1" }));
-    server.receive(
-      encodeSubscription({ key: "k", address: "127.0.0.1:1", command: "unsubscribe" }),
-    );
-    expect(reasons).toEqual(["TRUNCATED", "BAD_ADDRESS"]);
-    expect(taken).toEqual(["k", "-k"]);
   });
 });
 
