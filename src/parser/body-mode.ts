@@ -14,26 +14,25 @@ export type BodyMode = "none" | "length" | "chunked";
  * The body framing a request packet announces (`length` is its CONTENT_LENGTH, read as uWSGI
  * reads it). The rule, and why:
  *
- * 1. A CONTENT_LENGTH that is present and not empty decides, whatever HTTP_TRANSFER_ENCODING
- *    says: nginx de-chunks a chunked upload itself, sends the decoded length as CONTENT_LENGTH
- *    and still passes the client's `Transfer-Encoding: chunked` on as HTTP_TRANSFER_ENCODING;
- *    uWSGI's http router, given both headers, forwards CONTENT_LENGTH bytes. So does uWSGI's own
- *    reader, which ignores the var. (HTTP's own rule, chunked over Content-Length, is the
- *    client's side of nginx; here the body has been reframed.)
- * 2. Otherwise (no CONTENT_LENGTH, or an empty one, which nginx sends for a request without a
- *    body), an HTTP_TRANSFER_ENCODING whose last coding is `chunked` means the chunked stream
- *    follows: what uWSGI's routers send and `uwsgi.chunked_read()` reads.
- * 3. An HTTP_TRANSFER_ENCODING that does not end in `chunked`, without CONTENT_LENGTH, is refused
+ * 1. A packet with a CONTENT_LENGTH var is read as uWSGI reads it, whatever
+ *    HTTP_TRANSFER_ENCODING says: nginx de-chunks a chunked upload itself, sends the decoded
+ *    length as CONTENT_LENGTH and still passes the client's `Transfer-Encoding: chunked` on as
+ *    HTTP_TRANSFER_ENCODING (and sends an empty CONTENT_LENGTH for a request without a body);
+ *    uWSGI's http router, given both headers, forwards CONTENT_LENGTH bytes; uWSGI's own reader
+ *    ignores the var. (HTTP's rule, chunked over Content-Length, is the client's side of the
+ *    proxy; here the body has already been reframed.)
+ * 2. Without CONTENT_LENGTH, an HTTP_TRANSFER_ENCODING whose last coding is `chunked` means the
+ *    chunked stream follows: what uWSGI's http router (`--http-chunked-input`) and `router_uwsgi`
+ *    send, and `uwsgi.chunked_read()` reads.
+ * 3. Without CONTENT_LENGTH, any other HTTP_TRANSFER_ENCODING is refused
  *    (`UNSUPPORTED_TRANSFER_ENCODING`, offset `at`): a body follows whose end cannot be known, as
  *    HTTP refuses it (nginx answers 501).
  * 4. Else there is no body; bytes after the packet are not the request's.
  */
 export function bodyModeOf(vars: VarsView, length: number, at: number): BodyMode {
   if (length > 0) return "length";
-  // Most requests stop at this scan: no HTTP_TRANSFER_ENCODING.
-  if (vars.indexOf("HTTP_TRANSFER_ENCODING") < 0) return "none";
-  const declared = vars.getBytes("CONTENT_LENGTH");
-  if (declared !== undefined && declared.length > 0) return "none";
+  // Most requests stop at one of these scans: nginx always sends CONTENT_LENGTH.
+  if (vars.has("CONTENT_LENGTH") || vars.indexOf("HTTP_TRANSFER_ENCODING") < 0) return "none";
   const codings = vars.getAll("HTTP_TRANSFER_ENCODING").join(",");
   if (lastCodingIsChunked(codings)) return "chunked";
   throw new UwsgiError(
