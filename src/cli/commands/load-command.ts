@@ -173,6 +173,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
   }
   if (v.ceiling === true) return ceiling(positionals, v, io);
+  if (v.from !== undefined && v.plot === undefined) throw new UsageError("--from goes with --plot");
   const saved: LoadResult[] = [];
   for (const file of v.from ?? []) {
     try {
@@ -184,7 +185,6 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
   if (positionals.length === 0 && saved.length === 0)
     throw new UsageError("give a URL (or --from with --plot)");
-  if (saved.length > 0 && v.plot === undefined) throw new UsageError("--from goes with --plot");
   const targets = positionals.map((url) => {
     try {
       return parseTarget(url, v["unix-socket"]);
