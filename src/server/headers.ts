@@ -1,3 +1,4 @@
+import { invalidArgType } from "../codec/arguments.js";
 import { UwsgiServerError } from "./server-error.js";
 
 /** A response header's value: several strings are several header lines (`Set-Cookie`). */
@@ -15,9 +16,15 @@ for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) TOKEN[c] = 1;
 for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;
 
-/** Throws `INVALID_HEADER` unless `name` is a non-empty HTTP token. */
+/** A header name argument: a string, else `ERR_INVALID_ARG_TYPE`. */
+export function checkNameType(name: unknown): asserts name is string {
+  if (typeof name !== "string") throw invalidArgType("name", "of type string", name);
+}
+
+/** Throws `INVALID_HEADER` unless `name` is a non-empty HTTP token (`ERR_INVALID_ARG_TYPE` if not a string). */
 export function checkHeaderName(name: string): void {
-  if (typeof name !== "string" || name.length === 0) {
+  checkNameType(name);
+  if (name.length === 0) {
     throw new UwsgiServerError("INVALID_HEADER", `header name ${JSON.stringify(name)} is empty`);
   }
   for (let i = 0; i < name.length; i++) {

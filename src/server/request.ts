@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
+import { invalidArgType } from "../codec/arguments.js";
 import type { UwsgiError } from "../codec/errors.js";
 import type { VarsPacket } from "../codec/packet.js";
 import type { VarsView } from "../codec/vars-view.js";
@@ -171,6 +172,7 @@ export class UwsgiRequest extends Readable {
 
   /** Every value of one request header, in arrival order (nginx repeats a repeated header). */
   getHeaderAll(name: string): string[] {
+    if (typeof name !== "string") throw invalidArgType("name", "of type string", name);
     const key = name.toUpperCase().replaceAll("-", "_");
     const all = this.vars.getAll(`HTTP_${key}`);
     if (all.length === 0 && (key === "CONTENT_TYPE" || key === "CONTENT_LENGTH")) {

@@ -1,10 +1,12 @@
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { Writable } from "node:stream";
+import { invalidArgType } from "../codec/arguments.js";
 import {
   checkFieldText,
   checkHeaderName,
   checkHeaderValue,
+  checkNameType,
   type HeaderValue,
   headerLines,
   type ResponseHeaders,
@@ -116,6 +118,7 @@ export class UwsgiServerResponse extends Writable {
 
   /** The value of a header (any case): a string, or a copy of its array of strings. */
   getHeader(name: string): string | string[] | undefined {
+    checkNameType(name);
     const value = this.#headers?.get(name.toLowerCase())?.[1];
     // A copy: the stored, validated array must not be changed behind the checks.
     return typeof value === "object" ? value.slice() : value;
@@ -123,6 +126,7 @@ export class UwsgiServerResponse extends Writable {
 
   /** True when a header of this name (any case) is set. */
   hasHeader(name: string): boolean {
+    checkNameType(name);
     return this.#headers?.has(name.toLowerCase()) ?? false;
   }
 
@@ -133,6 +137,7 @@ export class UwsgiServerResponse extends Writable {
 
   /** Removes a header (any case). */
   removeHeader(name: string): this {
+    checkNameType(name);
     this.#checkOpen();
     this.#headers?.delete(name.toLowerCase());
     return this;
@@ -156,6 +161,9 @@ export class UwsgiServerResponse extends Writable {
       this.statusMessage = reasonOrHeaders;
     } else if (reasonOrHeaders !== undefined) {
       headers = reasonOrHeaders;
+    }
+    if (headers !== undefined && (headers === null || typeof headers !== "object")) {
+      throw invalidArgType("headers", "an object or an array of [name, value] pairs", headers);
     }
     this.statusCode = statusCode;
     if (headers !== undefined) {

@@ -1,7 +1,12 @@
 // createServer misused: each case is the call and the error it must give (Node's argument error
 // model: TypeError/RangeError with a stable code). The lead merges these tables across areas.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { encodePacket } from "../../src/index.js";
+import type { UwsgiRequest } from "../../src/server/request.js";
+import type { UwsgiServerResponse } from "../../src/server/response.js";
 import { createServer, UwsgiServer } from "../../src/server/server.js";
+import { exchange } from "../interop/support/exchange.js";
+import { type Served, serve } from "./support/serve.js";
 
 const handler = () => {};
 
@@ -153,5 +158,84 @@ describe("createServer misuse", () => {
     expect(calls[5]!.options.idleTimeout).toBe(5);
     expect(calls[7]!.options.idleTimeout).toBe(120_000);
     expect(calls[7]!.options.encoding).toBe("utf8");
+  });
+});
+
+const stops: Served[] = [];
+afterEach(async () => {
+  while (stops.length > 0) await stops.pop()!.stop();
+});
+
+interface InHandler {
+  readonly name: string;
+  readonly call: (req: UwsgiRequest, res: UwsgiServerResponse) => unknown;
+  readonly error: { readonly name: string; readonly code: string };
+}
+
+const serverError = (code: string) => ({ name: "UwsgiServerError", code });
+
+const inHandler: InHandler[] = [
+  {
+    name: "req.getHeader(number)",
+    call: (req) => req.getHeader(5 as never),
+    error: typeError("ERR_INVALID_ARG_TYPE"),
+  },
+  {
+    name: "req.getHeaderAll(undefined)",
+    call: (req) => req.getHeaderAll(undefined as never),
+    error: typeError("ERR_INVALID_ARG_TYPE"),
+  },
+  {
+    name: "res.setHeader(number, value)",
+    call: (_, res) => res.setHeader(5 as never, "v"),
+    error: typeError("ERR_INVALID_ARG_TYPE"),
+  },
+  {
+    name: "res.getHeader(undefined)",
+    call: (_, res) => res.getHeader(undefined as never),
+    error: typeError("ERR_INVALID_ARG_TYPE"),
+  },
+  {
+    name: "res.hasHeader(null)",
+    call: (_, res) => res.hasHeader(null as never),
+    error: typeError("ERR_INVALID_ARG_TYPE"),
+  },
+  {
+    name: "res.removeHeader({})",
+    call: (_, res) => res.removeHeader({} as never),
+    error: typeError("ERR_INVALID_ARG_TYPE"),
+  },
+  {
+    name: "res.writeHead(200, 5): headers that are not an object",
+    call: (_, res) => res.writeHead(200, 5 as never),
+    error: typeError("ERR_INVALID_ARG_TYPE"),
+  },
+  {
+    name: "res.setHeader with a name that is not a token",
+    call: (_, res) => res.setHeader("Bad Name", "v"),
+    error: serverError("INVALID_HEADER"),
+  },
+  {
+    name: "res.writeHead(99)",
+    call: (_, res) => res.writeHead(99),
+    error: serverError("INVALID_STATUS"),
+  },
+];
+
+describe("request and answer misuse (inside a handler)", () => {
+  it.each(inHandler.map((c) => [c.name, c] as const))("%s", async (_, c) => {
+    let thrown: unknown = "nothing thrown";
+    const s = await serve((req, res) => {
+      try {
+        c.call(req, res);
+      } catch (err) {
+        thrown = err;
+      }
+      res.end();
+    });
+    stops.push(s);
+    await exchange(s.port, [encodePacket({ vars: { REQUEST_METHOD: "GET" } })]);
+    const err = thrown as Error & { code: string };
+    expect({ name: err.name, code: err.code }).toEqual(c.error);
   });
 });
