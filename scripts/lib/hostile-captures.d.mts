@@ -17,6 +17,6 @@ export declare function retransmissionStorm(
   copies: number,
   size?: number,
 ): Buffer;
-export declare function gapStorm(bytes: number): Buffer;
+export declare function gapStorm(bytes: number, holes?: boolean): Buffer;
 export declare function tinyConnections(connections: number): Buffer;
-export declare function heuristicBait(windows: number, handshake?: boolean): Buffer;
+export declare function heuristicBait(windows: number, asBody?: boolean): Buffer;

@@ -137,10 +137,11 @@ export function oneByteSegments(bodyBytes, reverse = true) {
 }
 
 /**
- * One POST whose body's first segment is lost, then `copies` retransmissions of each of the
- * next `segments` segments of `size` bytes, shifted by one byte each time (overlaps).
+ * One POST whose body's first segment is lost (`lose`; kept in the twin), then `copies`
+ * retransmissions of each of the next `segments` segments of `size` bytes, shifted by one byte
+ * each time (overlaps).
  */
-export function retransmissionStorm(segments, copies, size = 100) {
+export function retransmissionStorm(segments, copies, size = 100, lose = true) {
   const b = new PcapBuilder();
   const port = 20000;
   const bodyBytes = (segments + 1) * size;
@@ -153,6 +154,7 @@ export function retransmissionStorm(segments, copies, size = 100) {
   b.add("client", port, c, 0x18, req);
   const body = c + req.length;
   const data = Buffer.alloc(size + copies, 0x62);
+  if (!lose) b.add("client", port, body, 0x18, data.subarray(0, size));
   for (let i = 1; i <= segments; i++) {
     for (let k = 0; k < copies; k++) {
       b.add("client", port, body + i * size + k, 0x18, data.subarray(0, size));
@@ -163,8 +165,11 @@ export function retransmissionStorm(segments, copies, size = 100) {
   return b.build();
 }
 
-/** One POST whose body loses every other byte: `bytes` one-byte segments, one-byte holes. */
-export function gapStorm(bytes) {
+/**
+ * One POST whose body loses every other byte: `bytes` one-byte segments, one-byte holes; the
+ * answer too. The twin (`holes` false) has the same segments, two bytes each, nothing lost.
+ */
+export function gapStorm(bytes, holes = true) {
   const b = new PcapBuilder();
   const port = 20000;
   const req = requestPacket({
@@ -175,11 +180,11 @@ export function gapStorm(bytes) {
   const { c, s } = open(b, port);
   b.add("client", port, c, 0x18, req);
   const body = c + req.length;
-  for (let i = 0; i < bytes; i++) b.add("client", port, body + 2 * i + 1, 0x18, Buffer.from("x"));
+  const x = Buffer.from(holes ? "x" : "xx");
+  const y = Buffer.from(holes ? "y" : "yy");
+  for (let i = 0; i < bytes; i++) b.add("client", port, body + 2 * i + (holes ? 1 : 0), 0x18, x);
   b.add("server", port, s, 0x18, Buffer.from("HTTP/1.1 200 OK\r\n\r\n"));
-  for (let i = 0; i < bytes; i++) {
-    b.add("server", port, s + 19 + 2 * i + 1, 0x18, Buffer.from("y"));
-  }
+  for (let i = 0; i < bytes; i++) b.add("server", port, s + 19 + 2 * i + (holes ? 1 : 0), 0x18, y);
   return b.build();
 }
 
@@ -198,14 +203,24 @@ export function tinyConnections(connections) {
  * candidate uwsgi header every 9 bytes: 9-byte vars `01 00 4b 04 00 | 00 60 ea 00` (key "K", a
  * 4-byte value) whose values read as WSGI headers with datasize 60000. Each candidate's vars are
  * valid for 6,666 vars and the last one runs past its end (60000 is no multiple of 9), so checking
- * every candidate alone walks the window once per candidate. `windows` blocks of 64 KiB.
+ * every candidate alone walks the window once per candidate. `windows` blocks of 64 KiB. The twin
+ * (`asBody`) carries the same bytes as the body of a POST, after a handshake: nothing to search.
  */
-export function heuristicBait(windows) {
+export function heuristicBait(windows, asBody = false) {
   const b = new PcapBuilder();
   const unit = Buffer.from("01004b0400" + "0060ea00", "hex");
   const block = Buffer.alloc(65536 - (65536 % unit.length));
   for (let k = 0; k < block.length; k += unit.length) unit.copy(block, k);
   let seq = 7000;
+  if (asBody) {
+    const req = requestPacket({
+      REQUEST_METHOD: "POST",
+      CONTENT_LENGTH: String(windows * block.length),
+    });
+    ({ c: seq } = open(b, 20000));
+    b.add("client", 20000, seq, 0x18, req);
+    seq += req.length;
+  }
   for (let w = 0; w < windows; w++) {
     for (let off = 0; off < block.length; off += 1448) {
       const piece = block.subarray(off, Math.min(block.length, off + 1448));

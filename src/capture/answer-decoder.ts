@@ -4,6 +4,7 @@ import type { Packet } from "../codec/packet.js";
 import { PacketParser, type ParserHandler } from "../parser/packet-parser.js";
 import { BodyDigest } from "./body-digest.js";
 import type { AnswerPacket, CapturedAnswer } from "./exchange.js";
+import { GapRun } from "./gap-run.js";
 import type { BodyCallback, DecodeSession } from "./session.js";
 
 const UNDECIDED = 0;
@@ -47,9 +48,8 @@ export class AnswerDecoder implements ParserHandler {
   #count = 0;
   #length = 0;
   #missing = 0;
-  // The last problem, when it is a gap: holes in a row are one problem.
-  #gapBytes = 0;
-  #gapHoles = 0;
+  // Holes in a row are one problem.
+  readonly #gaps = new GapRun();
   /** Problems found, in order. */
   readonly problems: AnswerProblem[] = [];
 
@@ -100,29 +100,18 @@ export class AnswerDecoder implements ParserHandler {
 
   /** What the parser refused; `detail`, since the listing shows the code and offset itself. */
   #problem(e: UwsgiError): void {
+    this.#gaps.end(this.problems);
     this.problems.push({ code: e.code, offset: e.offset, message: e.detail });
-    this.#gapHoles = 0;
   }
 
   /** `bytes` of the answer were not captured. */
   gap(bytes: number): void {
-    if (this.#gapHoles > 0) {
-      const last = this.problems.length - 1;
-      this.#gapBytes += bytes;
-      this.#gapHoles++;
-      this.problems[last] = {
-        code: "GAP",
-        offset: this.problems[last]!.offset,
-        message: `${this.#gapBytes} byte(s) in ${this.#gapHoles} hole(s) were not captured`,
-      };
-    } else {
-      this.problems.push({
+    if (!this.#gaps.extend(this.problems, bytes)) {
+      this.#gaps.start(this.problems, bytes, {
         code: "GAP",
         offset: this.#length + this.#missing,
         message: `${bytes} answer byte(s) were not captured`,
       });
-      this.#gapBytes = bytes;
-      this.#gapHoles = 1;
     }
     this.#missing += bytes;
     // Headers or packet framing cut: the rest is only counted.
@@ -152,7 +141,7 @@ export class AnswerDecoder implements ParserHandler {
       }
     }
     if (start + take > MAX_HEAD) {
-      this.#gapHoles = 0;
+      this.#gaps.end(this.problems);
       this.problems.push({
         code: "ANSWER_HEAD_TOO_LONG",
         offset: 0,
@@ -234,12 +223,13 @@ export class AnswerDecoder implements ParserHandler {
 
   /** The summary; `closed` says the server closed its side. Call once. */
   finish(closed: boolean): CapturedAnswer {
+    this.#gaps.end(this.problems);
     const length = this.#length;
     const missing = this.#missing;
     const state = this.#state;
     if (state === HTTP_HEAD) {
       if (this.#headLength > 0 && this.#head !== null) {
-        this.#gapHoles = 0;
+        this.#gaps.end(this.problems);
         this.problems.push({
           code: "TRUNCATED",
           offset: this.#headLength,

@@ -109,17 +109,7 @@ export class Conversation implements ParserHandler {
       if (draft.bodyLeft === 0) this.#bodyEnded();
     }
     const left = bytes - lost;
-    if (draft !== null && !searching) {
-      draft.gap(
-        at,
-        bytes,
-        left === 0
-          ? `${bytes} body byte(s) were not captured`
-          : lost > 0
-            ? `${bytes} byte(s) were not captured (the body's last ${lost} and ${left} after it); looking for the next request`
-            : `${bytes} request byte(s) were not captured; looking for the next request`,
-      );
-    }
+    if (draft !== null && !searching) draft.gap(at, lost, left);
     if (left === 0) return;
     this.#requestOffset += left;
     this.#startSearch("after a gap in the capture");

@@ -3,6 +3,7 @@ import type { VarsView } from "../codec/vars-view.js";
 import type { AnswerDecoder } from "./answer-decoder.js";
 import { BodyDigest } from "./body-digest.js";
 import type { CapturedExchange, CaptureTime, Endpoint, ExchangeError } from "./exchange.js";
+import { GapRun } from "./gap-run.js";
 import type { DecodeSession } from "./session.js";
 
 /** One request and its answer while they are being read; {@link finish} makes the exchange. */
@@ -23,9 +24,8 @@ export class ExchangeDraft {
   answer: AnswerDecoder | null = null;
   readonly notes: string[] = [];
   readonly errors: ExchangeError[] = [];
-  // The request's last error, when it is a gap: holes in a row are one error.
-  #gapBytes = 0;
-  #gapHoles = 0;
+  // Holes in a row are one error.
+  readonly #gaps = new GapRun();
 
   constructor(session: DecodeSession, modifier1: number) {
     this.id = session.nextId();
@@ -42,30 +42,29 @@ export class ExchangeDraft {
 
   /** A request error. */
   error(code: string, offset: number, message: string): void {
+    this.#gaps.end(this.errors);
     this.errors.push({ code, direction: "request", offset, message });
-    this.#gapHoles = 0;
   }
 
-  /** `bytes` request bytes were not captured at `offset` (`what`: why it matters). */
-  gap(offset: number, bytes: number, what: string): void {
-    if (this.#gapHoles > 0) {
-      this.#gapBytes += bytes;
-      this.#gapHoles++;
-      this.errors[this.errors.length - 1] = {
-        code: "GAP",
-        direction: "request",
-        offset: this.errors[this.errors.length - 1]!.offset,
-        message: `${this.#gapBytes} byte(s) in ${this.#gapHoles} hole(s) were not captured`,
-      };
-      return;
-    }
-    this.errors.push({ code: "GAP", direction: "request", offset, message: what });
-    this.#gapBytes = bytes;
-    this.#gapHoles = 1;
+  /**
+   * Request bytes at `offset` were not captured: `inBody` of the body, then `after` past it
+   * (`after` > 0 means the next request is looked for).
+   */
+  gap(offset: number, inBody: number, after: number): void {
+    const bytes = inBody + after;
+    if (this.#gaps.extend(this.errors, bytes)) return;
+    const message =
+      after === 0
+        ? `${bytes} body byte(s) were not captured`
+        : inBody > 0
+          ? `${bytes} byte(s) were not captured (the body's last ${inBody} and ${after} after it); looking for the next request`
+          : `${bytes} request byte(s) were not captured; looking for the next request`;
+    this.#gaps.start(this.errors, bytes, { code: "GAP", direction: "request", offset, message });
   }
 
   /** The exchange as reported; `closed` says the server closed its side. Call once. */
   finish(client: Endpoint | null, server: Endpoint | null, closed: boolean): CapturedExchange {
+    this.#gaps.end(this.errors);
     const answer = this.answer === null ? null : this.answer.finish(closed);
     if (this.answer !== null) {
       for (const p of this.answer.problems) {

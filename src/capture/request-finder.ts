@@ -1,3 +1,4 @@
+import { HEADER_SIZE } from "../codec/constants.js";
 import type { ChainForest } from "./chain-forest.js";
 import type { CaptureWork } from "./session.js";
 import { Check, headerVerdict, looksLikeUwsgi, Verdict } from "./uwsgi-heuristic.js";
@@ -22,7 +23,7 @@ export interface FinderHost {
  * Looks for the offset where a whole, plausible uwsgi request starts (`looksLikeUwsgi`) in bytes
  * that arrive in pieces, in work linear in the bytes: candidates are checked one by one while that
  * is cheap, and all at once over the window (see `ChainForest`) once a flood of candidates makes
- * it dear; the window is then re-checked only after it has grown by half, so no byte is looked at
+ * it dear; the window is then re-checked only after it has doubled, so no byte is looked at
  * more than a few times. Holds at most {@link FINDER_CAPACITY} bytes: the offsets before the first
  * one still open are dropped (and counted) as the window fills.
  */
@@ -65,8 +66,9 @@ export class RequestFinder {
     let buf = this.#buf;
     const want = this.#length + data.length - off;
     if (buf === null || (buf.length < want && buf.length < FINDER_CAPACITY)) {
-      // Grown as needed: a search usually ends within the first bytes.
-      const grown = Buffer.allocUnsafe(Math.min(FINDER_CAPACITY, Math.max(4096, 2 * want)));
+      // Grown as needed: a search usually ends within the first bytes (256 and less come from
+      // Node's shared pool; a connection probed is often one short segment).
+      const grown = Buffer.allocUnsafe(Math.min(FINDER_CAPACITY, Math.max(256, 2 * want)));
       if (buf !== null) buf.copy(grown, 0, 0, this.#length);
       buf = grown;
       this.#buf = buf;
@@ -121,9 +123,16 @@ export class RequestFinder {
   #findAll(buf: Buffer, end: number, len: number, final: boolean): number {
     const k = this.#host.forest().scan(buf, this.#from, end, len, final, this.#verdict);
     const verdict = this.#verdict[0];
-    this.#from = k < 0 ? end : k;
-    // Re-checked once the window, from its first open offset, has grown by half.
-    this.#batchAt = len + Math.max(64, (len - this.#from) >> 1);
+    const from = k < 0 ? end : k;
+    this.#from = from;
+    // Re-checked once the window, from its first open offset, has doubled (so a check costs no
+    // more than twice the bytes that came since the last), and not before the candidate there
+    // can be whole (nothing after it counts until it is decided).
+    let next = len + Math.max(64, len - from);
+    if (verdict === Verdict.NEED_MORE && len - from >= HEADER_SIZE) {
+      next = Math.max(next, from + HEADER_SIZE + (buf[from + 1]! | (buf[from + 2]! << 8)));
+    }
+    this.#batchAt = next;
     return verdict === Verdict.YES ? k : -1;
   }
 

@@ -31,6 +31,8 @@ interface Held {
   readonly missing: number;
 }
 
+const NONE: Held[] = [];
+
 /**
  * Reassembles one direction of a TCP connection. Sequence numbers wrap at 2^32 (compared as
  * signed 32-bit differences) and are turned into unwrapped stream positions. Bytes already
@@ -55,8 +57,9 @@ export class TcpStream {
   #nextAt = 0;
   #finAt = -1;
   #closed = false;
-  readonly #heap: Held[] = [];
-  readonly #byStart = new Map<number, Held>();
+  // Made on the first segment that must wait: most streams never need them.
+  #heap: Held[] = NONE;
+  #byStart: Map<number, Held> | null = null;
   #charged = 0;
   #pendingBytes = 0;
   /** True when the first segment seen was not a SYN: the stream started before the capture. */
@@ -155,8 +158,13 @@ export class TcpStream {
     let start = at;
     let data = payload;
     let lost = missing;
+    if (this.#byStart === null) {
+      this.#byStart = new Map();
+      this.#heap = [];
+    }
+    const byStart = this.#byStart;
     // A copy of a segment already waiting at the same position adds only what goes beyond it.
-    let same = this.#byStart.get(start);
+    let same = byStart.get(start);
     while (same !== undefined) {
       const have = same.data.length + same.missing;
       const total = data.length + lost;
@@ -171,11 +179,11 @@ export class TcpStream {
         data = data.subarray(data.length);
       }
       start += have;
-      same = this.#byStart.get(start);
+      same = byStart.get(start);
     }
     // Copied: the frame's memory is reused once the callback returns.
     const held: Held = { at: start, data: Buffer.from(data), missing: lost };
-    this.#byStart.set(start, held);
+    byStart.set(start, held);
     this.#push(held);
     this.#work.heldSegments++;
     const cost = data.length + HELD_SEGMENT_COST;
@@ -202,7 +210,8 @@ export class TcpStream {
     const heap = this.#heap;
     while (heap.length > 0 && heap[0]!.at <= this.#nextAt) {
       const first = this.#pop();
-      if (this.#byStart.get(first.at) === first) this.#byStart.delete(first.at);
+      const byStart = this.#byStart!;
+      if (byStart.get(first.at) === first) byStart.delete(first.at);
       const cost = first.data.length + HELD_SEGMENT_COST;
       this.#charged -= cost;
       this.#pendingBytes -= first.data.length;

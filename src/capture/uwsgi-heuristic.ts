@@ -1,6 +1,6 @@
 import { HEADER_SIZE } from "../codec/constants.js";
 import { UwsgiError } from "../codec/errors.js";
-import { type PacketHeader, readHeader } from "../codec/header.js";
+import type { PacketHeader } from "../codec/header.js";
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from "../codec/limits.js";
 import { Modifier1, modifierInfo, payloadKindOf } from "../codec/modifiers.js";
 import { decodePacket } from "../codec/packet.js";
@@ -30,7 +30,11 @@ const STRICT: DecodeOptions = {
  * ('H' of "HTTP") and 255 (an answer); packets that carry nothing have datasize 0, the others
  * some data; opaque payloads are accepted only for the cache (a key).
  */
-export function plausibleHeader({ modifier1: m1, datasize, modifier2: m2 }: PacketHeader): boolean {
+export function plausibleHeader({ modifier1, datasize, modifier2 }: PacketHeader): boolean {
+  return plausible(modifier1, datasize, modifier2);
+}
+
+function plausible(m1: number, datasize: number, m2: number): boolean {
   if (m1 === Modifier1.RAW_HTTP || m1 === Modifier1.RESPONSE || !modifierInfo(m1).known) {
     return false;
   }
@@ -55,9 +59,11 @@ export function plausibleHeader({ modifier1: m1, datasize, modifier2: m2 }: Pack
  */
 export function headerVerdict(buf: Uint8Array, off: number, end: number): number {
   if (end - off < HEADER_SIZE) return Verdict.NEED_MORE;
-  const header = readHeader(buf, off);
-  const { modifier1: m1, datasize, modifier2: m2 } = header;
-  if (!plausibleHeader(header)) return Verdict.NO;
+  // Read in place: this runs at every offset of a search.
+  const m1 = buf[off]!;
+  const datasize = buf[off + 1]! | (buf[off + 2]! << 8);
+  const m2 = buf[off + 3]!;
+  if (!plausible(m1, datasize, m2)) return Verdict.NO;
   const kind = payloadKindOf(m1, m2);
   if (kind === "empty") return Verdict.YES;
   // Prefilter before any decode: the first field's length must fit inside the packet.
