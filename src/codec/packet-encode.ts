@@ -1,7 +1,14 @@
 import { checkInteger, invalidArgType, invalidArgValue, unknownOption } from "./arguments.js";
 import { allocBytes, targetBytes } from "./bytes.js";
 import { HEADER_SIZE, MAX_U8 } from "./constants.js";
-import { checkDatasize, checkRoom, type FieldSnapshot, type VarBytes } from "./fields.js";
+import {
+  checkDatasize,
+  checkRoom,
+  encodeSnapshot,
+  encodeSnapshotInto,
+  type FieldSnapshot,
+  type VarBytes,
+} from "./fields.js";
 import { type EncodeOptions, encodeSettings, isOptions } from "./limits.js";
 import type { TextEncoding } from "./text.js";
 import { snapshotItems } from "./uwsgi-array.js";
@@ -32,16 +39,19 @@ const INIT_ALIASES: Readonly<Record<string, string>> = {
   data: "payload",
 };
 
-/** A packet to write: the header's modifiers and the data, read once and sized. */
+/** A packet to write: the header's modifiers and the data, read once. */
 interface Plan {
   readonly modifier1: number;
   readonly modifier2: number;
+  /** Vars or items, sized by their length (see FieldSnapshot), or undefined. */
   readonly fields: FieldSnapshot | undefined;
+  /** The raw payload, or undefined (with `fields` undefined too: an empty packet). */
   readonly payload: Uint8Array | undefined;
-  readonly datasize: number;
 }
 
-/** Reads `init` once (each of its keys, each var and item), checks it all and sizes the data. */
+const WHAT = "the packet's data";
+
+/** Reads `init` once (each of its keys, each var and item) and checks the arguments. */
 function planOf(where: string, init: unknown, encoding: TextEncoding, offset: number): Plan {
   if (typeof init !== "object" || init === null || Array.isArray(init)) {
     throw invalidArgType("init", "an object like { modifier1, vars }", init);
@@ -72,31 +82,29 @@ function planOf(where: string, init: unknown, encoding: TextEncoding, offset: nu
   let fields: FieldSnapshot | undefined;
   if (vars !== undefined) fields = snapshotVars(vars, "init.vars", encoding, base);
   else if (items !== undefined) fields = snapshotItems(items, "init.items", encoding, base);
-  else if (payload !== undefined && !(payload instanceof Uint8Array)) {
-    throw invalidArgType("init.payload", "a Uint8Array", payload);
+  else if (payload !== undefined) {
+    if (!(payload instanceof Uint8Array)) {
+      throw invalidArgType("init.payload", "a Uint8Array", payload);
+    }
+    checkDatasize(payload.length, base, WHAT);
   }
-  const datasize = fields !== undefined ? fields.byteLength : (payload?.length ?? 0);
-  checkDatasize(datasize, base, "the packet's data");
-  return { modifier1, modifier2, fields, payload, datasize };
+  return { modifier1, modifier2, fields, payload };
 }
 
-function write(buf: Uint8Array, offset: number, plan: Plan): void {
-  buf[offset] = plan.modifier1;
-  buf[offset + 1] = plan.datasize & 0xff;
-  buf[offset + 2] = plan.datasize >>> 8;
-  buf[offset + 3] = plan.modifier2;
-  const p = offset + HEADER_SIZE;
-  if (plan.fields !== undefined) plan.fields.writeTo(buf, p);
-  else if (plan.payload !== undefined) {
-    const { payload, datasize } = plan;
-    buf.set(payload.length === datasize ? payload : payload.subarray(0, datasize), p);
-  }
+function writeHead(buf: Uint8Array, at: number, plan: Plan, datasize: number): void {
+  buf[at] = plan.modifier1;
+  buf[at + 1] = datasize & 0xff;
+  buf[at + 2] = datasize >>> 8;
+  buf[at + 3] = plan.modifier2;
 }
 
 /** Exact size in bytes of the packet {@link encodePacket} would make (header included). */
 export function packetByteLength(init: PacketInit, options?: EncodeOptions): number {
-  const encoding = encodeSettings(options, "packetByteLength");
-  return HEADER_SIZE + planOf("packetByteLength", init, encoding, 0).datasize;
+  const plan = planOf("packetByteLength", init, encodeSettings(options, "packetByteLength"), 0);
+  if (plan.fields === undefined) return HEADER_SIZE + (plan.payload?.length ?? 0);
+  const size = plan.fields.validate();
+  checkDatasize(size, HEADER_SIZE, WHAT);
+  return HEADER_SIZE + size;
 }
 
 /**
@@ -109,8 +117,13 @@ export function packetByteLength(init: PacketInit, options?: EncodeOptions): num
  */
 export function encodePacket(init: PacketInit, options?: EncodeOptions): Uint8Array {
   const plan = planOf("encodePacket", init, encodeSettings(options, "encodePacket"), 0);
-  const buf = allocBytes(HEADER_SIZE + plan.datasize);
-  write(buf, 0, plan);
+  let buf: Uint8Array;
+  if (plan.fields !== undefined) buf = encodeSnapshot(plan.fields, HEADER_SIZE, WHAT);
+  else {
+    buf = allocBytes(HEADER_SIZE + (plan.payload?.length ?? 0));
+    if (plan.payload !== undefined) buf.set(plan.payload, HEADER_SIZE);
+  }
+  writeHead(buf, 0, plan, buf.length - HEADER_SIZE);
   return buf;
 }
 
@@ -132,7 +145,14 @@ export function encodePacketInto(
   }
   const at = offset === undefined ? 0 : checkInteger("offset", offset, 0, buf.length);
   const plan = planOf("encodePacketInto", init, encodeSettings(options, "encodePacketInto"), at);
-  checkRoom(buf, at, HEADER_SIZE + plan.datasize);
-  write(buf, at, plan);
-  return HEADER_SIZE + plan.datasize;
+  let datasize: number;
+  if (plan.fields !== undefined) {
+    datasize = encodeSnapshotInto(plan.fields, buf, at, HEADER_SIZE, WHAT);
+  } else {
+    datasize = plan.payload?.length ?? 0;
+    checkRoom(buf, at, HEADER_SIZE + datasize);
+    if (plan.payload !== undefined) buf.set(plan.payload, at + HEADER_SIZE);
+  }
+  writeHead(buf, at, plan, datasize);
+  return HEADER_SIZE + datasize;
 }

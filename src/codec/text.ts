@@ -56,7 +56,9 @@ export function isAscii(s: string): boolean {
  */
 export function stringByteLength(s: string, encoding: TextEncoding, offset: number): number {
   if (encoding === "latin1") {
-    if (!isAscii(s)) {
+    let or = 0;
+    for (let i = 0; i < s.length; i++) or |= s.charCodeAt(i);
+    if (or > 0xff) {
       for (let i = 0; i < s.length; i++) {
         const c = s.charCodeAt(i);
         if (c > 0xff) {

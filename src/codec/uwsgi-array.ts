@@ -3,8 +3,8 @@ import { allocBytes, copyBytes, targetBytes } from "./bytes.js";
 import { LENGTH_SIZE } from "./constants.js";
 import { UwsgiError } from "./errors.js";
 import {
-  checkDatasize,
-  checkRoom,
+  encodeSnapshot,
+  encodeSnapshotInto,
   FieldSnapshot,
   fieldTypeError,
   type VarBytes,
@@ -188,16 +188,16 @@ export function snapshotItems(
   if (typeof items !== "object" || items === null) {
     throw invalidArgType(name, "an iterable of strings or Uint8Arrays", items);
   }
-  const snap = new FieldSnapshot(encoding, base);
+  const snap = new FieldSnapshot(encoding, base, true);
   if (Array.isArray(items)) {
     for (let i = 0; i < items.length; i++) {
       const item: unknown = items[i];
-      if (!snap.add(item, "array item")) throw fieldTypeError(`${name}[${i}]`, item);
+      if (!snap.add(item)) throw fieldTypeError(`${name}[${i}]`, item);
     }
   } else if (typeof (items as Partial<Iterable<unknown>>)[Symbol.iterator] === "function") {
     let i = 0;
     for (const item of items as Iterable<unknown>) {
-      if (!snap.add(item, "array item")) throw fieldTypeError(`${name}[${i}]`, item);
+      if (!snap.add(item)) throw fieldTypeError(`${name}[${i}]`, item);
       i++;
     }
   } else {
@@ -209,16 +209,13 @@ export function snapshotItems(
 /** Exact encoded size of `items` as a uwsgi array. */
 export function arrayByteLength(items: Iterable<VarBytes>, options?: EncodeOptions): number {
   const encoding = encodeSettings(options, "arrayByteLength");
-  return snapshotItems(items, "items", encoding, 0).byteLength;
+  return snapshotItems(items, "items", encoding, 0).validate();
 }
 
 /** Encodes `items` as a uwsgi array into new memory (one allocation; a Buffer under Node). */
 export function encodeArray(items: Iterable<VarBytes>, options?: EncodeOptions): Uint8Array {
   const snap = snapshotItems(items, "items", encodeSettings(options, "encodeArray"), 0);
-  checkDatasize(snap.byteLength, 0, "the array");
-  const buf = allocBytes(snap.byteLength);
-  snap.writeTo(buf, 0);
-  return buf;
+  return encodeSnapshot(snap, 0, "the array");
 }
 
 /**
@@ -238,8 +235,5 @@ export function encodeArrayInto(
   }
   const at = checkInteger("offset", offset ?? 0, 0, buf.length);
   const snap = snapshotItems(items, "items", encodeSettings(options, "encodeArrayInto"), at);
-  checkDatasize(snap.byteLength, at, "the array");
-  checkRoom(buf, at, snap.byteLength);
-  snap.writeTo(buf, at);
-  return snap.byteLength;
+  return encodeSnapshotInto(snap, buf, at, 0, "the array");
 }

@@ -1,8 +1,8 @@
 import { checkInteger, invalidArgType, invalidArgValue } from "./arguments.js";
-import { allocBytes, targetBytes } from "./bytes.js";
+import { targetBytes } from "./bytes.js";
 import {
-  checkDatasize,
-  checkRoom,
+  encodeSnapshot,
+  encodeSnapshotInto,
   FieldSnapshot,
   fieldTypeError,
   type VarBytes,
@@ -37,7 +37,7 @@ export function snapshotVars(
   base: number,
 ): FieldSnapshot {
   if (typeof vars !== "object" || vars === null) throw invalidArgType(name, VARS_TYPES, vars);
-  const snap = new FieldSnapshot(encoding, base);
+  const snap = new FieldSnapshot(encoding, base, false);
   if (Array.isArray(vars)) {
     for (let i = 0; i < vars.length; i++) addPair(snap, vars[i], name, i);
   } else if (typeof (vars as Partial<Iterable<unknown>>)[Symbol.iterator] === "function") {
@@ -45,10 +45,16 @@ export function snapshotVars(
     for (const pair of vars as Iterable<unknown>) addPair(snap, pair, name, i++);
   } else {
     const object = vars as Record<string, unknown>;
-    for (const key of Object.keys(object)) {
+    // for-in with this exact own-key test is what V8 turns into loads by the enum cache: about 4x
+    // faster than Object.keys and a keyed load per key (nginx's 17 vars: ~50 against ~210 ns,
+    // Node 20.20); Object.hasOwn does not get that treatment. The test keeps inherited (polluted)
+    // properties out, as Object.keys does; the order is Object.keys' order.
+    for (const key in object) {
+      // biome-ignore lint/suspicious/noPrototypeBuiltins: the form V8 optimises in for-in (see above)
+      if (!Object.prototype.hasOwnProperty.call(object, key)) continue;
       const value = object[key];
-      snap.add(key, "key");
-      if (!snap.add(value, "value")) throw fieldTypeError(memberName(name, key), value);
+      snap.add(key);
+      if (!snap.add(value)) throw fieldTypeError(memberName(name, key), value);
     }
   }
   return snap;
@@ -64,9 +70,9 @@ function addPair(snap: FieldSnapshot, pair: unknown, name: string, i: number): v
     );
   }
   const key: unknown = pair[0];
-  if (!snap.add(key, "key")) throw fieldTypeError(`${name}[${i}][0]`, key);
+  if (!snap.add(key)) throw fieldTypeError(`${name}[${i}][0]`, key);
   const value: unknown = pair[1];
-  if (!snap.add(value, "value")) throw fieldTypeError(`${name}[${i}][1]`, value);
+  if (!snap.add(value)) throw fieldTypeError(`${name}[${i}][1]`, value);
 }
 
 function memberName(name: string, key: string): string {
@@ -78,7 +84,7 @@ function memberName(name: string, key: string): string {
  * Throws `FIELD_TOO_LONG` or `UNENCODABLE_STRING` as encoding would.
  */
 export function varsByteLength(vars: VarsInput, options?: EncodeOptions): number {
-  return snapshotVars(vars, "vars", encodeSettings(options, "varsByteLength"), 0).byteLength;
+  return snapshotVars(vars, "vars", encodeSettings(options, "varsByteLength"), 0).validate();
 }
 
 /**
@@ -87,10 +93,7 @@ export function varsByteLength(vars: VarsInput, options?: EncodeOptions): number
  */
 export function encodeVars(vars: VarsInput, options?: EncodeOptions): Uint8Array {
   const snap = snapshotVars(vars, "vars", encodeSettings(options, "encodeVars"), 0);
-  checkDatasize(snap.byteLength, 0, "the vars block");
-  const buf = allocBytes(snap.byteLength);
-  snap.writeTo(buf, 0);
-  return buf;
+  return encodeSnapshot(snap, 0, "the vars block");
 }
 
 /**
@@ -111,8 +114,5 @@ export function encodeVarsInto(
   }
   const at = checkInteger("offset", offset ?? 0, 0, buf.length);
   const snap = snapshotVars(vars, "vars", encodeSettings(options, "encodeVarsInto"), at);
-  checkDatasize(snap.byteLength, at, "the vars block");
-  checkRoom(buf, at, snap.byteLength);
-  snap.writeTo(buf, at);
-  return snap.byteLength;
+  return encodeSnapshotInto(snap, buf, at, 0, "the vars block");
 }
