@@ -2,30 +2,30 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "./args.js";
-import { explainCommand } from "./commands/explain-command.js";
-import { loadCommand } from "./commands/load-command.js";
-import { pingCommand } from "./commands/ping-command.js";
-import { probeCommand } from "./commands/probe-command.js";
-import { requestCommand } from "./commands/request-command.js";
-import { decodeCommand } from "./decode-command.js";
 import { type CliCommand, type CliIo, type CliOutput, ExitCode, write } from "./io.js";
 
 export { type CliCommand, type CliIo, type CliOutput, ExitCode } from "./io.js";
 
-/** The sub-commands, by name. A new command is one entry here and one file beside this one. */
-export const COMMANDS: Readonly<Record<string, CliCommand>> = {
-  decode: decodeCommand,
-  request: requestCommand,
-  ping: pingCommand,
-  probe: probeCommand,
-  explain: explainCommand,
-  load: loadCommand,
+/**
+ * The sub-commands, by name, each loaded when it runs: a command's modules (and their
+ * dependencies) cost start-up time only to the command that needs them. A new command is one
+ * entry here and one file beside this one.
+ */
+export const COMMANDS: Readonly<Record<string, () => Promise<CliCommand>>> = {
+  decode: async () => (await import("./decode-command.js")).decodeCommand,
+  request: async () => (await import("./commands/request-command.js")).requestCommand,
+  ping: async () => (await import("./commands/ping-command.js")).pingCommand,
+  probe: async () => (await import("./commands/probe-command.js")).probeCommand,
+  explain: async () => (await import("./commands/explain-command.js")).explainCommand,
+  load: async () => (await import("./commands/load-command.js")).loadCommand,
+  dissector: async () => (await import("./commands/dissector-command.js")).dissectorCommand,
 };
 
-function help(): string {
+async function help(): Promise<string> {
   const names = Object.keys(COMMANDS);
+  const commands = await Promise.all(names.map((n) => COMMANDS[n]!()));
   const width = Math.max(...names.map((n) => n.length));
-  const list = names.map((n) => `  ${n.padEnd(width)}  ${COMMANDS[n]!.summary}`).join("\n");
+  const list = names.map((n, i) => `  ${n.padEnd(width)}  ${commands[i]!.summary}`).join("\n");
   return `Usage: uwsgi-codec COMMAND [options]   (uwsgi-codec COMMAND --help for its options)
 
 Commands:
@@ -64,26 +64,27 @@ function version(): string {
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === "help" || first === "--help" || first === "-h") {
-    const named = first === "help" && rest[0] !== undefined ? COMMANDS[rest[0]] : undefined;
     if (first === undefined) {
-      await write(io.stderr, `uwsgi-codec: no command given\n\n${help()}`);
+      await write(io.stderr, `uwsgi-codec: no command given\n\n${await help()}`);
       return ExitCode.USAGE;
     }
-    await write(io.stdout, named?.help ?? help());
+    const named = first === "help" && rest[0] !== undefined ? commandNamed(rest[0]) : undefined;
+    await write(io.stdout, named === undefined ? await help() : (await named()).help);
     return ExitCode.OK;
   }
   if (first === "--version" || first === "-V") {
     await write(io.stdout, `uwsgi-codec ${version()}\n`);
     return ExitCode.OK;
   }
-  const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
-  if (command === undefined) {
+  const load = commandNamed(first);
+  if (load === undefined) {
     const what = first.startsWith("-")
       ? `option ${first} comes after a command`
       : `unknown command "${first}"`;
-    await write(io.stderr, `uwsgi-codec: ${what}\n\n${help()}`);
+    await write(io.stderr, `uwsgi-codec: ${what}\n\n${await help()}`);
     return ExitCode.USAGE;
   }
+  const command = await load();
   try {
     return await command.run(rest, io);
   } catch (err) {
@@ -91,6 +92,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     await write(io.stderr, `uwsgi-codec ${first}: ${err.message}\n\n${command.help}`);
     return ExitCode.USAGE;
   }
+}
+
+function commandNamed(name: string): (() => Promise<CliCommand>) | undefined {
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
 }
 
 /** True when `script` (argv[1]) is this module, also through an npm bin symlink. */
