@@ -1,13 +1,14 @@
 import type { Socket } from "node:net";
-import { performance } from "node:perf_hooks";
 import type { UwsgiError } from "../codec/errors.js";
 import type { Packet } from "../codec/packet.js";
 import { PacketParser, type ParserHandler, type ParserOptions } from "../parser/packet-parser.js";
 import { answerRpc } from "../rpc/rpc-answer.js";
+import { type DeadlineOwner, Deadlines } from "./deadlines.js";
 import type { ResolvedServerOptions } from "./options.js";
 import { type BodySource, UwsgiRequest } from "./request.js";
 import { type AnswerSink, UwsgiServerResponse } from "./response.js";
 import { UwsgiServerError } from "./server-error.js";
+import { listenTo, type SocketEvents } from "./socket-events.js";
 import { statusOf } from "./status.js";
 
 /** What a connection needs from its server. */
@@ -24,9 +25,6 @@ export interface ConnectionOwner {
   closed(connection: Connection): void;
 }
 
-const kConnection = Symbol("uwsgi-codec.connection");
-type OwnedSocket = Socket & { [kConnection]: Connection };
-
 // A pong: modifier1 100, datasize 0, modifier2 1, as uWSGI answers a ping.
 const PONG = Buffer.from([100, 0, 0, 1]);
 // After refusing, how long the peer has to read the answer and close before the socket is cut.
@@ -35,23 +33,22 @@ const LINGER_MS = 2000;
 /**
  * One connection, one request: parses the packet, makes the request and its answer, streams the
  * body with backpressure, and releases everything when the socket closes. Socket listeners and
- * timer callbacks are shared functions that find the connection on the socket, so none is made
- * per connection.
+ * timer callbacks are shared functions (socket-events.ts, deadlines.ts), so none is made per
+ * connection.
  *
  * User code (request and response listeners, a pipe's destination) runs inside these callbacks;
  * whatever it throws is the handler's failure (`HANDLER_FAILED`), never taken for the peer's, and
  * never answered into a response that already started.
  */
-export class Connection implements ParserHandler, BodySource, AnswerSink {
+export class Connection
+  implements ParserHandler, BodySource, AnswerSink, DeadlineOwner, SocketEvents
+{
   readonly socket: Socket;
   readonly #owner: ConnectionOwner;
   readonly #parser: PacketParser;
   #request: UwsgiRequest | null = null;
   #response: UwsgiServerResponse | null = null;
-  #headerTimer: NodeJS.Timeout | null = null;
-  #requestTimer: NodeJS.Timeout | null = null;
-  // When the connection was accepted (performance.now()), for requestTimeout.
-  readonly #since: number;
+  readonly #deadlines: Deadlines;
   #anyData = false;
   #pending = false;
   #unsupported: Packet | null = null;
@@ -70,23 +67,10 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
     this.socket = socket;
     this.#owner = owner;
     this.#parser = new PacketParser(this, owner.parserOptions);
-    (socket as OwnedSocket)[kConnection] = this;
-    socket.on("data", onSocketData);
-    socket.on("end", onSocketEnd);
-    socket.on("close", onSocketClose);
-    socket.on("error", onSocketError);
-    socket.on("drain", onSocketDrain);
-    socket.on("timeout", onSocketTimeout);
+    listenTo(socket, this);
     const { idleTimeout, headersTimeout, requestTimeout } = owner.options;
-    this.#since = requestTimeout > 0 ? performance.now() : 0;
     if (idleTimeout > 0) socket.setTimeout(idleTimeout);
-    // headersTimeout <= requestTimeout (checked), so one timer covers the packet; the request's
-    // own is made only if its body is still to come once the packet is in (GETs never need one).
-    if (headersTimeout > 0) {
-      this.#headerTimer = setTimeout(onHeaderTimeout, headersTimeout, this);
-    } else if (requestTimeout > 0) {
-      this.#requestTimer = setTimeout(onRequestTimeout, requestTimeout, this);
-    }
+    this.#deadlines = new Deadlines(this, headersTimeout, requestTimeout);
   }
 
   /** Bytes from the peer. */
@@ -104,7 +88,7 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
     }
     if (this.#pending) {
       this.#pending = false;
-      if (!this.#bodyDone) this.#armRequestTimer();
+      if (!this.#bodyDone) this.#deadlines.awaitBody();
       this.#owner.dispatch(this.#request!, this.#response!, this);
     } else if (this.#unsupported !== null) {
       this.#answerPacket(this.#unsupported);
@@ -119,7 +103,7 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
   }
 
   onPacket(packet: Packet): void {
-    this.#clearHeaderTimer();
+    this.#deadlines.packetIn();
     if (packet.kind !== "vars") {
       this.#unsupported = packet;
       return;
@@ -155,7 +139,7 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
     const req = this.#request;
     if (req === null) return; // a ping or another packet without a body
     this.#bodyDone = true;
-    this.#clearRequestTimer();
+    this.#deadlines.stop();
     if (!this.#discard) req.endBody();
   }
 
@@ -243,8 +227,7 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
   /** The socket is closed: release everything and tell whoever waits. */
   close(): void {
     this.#closed = true;
-    this.#clearHeaderTimer();
-    this.#clearRequestTimer();
+    this.#deadlines.stop();
     const req = this.#request;
     if (req !== null && !this.#finished) {
       let reason = this.#reason as UwsgiServerError | null;
@@ -287,7 +270,6 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
   }
 
   headerTimeout(): void {
-    this.#headerTimer = null;
     const ms = this.#owner.options.headersTimeout;
     this.#refuse(
       new UwsgiServerError("HEADER_TIMEOUT", `the request packet did not arrive within ${ms} ms`),
@@ -295,7 +277,6 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
   }
 
   requestTimeout(): void {
-    this.#requestTimer = null;
     if (this.#bodyDone || this.#refused || this.#closed) return;
     const ms = this.#owner.options.requestTimeout;
     const reason = new UwsgiServerError(
@@ -315,14 +296,6 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
         `the server closed; the request was not done after closeTimeout (${this.#owner.options.closeTimeout} ms)`,
       ),
     );
-  }
-
-  /** Starts the request's deadline once its packet is in and its body still to come. */
-  #armRequestTimer(): void {
-    const ms = this.#owner.options.requestTimeout;
-    if (ms === 0 || this.#requestTimer !== null) return;
-    const left = Math.max(1, Math.ceil(ms - (performance.now() - this.#since)));
-    this.#requestTimer = setTimeout(onRequestTimeout, left, this);
   }
 
   #cut(reason: UwsgiServerError): void {
@@ -355,7 +328,7 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
     });
     if (!this.#closed) {
       this.#refused = true;
-      this.#clearRequestTimer();
+      this.#deadlines.stop();
       this.#reason ??= err;
       if (this.#response !== null) this.handlerFailed(err);
       else this.#cut(err);
@@ -370,7 +343,7 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
    */
   #giveUp(reason: UwsgiError | UwsgiServerError): void {
     this.#refused = true;
-    this.#clearRequestTimer();
+    this.#deadlines.stop();
     this.#reason ??= reason;
     this.#owner.clientError(reason, this.socket);
     const res = this.#response!;
@@ -410,8 +383,7 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
   /** Bad input before any request: report, answer a status nginx can pass on, end, drop the rest. */
   #refuse(err: UwsgiError | UwsgiServerError): void {
     this.#refused = true;
-    this.#clearHeaderTimer();
-    this.#clearRequestTimer();
+    this.#deadlines.stop();
     this.#reason ??= err;
     this.#owner.clientError(err, this.socket);
     if (this.socket.writable) this.#writeStatus(err.code);
@@ -430,43 +402,4 @@ export class Connection implements ParserHandler, BodySource, AnswerSink {
     const idle = this.#owner.options.idleTimeout;
     this.socket.setTimeout(idle > 0 && idle < LINGER_MS ? idle : LINGER_MS);
   }
-
-  #clearHeaderTimer(): void {
-    if (this.#headerTimer !== null) {
-      clearTimeout(this.#headerTimer);
-      this.#headerTimer = null;
-    }
-  }
-
-  #clearRequestTimer(): void {
-    if (this.#requestTimer !== null) {
-      clearTimeout(this.#requestTimer);
-      this.#requestTimer = null;
-    }
-  }
-}
-
-function onSocketData(this: OwnedSocket, chunk: Buffer): void {
-  this[kConnection].data(chunk);
-}
-function onSocketEnd(this: OwnedSocket): void {
-  this[kConnection].end();
-}
-function onSocketClose(this: OwnedSocket): void {
-  this[kConnection].close();
-}
-function onSocketError(this: OwnedSocket): void {
-  // 'close' follows and does the cleanup; an ECONNRESET is just how a peer leaves.
-}
-function onSocketDrain(this: OwnedSocket): void {
-  this[kConnection].drained();
-}
-function onSocketTimeout(this: OwnedSocket): void {
-  this[kConnection].idle();
-}
-function onHeaderTimeout(connection: Connection): void {
-  connection.headerTimeout();
-}
-function onRequestTimeout(connection: Connection): void {
-  connection.requestTimeout();
 }
