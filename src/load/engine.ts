@@ -144,6 +144,11 @@ class Slot {
     return true;
   }
 
+  /** Closes a kept-alive connection once the run is over. */
+  close(): void {
+    this.#drop();
+  }
+
   /** Stops: a pending request is not sent (returned to the budget); one in flight ends. */
   stop(): void {
     if (this.#waiter !== undefined) {
@@ -371,6 +376,7 @@ class Engine {
   #checkDone(): void {
     if (this.#resolve === undefined) return;
     for (const slot of this.#slots) if (slot.busy) return;
+    for (const slot of this.#slots) slot.close();
     this.result.elapsedMs = this.last - this.start;
     const resolve = this.#resolve;
     this.#resolve = undefined;

@@ -173,7 +173,10 @@ async function runThreads(plans: readonly EnginePlan[], o: ResolvedLoad): Promis
             let result: EngineResult | undefined;
             worker.on("message", (m: WorkerMessage) => {
               if (m.type === "progress") live[i] = m;
-              else result = unposted(m.result);
+              else {
+                result = unposted(m.result);
+                resolve(result);
+              }
             });
             worker.once("error", reject);
             worker.once("exit", (code) => {
