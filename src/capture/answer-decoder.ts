@@ -121,7 +121,8 @@ export class AnswerDecoder implements ParserHandler {
 
   /** Appends to the head until the blank line; returns how many bytes of `data` it took. */
   #pushHead(data: Buffer): number {
-    if (this.#head === null) this.#head = Buffer.allocUnsafe(Math.min(MAX_HEAD, 4096));
+    // Grown as needed; 1 KiB (from Node's shared pool) holds most heads.
+    if (this.#head === null) this.#head = Buffer.allocUnsafe(1024);
     const start = this.#headLength;
     let take = data.length;
     let done = false;

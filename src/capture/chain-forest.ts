@@ -28,19 +28,15 @@ export class ChainForest {
     this.#work = work;
   }
 
+  /** The verdict at the offset the last {@link scan} returned (NO when it returned -1). */
+  verdict = 0;
+
   /**
    * The first offset in `[from, limit)` of `buf[0, len)` whose verdict is not NO (the verdict
    * `looksLikeUwsgi` gives there, with NEED_MORE read as NO when `final`), or -1; the verdict
-   * goes to `out[0]`.
+   * goes to {@link verdict}.
    */
-  scan(
-    buf: Uint8Array,
-    from: number,
-    limit: number,
-    len: number,
-    final: boolean,
-    out: Int32Array,
-  ): number {
+  scan(buf: Uint8Array, from: number, limit: number, len: number, final: boolean): number {
     const n = len - from + 1;
     this.#ensure(n);
     this.#work.scanSteps += n;
@@ -78,11 +74,11 @@ export class ChainForest {
       }
       if (verdict === Verdict.NEED_MORE && final) verdict = Verdict.NO;
       if (verdict !== Verdict.NO) {
-        out[0] = verdict;
+        this.verdict = verdict;
         return k;
       }
     }
-    out[0] = Verdict.NO;
+    this.verdict = Verdict.NO;
     return -1;
   }
 

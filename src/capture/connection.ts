@@ -194,27 +194,20 @@ export class Connection implements StreamOwner {
 
   #probe(dir: number, data: Buffer): void {
     if (this.#ruledOut[dir]) return;
-    const probe = this.#probes[dir] ?? this.#session.finder();
-    this.#probes[dir] = probe;
-    const taken = probe.append(data, 0);
     const handshake = this.#clientDir >= 0 && !this.#streams[this.#clientDir]!.midstream;
+    if (handshake && dir === this.#clientDir) {
+      this.#probeStart(dir, data);
+      return;
+    }
+    const probe = this.#probeOf(dir);
+    const taken = probe.append(data, 0);
     if (handshake) {
-      if (dir !== this.#clientDir) {
-        this.#overflow[dir]! += data.length - taken;
-        return;
-      }
-      // The client's first bytes must be a request: one candidate, checked once it is whole.
-      const bytes = probe.bytes;
-      const quick = headerVerdict(bytes, 0, bytes.length);
-      const whole = quick === Check.VARS || quick === Check.ARRAY;
-      this.#session.work.scanSteps += whole ? 1 + (bytes[1]! | (bytes[2]! << 8)) : 1;
-      const verdict = whole ? looksLikeUwsgi(bytes, 0, bytes.length) : quick;
-      if (verdict === Verdict.YES) this.#decide(dir, data.subarray(taken));
-      else if (verdict === Verdict.NO) this.#ignore();
+      // Answer bytes while the request is not whole yet: kept to be given after it.
+      this.#overflow[dir]! += data.length - taken;
       return;
     }
     // No handshake: look at every offset of the first 64 KiB of each direction.
-    if (probe.find(PROBE_OFFSETS, false) >= 0) this.#decide(dir, data.subarray(taken));
+    if (probe.find(PROBE_OFFSETS, false) >= 0) this.#decide(dir, probe.bytes, data.subarray(taken));
     else if (probe.from >= PROBE_OFFSETS) {
       this.#ruledOut[dir] = true;
       this.#probes[dir] = null;
@@ -225,8 +218,34 @@ export class Connection implements StreamOwner {
     }
   }
 
-  /** The connection is uwsgi, `clientDir` the client's; `rest`: bytes of it not yet probed. */
-  #decide(clientDir: number, rest: Buffer): void {
+  /**
+   * After a handshake the client's first bytes must be a request: one candidate, checked once it
+   * is whole. Most arrive whole in the first segment, which is then used as it is.
+   */
+  #probeStart(dir: number, data: Buffer): void {
+    const held = this.#probes[dir] ?? null;
+    const taken = held === null ? data.length : held.append(data, 0);
+    const bytes = held === null ? data : held.bytes;
+    const quick = headerVerdict(bytes, 0, bytes.length);
+    const whole = quick === Check.VARS || quick === Check.ARRAY;
+    this.#session.work.scanSteps += whole ? 1 + (bytes[1]! | (bytes[2]! << 8)) : 1;
+    const verdict = whole ? looksLikeUwsgi(bytes, 0, bytes.length) : quick;
+    if (verdict === Verdict.YES) this.#decide(dir, bytes, data.subarray(taken));
+    else if (verdict === Verdict.NO) this.#ignore();
+    else if (held === null) this.#probeOf(dir).append(data, 0);
+  }
+
+  #probeOf(dir: number): RequestFinder {
+    const probe = this.#probes[dir] ?? this.#session.finder();
+    this.#probes[dir] = probe;
+    return probe;
+  }
+
+  /**
+   * The connection is uwsgi, `clientDir` the client's: `request` is what was probed of it, `rest`
+   * what followed in the same segment.
+   */
+  #decide(clientDir: number, request: Buffer, rest: Buffer): void {
     if (this.#role === CENSUS) {
       const elsewhere = this.#session.stats.uwsgiElsewhere;
       const port = this.#ends[1 - clientDir]!.port;
@@ -240,7 +259,6 @@ export class Connection implements StreamOwner {
     const server = 1 - clientDir;
     const answer = this.#probes[server]?.bytes ?? null;
     const answerLost = this.#overflow[server]!;
-    const request = this.#probes[clientDir]!.bytes;
     const handshake = !this.#streams[clientDir]!.midstream;
     this.#probes = [null, null];
     // After a handshake, answer bytes seen while deciding answer this request. Without one, they

@@ -30,7 +30,6 @@ export interface FinderHost {
 export class RequestFinder {
   readonly #host: FinderHost;
   readonly #work: CaptureWork;
-  readonly #verdict = new Int32Array(1);
   #buf: Buffer | null = null;
   #length = 0;
   /** The first offset not yet ruled out. */
@@ -121,8 +120,9 @@ export class RequestFinder {
   }
 
   #findAll(buf: Buffer, end: number, len: number, final: boolean): number {
-    const k = this.#host.forest().scan(buf, this.#from, end, len, final, this.#verdict);
-    const verdict = this.#verdict[0];
+    const forest = this.#host.forest();
+    const k = forest.scan(buf, this.#from, end, len, final);
+    const verdict = forest.verdict;
     const from = k < 0 ? end : k;
     this.#from = from;
     // Re-checked once the window, from its first open offset, has doubled (so a check costs no
