@@ -43,6 +43,8 @@ export interface EnginePlan {
   readonly timeoutMs: number;
   /** Reuse a FastCGI connection after END_REQUEST when the server keeps it open. */
   readonly keepConn: boolean;
+  /** Reuse an HTTP connection the server keeps open. */
+  readonly keepAlive: boolean;
 }
 
 /** What one engine measured. */
@@ -114,7 +116,7 @@ class Slot {
   constructor(engine: Engine, index: number) {
     this.#engine = engine;
     this.#fastcgi = engine.plan.target.scheme === "fastcgi";
-    this.#http = engine.plan.target.scheme === "http";
+    this.#http = engine.plan.target.scheme === "http" && engine.plan.keepAlive;
     this.#keepConn = engine.plan.keepConn;
     this.#reader = new AnswerReader(this.#fastcgi);
     this.#offset = engine.interval > 0 ? (index / engine.plan.connections) * engine.interval : 0;

@@ -6,7 +6,7 @@ export { ERROR_KINDS, type ErrorKind } from "./engine.js";
 export { type LatencySummary, PERCENTILES } from "./histogram.js";
 export { DEFAULT_LOAD_OPTIONS, type LoadOptions, type LoadProgress } from "./options.js";
 export { latencySpec, type PlotOptions, plotLatency } from "./plot.js";
-export { LOAD_RESULT_SCHEMA, type LoadResult } from "./result.js";
+export { LOAD_RESULT_SCHEMA, type LoadResult, mergeLoadResults } from "./result.js";
 export { runLoad } from "./run-load.js";
 export { parseTarget, SCHEMES, type Scheme, type Target } from "./target.js";
 export {

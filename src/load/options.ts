@@ -39,6 +39,11 @@ export interface LoadOptions {
   readonly modifier2?: number;
   /** FastCGI: ask to keep the connection (and reuse it when the server does). Defaults to false. */
   readonly keepConn?: boolean;
+  /**
+   * HTTP: reuse connections the server keeps open. Defaults to true (as wrk and autocannon);
+   * false opens a connection per request, as uwsgi, SCGI and nginx's default proxy_pass do.
+   */
+  readonly keepAlive?: boolean;
   /** Concurrent connections. Defaults to 10. */
   readonly connections?: number;
   /** Worker threads sharing the connections (for more than one core). Defaults to 1 (this thread). */
@@ -76,6 +81,7 @@ const KEYS = [
   "modifier1",
   "modifier2",
   "keepConn",
+  "keepAlive",
   "connections",
   "threads",
   "duration",
@@ -104,6 +110,7 @@ export interface ResolvedLoad {
   readonly modifier1: number;
   readonly modifier2: number;
   readonly keepConn: boolean;
+  readonly keepAlive: boolean;
   readonly connections: number;
   readonly threads: number;
   readonly durationMs: number;
@@ -202,6 +209,7 @@ export function resolveLoadOptions(options: unknown): ResolvedLoad {
     modifier1: int("modifier1", o.modifier1, 0, 0, 255),
     modifier2: int("modifier2", o.modifier2, 0, 0, 255),
     keepConn: o.keepConn === undefined ? false : checkBoolean("options.keepConn", o.keepConn),
+    keepAlive: o.keepAlive === undefined ? true : checkBoolean("options.keepAlive", o.keepAlive),
     connections,
     threads: Math.min(connections, int("threads", o.threads, d.threads, 1, 256)),
     durationMs,

@@ -1,6 +1,12 @@
 import type { Histogram } from "hdr-histogram-js";
 import { type EngineResult, ERROR_KINDS, type ErrorKind } from "./engine.js";
-import { encodeHistogram, type LatencySummary, newHistogram, summarize } from "./histogram.js";
+import {
+  decodeHistogram,
+  encodeHistogram,
+  type LatencySummary,
+  newHistogram,
+  summarize,
+} from "./histogram.js";
 
 /** The `schema` field of every {@link LoadResult}: bumped when a field changes meaning. */
 export const LOAD_RESULT_SCHEMA = "uwsgi-codec/load-result@1";
@@ -158,4 +164,46 @@ export function toLoadResult(info: RunInfo, r: EngineResult): LoadResult {
     histogram: encodeHistogram(r.histogram),
     uncorrectedHistogram: uncorrected === null ? null : encodeHistogram(uncorrected),
   };
+}
+
+/**
+ * Several runs of the same request as one (rounds of a benchmark): counters and elapsed times
+ * summed, histograms added exactly, throughput over the summed time. The options and request
+ * are the first run's; `label` names the sum.
+ */
+export function mergeLoadResults(results: readonly LoadResult[], label: string): LoadResult {
+  const first = results[0];
+  if (first === undefined) throw new RangeError("mergeLoadResults needs at least one result");
+  const parts: EngineResult[] = results.map((r) => ({
+    sent: r.requests.sent,
+    completed: r.requests.completed,
+    errors: { ...r.errors },
+    statuses: { ...r.statuses },
+    bytesRead: (r.throughput.bytesReadPerSecond * r.elapsedMs) / 1000,
+    bytesWritten: (r.throughput.bytesWrittenPerSecond * r.elapsedMs) / 1000,
+    elapsedMs: r.elapsedMs,
+    histogram: decodeHistogram(r.histogram),
+    uncorrected: r.uncorrectedHistogram === null ? null : decodeHistogram(r.uncorrectedHistogram),
+  }));
+  const merged = mergeEngineResults(parts);
+  merged.elapsedMs = results.reduce((n, r) => n + r.elapsedMs, 0);
+  return toLoadResult(
+    {
+      label,
+      url: first.url,
+      scheme: first.scheme,
+      method: first.request.method,
+      target: first.request.target,
+      bodyBytes: first.request.bodyBytes,
+      wireBytes: first.request.wireBytes,
+      connections: first.options.connections,
+      threads: first.options.threads,
+      durationMs: first.options.durationMs,
+      requests: first.options.requests,
+      rate: first.options.rate,
+      timeoutMs: first.options.timeoutMs,
+      startedAt: new Date(first.startedAt),
+    },
+    merged,
+  );
 }

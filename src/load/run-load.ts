@@ -90,6 +90,7 @@ export async function runLoadOn(options: LoadOptions, workers: boolean): Promise
       durationMs: o.durationMs,
       timeoutMs: o.timeoutMs,
       keepConn: o.keepConn,
+      keepAlive: o.keepAlive,
     });
   }
   const merged =

@@ -4,7 +4,7 @@
 import { createServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { runLoad, SCHEMES, startTrivialServer } from "../../src/load/index.js";
+import { mergeLoadResults, runLoad, SCHEMES, startTrivialServer } from "../../src/load/index.js";
 import { countAbove, FIXED, wireBytes } from "./support.js";
 
 describe("load against a trivial server", () => {
@@ -140,6 +140,32 @@ describe("failures by kind", () => {
       expect(b.requests.non2xx).toBe(5);
     } finally {
       junk.close();
+      http.close();
+    }
+  });
+});
+
+describe("connections", () => {
+  it("http keeps connections alive unless keepAlive is false; runs merge into one", async () => {
+    const http = createServer((_req, res) => res.end("x"));
+    let connections = 0;
+    http.on("connection", () => connections++);
+    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(http.address() as { port: number }).port}/`;
+    try {
+      const kept = await runLoad({ url, requests: 50, connections: 2 });
+      expect(connections).toBe(2);
+      connections = 0;
+      const fresh = await runLoad({ url, requests: 50, connections: 2, keepAlive: false });
+      expect(connections).toBe(50);
+      const both = mergeLoadResults([kept, fresh], "both");
+      expect([both.label, both.requests.completed, both.elapsedMs]).toEqual([
+        "both",
+        100,
+        Math.round((kept.elapsedMs + fresh.elapsedMs) * 1000) / 1000,
+      ]);
+      expect(() => mergeLoadResults([], "none")).toThrow(RangeError);
+    } finally {
       http.close();
     }
   });

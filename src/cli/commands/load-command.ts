@@ -43,6 +43,7 @@ Request:
       --var NAME=VALUE    set a CGI var (--var NAME removes it) for uwsgi/fastcgi/scgi
       --modifier1 N, --modifier2 N   uwsgi header bytes (default 0)
       --keep-conn         FastCGI: ask to keep the connection (php-fpm does; uWSGI closes)
+      --no-keepalive      HTTP: a connection per request (as nginx's default proxy_pass)
       --unix-socket PATH  connect to this unix socket
 
 Load:
@@ -86,6 +87,7 @@ const OPTIONS = {
   modifier1: { type: "string" },
   modifier2: { type: "string" },
   "keep-conn": { type: "boolean" },
+  "no-keepalive": { type: "boolean" },
   "unix-socket": { type: "string" },
   connections: { type: "string", short: "c" },
   duration: { type: "string", short: "d" },
@@ -218,6 +220,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       ? { modifier2: integerOf("--modifier2", v.modifier2, 0, 255) }
       : {}),
     keepConn: v["keep-conn"] === true,
+    keepAlive: v["no-keepalive"] !== true,
     ...(v["unix-socket"] !== undefined ? { socketPath: v["unix-socket"] } : {}),
     ...(v.connections !== undefined
       ? { connections: integerOf("--connections", v.connections, 1, 100_000) }
