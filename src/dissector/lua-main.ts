@@ -1,0 +1,189 @@
+// The dissector's entry points: TCP with reassembly, datagrams, heuristics and port preferences.
+// Lua 5.2 as Wireshark 4.0 runs it; held as text (no backslash in it: Lua escapes would need String.raw).
+
+/** @internal */
+export const LUA_MAIN: string = `-- Which ports a range preference ("3031,8000-8010") holds.
+local function port_set(range)
+  local set = {}
+  for part in tostring(range or ""):gmatch("[^,%s]+") do
+    local a, b = part:match("^(%d+)%-(%d+)$")
+    if a ~= nil then
+      for p = tonumber(a), math.min(tonumber(b), 65535) do set[p] = true end
+    elseif part:match("^%d+$") then
+      set[tonumber(part)] = true
+    end
+  end
+  return set
+end
+
+local tcp_ports = port_set(uwsgi.prefs.tcp_ports)
+
+-- The state one call starts from: live on the first pass (saved for later passes), replayed after.
+local function state_for(pinfo, stream, is_request)
+  if pinfo.number ~= last_frame then
+    last_frame = pinfo.number
+    call_index = 0
+  end
+  call_index = call_index + 1
+  local key = pinfo.number .. "/" .. call_index
+  if pinfo.visited and snapshots[key] ~= nil then return copy(snapshots[key]) end
+  local name = is_request and "request" or "answer"
+  local st = stream[name]
+  if st == nil then
+    st = { phase = is_request and HEADER or WAIT }
+    stream[name] = st
+  end
+  snapshots[key] = copy(st)
+  return st
+end
+
+local function endpoint(address, port)
+  return tostring(address) .. ":" .. port
+end
+
+local function dissect_tcp(tvb, pinfo, root, id)
+  local stream = streams[id]
+  if stream == nil then
+    stream = {}
+    streams[id] = stream
+  end
+  local from = endpoint(pinfo.src, pinfo.src_port)
+  if stream.client == nil then
+    -- A request goes to a uwsgi port; failing that, the first bytes seen are a request.
+    if tcp_ports[pinfo.src_port] and not tcp_ports[pinfo.dst_port] then
+      stream.client = endpoint(pinfo.dst, pinfo.dst_port)
+    else
+      stream.client = from
+    end
+  end
+  local is_request = from == stream.client
+  current.client = stream.client
+  current.server = is_request and endpoint(pinfo.dst, pinfo.dst_port) or from
+  local st = state_for(pinfo, stream, is_request)
+  pinfo.cols.protocol = "uwsgi"
+  local step = is_request and request_step or answer_step
+  local rep = tvb:reported_len()
+  local offset = 0
+  local guard = 0
+  while offset < rep do
+    local used, need = step(tvb, pinfo, root, offset, st, stream)
+    if used == 0 and need ~= nil then
+      pinfo.desegment_offset = offset
+      pinfo.desegment_len = need
+      -- As fpm.lua: what was consumed, or (nothing yet) how much more is needed.
+      if offset > 0 then return offset end
+      if need == DESEGMENT_ONE_MORE_SEGMENT then return DESEGMENT_ONE_MORE_SEGMENT end
+      return -need
+    end
+    offset = offset + used
+    -- A step that takes nothing has changed the phase; a few in a row would be a bug.
+    if used == 0 then guard = guard + 1 else guard = 0 end
+    if guard > 4 then break end
+  end
+  return rep
+end
+
+local function dissect_datagram(tvb, pinfo, root)
+  local cap, rep = tvb:len(), tvb:reported_len()
+  if cap < 4 then return 0 end
+  pinfo.cols.protocol = "uwsgi"
+  current.client = endpoint(pinfo.src, pinfo.src_port)
+  current.server = endpoint(pinfo.dst, pinfo.dst_port)
+  local ds = tvb(1, 2):le_uint()
+  local info = add_packet(tvb, pinfo, root, 0, true, "raw")
+  if 4 + ds ~= rep then
+    -- uWSGI's subscription server reads the whole datagram; its cache sync server wants them equal.
+    local tree = root:add(uwsgi, tvb(0, 0))
+    problem(tree, "DATASIZE_MISMATCH", tvb(0, 0))
+    tree:set_text("uwsgi: datasize " .. ds .. " for a datagram of " .. rep .. " bytes")
+  end
+  return rep
+end
+
+function uwsgi.dissector(tvb, pinfo, root)
+  if tvb:len() == 0 then return 0 end
+  local sid = f_tcp_stream()
+  if sid == nil then return dissect_datagram(tvb, pinfo, root) end
+  return dissect_tcp(tvb, pinfo, root, sid.value)
+end
+
+-- Could a request start here? As the capture decoder's heuristic: a modifier1 uWSGI assigns
+-- (not 72, "H" of HTTP, nor 255, an answer), data of the kind it carries, and the captured part
+-- of it well formed: vars with printable keys, an array whose first item is printable.
+local function looks_like_request(tvb)
+  local cap = tvb:len()
+  if cap < 4 then return false end
+  local m1, ds, m2 = tvb(0, 1):uint(), tvb(1, 2):le_uint(), tvb(3, 1):uint()
+  if m1 == 72 or m1 == 255 or M1_NAMES[m1] == nil then return false end
+  local kind = kind_of(m1, m2)
+  if kind == "empty" then return ds == 0 end
+  if ds == 0 then return false end
+  local stop = math.min(cap, 4 + ds)
+  if kind == "raw" then
+    if not (m1 == 111 and (m2 == 0 or m2 == 2 or m2 == 5 or m2 == 6)) or ds > 255 then return false end
+    return printable(tvb(4, stop - 4):raw())
+  end
+  if kind == "vars" then
+    local spans, err = walk_vars(tvb, 4, stop, 4 + ds)
+    if (err ~= nil and err ~= "CUT") or #spans == 0 then return false end
+    for i = 1, #spans do
+      if not printable(tvb(spans[i][1], spans[i][2]):raw()) then return false end
+    end
+    return true
+  end
+  local spans, err = walk_items(tvb, 4, stop, 4 + ds)
+  if (err ~= nil and err ~= "CUT") or #spans == 0 or spans[1][2] == 0 then return false end
+  return printable(tvb(spans[1][1], spans[1][2]):raw())
+end
+
+local function heuristic_tcp(tvb, pinfo, root)
+  if not uwsgi.prefs.heuristic or not looks_like_request(tvb) then return false end
+  local sid = f_tcp_stream()
+  if sid == nil then return false end
+  streams[sid.value] = { client = endpoint(pinfo.src, pinfo.src_port) }
+  pinfo.conversation = uwsgi
+  dissect_tcp(tvb, pinfo, root, sid.value)
+  return true
+end
+
+-- A datagram: a subscription (224) or a cache sync (111, 10 or 11), whole and well formed.
+local function heuristic_udp(tvb, pinfo, root)
+  if not uwsgi.prefs.heuristic then return false end
+  local cap = tvb:len()
+  if cap < 4 or cap ~= tvb:reported_len() then return false end
+  local m1, ds, m2 = tvb(0, 1):uint(), tvb(1, 2):le_uint(), tvb(3, 1):uint()
+  if 4 + ds ~= cap or ds == 0 then return false end
+  if m1 == 224 then
+    local spans, err = walk_vars(tvb, 4, cap, cap)
+    if err ~= nil or #spans == 0 then return false end
+  elseif m1 == 111 and (m2 == 10 or m2 == 11) then
+    local spans, err = walk_items(tvb, 4, cap, cap)
+    if err ~= nil or #spans == 0 then return false end
+  else
+    return false
+  end
+  dissect_datagram(tvb, pinfo, root)
+  return true
+end
+
+local registered_tcp, registered_udp = nil, nil
+local function register_ports()
+  local tcp_table = DissectorTable.get("tcp.port")
+  local udp_table = DissectorTable.get("udp.port")
+  if registered_tcp ~= nil and registered_tcp ~= "" then tcp_table:remove(registered_tcp, uwsgi) end
+  if registered_udp ~= nil and registered_udp ~= "" then udp_table:remove(registered_udp, uwsgi) end
+  registered_tcp = tostring(uwsgi.prefs.tcp_ports)
+  registered_udp = tostring(uwsgi.prefs.udp_ports)
+  tcp_ports = port_set(registered_tcp)
+  if registered_tcp ~= "" then tcp_table:add(registered_tcp, uwsgi) end
+  if registered_udp ~= "" then udp_table:add(registered_udp, uwsgi) end
+end
+
+function uwsgi.prefs_changed()
+  register_ports()
+end
+
+register_ports()
+uwsgi:register_heuristic("tcp", heuristic_tcp)
+uwsgi:register_heuristic("udp", heuristic_udp)
+`;
