@@ -1,11 +1,13 @@
 // request({ chunked: true }): a body of unknown length sent as uWSGI's own routers send one
 // (HTTP_TRANSFER_ENCODING: chunked, no CONTENT_LENGTH, then the chunked stream), read by a real
 // uWSGI app with uwsgi.chunked_read() (fixtures/apps/chunked_echo.py), and the exact bytes sent.
+import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { request } from "../../src/client/request.js";
 import { decodePacket } from "../../src/index.js";
+import { createServer } from "../../src/server/server.js";
 import { sha256 } from "../support/bytes.js";
 import { bytesOf } from "./support/echo.js";
 import { type FakeBackend, startFakeBackend } from "./support/fake-backend.js";
@@ -124,5 +126,37 @@ describe("the bytes a chunked request puts on the wire", () => {
     expect(packet.vars.has("CONTENT_LENGTH")).toBe(false);
     const body = sent.subarray(4 + packet.vars.byteLength).toString("latin1");
     expect(body).toBe("5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  });
+});
+
+describe("chunked request bodies read by this package's own server", () => {
+  it("1 MiB streamed in odd piece sizes arrives whole, de-chunked, as the request stream", async () => {
+    const server = createServer(async (req, res) => {
+      const hash = createHash("sha256");
+      let length = 0;
+      for await (const piece of req) {
+        hash.update(piece as Uint8Array);
+        length += (piece as Uint8Array).length;
+      }
+      res.end(JSON.stringify({ length, sha256: hash.digest("hex") }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const whole = bytesOf(1024 * 1024, 5);
+      const res = await request({
+        port,
+        vars,
+        body: Readable.from(oddPieces(whole), { objectMode: true, highWaterMark: 2 }),
+        chunked: true,
+      });
+      expect(res.statusCode).toBe(200);
+      expect(JSON.parse((await buffer(res.body)).toString())).toEqual({
+        length: whole.length,
+        sha256: sha256(whole),
+      });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
