@@ -139,7 +139,8 @@ class Slot {
     this.#k++;
     this.#intended = due;
     if (due > now) {
-      this.#waiter = setTimeout(this.#fire, due - now);
+      // Node's timers count whole milliseconds: round up, or a request would go before it is due.
+      this.#waiter = setTimeout(this.#fire, Math.ceil(due - now));
       return true;
     }
     this.#send(now);
@@ -161,8 +162,13 @@ class Slot {
   }
 
   #fire = (): void => {
+    const now = performance.now();
+    if (now < this.#intended) {
+      this.#waiter = setTimeout(this.#fire, Math.ceil(this.#intended - now));
+      return;
+    }
     this.#waiter = undefined;
-    this.#send(performance.now());
+    this.#send(now);
   };
 
   #send(now: number): void {

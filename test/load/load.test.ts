@@ -80,6 +80,26 @@ describe("coordinated omission", () => {
   }, 20_000);
 });
 
+describe("the schedule", () => {
+  it("no request goes before it is due: corrected latencies are never below the uncorrected ones", async () => {
+    const server = await startTrivialServer("uwsgi", wireBytes("uwsgi"));
+    try {
+      const r = await runLoad({
+        url: `uwsgi://127.0.0.1:${server.port}/`,
+        rate: 700,
+        connections: 4,
+        duration: 1000,
+        ...FIXED,
+      });
+      expect(r.requests.completed).toBe(700);
+      expect(r.latencyMs.min).toBeGreaterThanOrEqual(r.uncorrectedLatencyMs!.min);
+      expect(r.latencyMs.p50).toBeGreaterThanOrEqual(r.uncorrectedLatencyMs!.p50);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("failures by kind", () => {
   it("nothing listening: every request is a connect error, and the run ends", async () => {
     const probe = createNetServer();
