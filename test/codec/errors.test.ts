@@ -10,6 +10,7 @@ import {
   encodePacket,
   encodePacketInto,
   encodeVars,
+  PacketParser,
   UwsgiError,
 } from "../../src/index.js";
 import { arrayBlock, hex, packet, unhex, varsBlock } from "../support/bytes.js";
@@ -112,6 +113,22 @@ describe("option validation", () => {
     );
     expect(argumentError(() => decodeArray(arrayBlock(["f"]), ascii)).code).toBe(VALUE);
     expect(argumentError(() => decodeArray(Buffer.alloc(0), 0, { maxItems: -5 })).code).toBe(RANGE);
+  });
+
+  it("an options object used again is checked again when one of its values changed", () => {
+    const options: { maxVars: number } = { maxVars: 1 };
+    expect(decodePacket(REQ, options).kind).toBe("vars");
+    expect(decodePacket(REQ, options).kind).toBe("vars");
+    options.maxVars = -1;
+    expect(argumentError(() => decodePacket(REQ, options)).code).toBe(RANGE);
+    options.maxVars = 0;
+    expect(() => decodePacket(REQ, options)).toThrow(
+      expect.objectContaining({ code: "TOO_MANY_VARS" }),
+    );
+    // Another function's own keys are not taken from an object checked for a parser.
+    const withMode = { mode: "packets" } as DecodeOptions;
+    expect(() => new PacketParser({ onPacket() {} }, withMode)).not.toThrow();
+    expect(argumentError(() => decodePacket(REQ, withMode)).code).toBe("ERR_UNKNOWN_OPTION");
   });
 
   it("accepts the limits at their bounds", () => {

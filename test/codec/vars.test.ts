@@ -208,6 +208,90 @@ describe("VarsView with encoding utf8", () => {
   });
 });
 
+describe("VarsView strings: every path gives the same text", () => {
+  // A view cuts keys and values out of one text of its block when it can (latin1; utf8 when every
+  // key and value is ASCII; blocks up to TEXT_MAX bytes) and decodes each on its own otherwise.
+  const long = "v".repeat(200); // a 200-byte value: its length field holds a byte over 0x7f (c8 00)
+  const cases: [string, [string, string | number[]][], "latin1" | "utf8", string[]][] = [
+    [
+      "latin1, small block",
+      [
+        ["A", "1"],
+        ["\xe9", "\xff"],
+      ],
+      "latin1",
+      ["A", "1", "\xe9", "\xff"],
+    ],
+    [
+      "utf8, all ASCII",
+      [
+        ["A", "1"],
+        ["B", long],
+      ],
+      "utf8",
+      ["A", "1", "B", long],
+    ],
+    [
+      "utf8, a length byte over 0x7f",
+      [
+        ["A", long],
+        ["B", "2"],
+      ],
+      "utf8",
+      ["A", long, "B", "2"],
+    ],
+    [
+      "utf8, one field not ASCII",
+      [
+        ["A", "1"],
+        ["K", [0xc3, 0xa9]],
+      ],
+      "utf8",
+      ["A", "1", "K", "é"],
+    ],
+    [
+      "latin1, a block over 4 KiB",
+      [
+        ["A", "x".repeat(5000)],
+        ["B", "\xe9"],
+      ],
+      "latin1",
+      ["A", "x".repeat(5000), "B", "\xe9"],
+    ],
+    [
+      "utf8, a block over 4 KiB",
+      [
+        ["A", "x".repeat(5000)],
+        ["B", [0xe2, 0x82, 0xac]],
+      ],
+      "utf8",
+      ["A", "x".repeat(5000), "B", "€"],
+    ],
+  ];
+
+  it.each(cases)("%s", (_, pairs, encoding, want) => {
+    const block = varsBlock(pairs as never);
+    // Every order of first access: a string first, then the others, from a fresh view each time.
+    for (let first = 0; first < want.length; first++) {
+      const v = decodeVars(block, { encoding });
+      const at = (j: number) => (j % 2 === 0 ? v.keyAt(j >> 1) : v.valueAt(j >> 1));
+      expect(at(first)).toBe(want[first]);
+      expect(want.map((_, j) => at(j))).toEqual(want);
+    }
+    const v = decodeVars(block, { encoding });
+    expect([...v]).toEqual(pairs.map((_, i) => [want[2 * i], want[2 * i + 1]]));
+    expect(v.toObject()).toEqual(Object.fromEntries(v));
+  });
+
+  it("a string taken from a small block does not change when the source does", () => {
+    const block = varsBlock([["KEY", "value-long-enough"]]);
+    const v = decodeVars(block);
+    const value = v.valueAt(0);
+    block.fill(0x41);
+    expect(value).toBe("value-long-enough");
+  });
+});
+
 describe("decodeVars", () => {
   it("decodes a whole buffer by default, including a plain Uint8Array at a byteOffset", () => {
     const backing = new Uint8Array(BLOCK.length + 4);
