@@ -70,12 +70,14 @@ local PACKET = 7
 local WAIT = 8
 
 local streams = {}
+local probes = {}
 local snapshots = {}
 local last_frame = -1
 local call_index = 0
 
 function uwsgi.init()
   streams = {}
+  probes = {}
   snapshots = {}
   last_frame = -1
   call_index = 0

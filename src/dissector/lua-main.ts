@@ -41,7 +41,9 @@ local function endpoint(address, port)
   return tostring(address) .. ":" .. port
 end
 
-local function dissect_tcp(tvb, pinfo, root, id)
+-- 'lead': the stream's first bytes, from earlier frames the heuristic kept (see heuristic_tcp);
+-- they are dissected with this frame's bytes, in a tvb of their own.
+local function dissect_tcp(tvb, pinfo, root, id, lead)
   local stream = streams[id]
   if stream == nil then
     stream = {}
@@ -62,25 +64,33 @@ local function dissect_tcp(tvb, pinfo, root, id)
   local st = state_for(pinfo, stream, is_request)
   pinfo.cols.protocol = "uwsgi"
   local step = is_request and request_step or answer_step
+  local base = 0
+  if lead ~= nil then
+    base = lead:len()
+    tvb = (lead .. tvb:bytes()):tvb("uwsgi: first bytes of the stream")
+  end
   local rep = tvb:reported_len()
   local offset = 0
   local guard = 0
   while offset < rep do
     local used, need = step(tvb, pinfo, root, offset, st, stream)
-    if used == 0 and need ~= nil then
-      pinfo.desegment_offset = offset
+    if used == 0 and need ~= nil and offset >= base then
+      pinfo.desegment_offset = offset - base
       pinfo.desegment_len = need
       -- As fpm.lua: what was consumed, or (nothing yet) how much more is needed.
-      if offset > 0 then return offset end
+      if offset > base then return offset - base end
       if need == DESEGMENT_ONE_MORE_SEGMENT then return DESEGMENT_ONE_MORE_SEGMENT end
       return -need
+    elseif used == 0 and need ~= nil then
+      -- Bytes kept by the heuristic end inside a packet: it judged the whole packet, so no.
+      return rep - base
     end
     offset = offset + used
     -- A step that takes nothing has changed the phase; a few in a row would be a bug.
     if used == 0 then guard = guard + 1 else guard = 0 end
     if guard > 4 then break end
   end
-  return rep
+  return rep - base
 end
 
 local function dissect_datagram(tvb, pinfo, root)
@@ -107,42 +117,65 @@ function uwsgi.dissector(tvb, pinfo, root)
   return dissect_tcp(tvb, pinfo, root, sid.value)
 end
 
--- Could a request start here? As the capture decoder's heuristic: a modifier1 uWSGI assigns
--- (not 72, "H" of HTTP, nor 255, an answer), data of the kind it carries, and the captured part
--- of it well formed: vars with printable keys, an array whose first item is printable.
-local function looks_like_request(tvb)
+-- Could a request start a stream whose first bytes are all in tvb? As the capture decoder's
+-- heuristic: a modifier1 uWSGI assigns (not 72, "H" of HTTP, nor 255, an answer), data of the
+-- kind it carries, the whole packet well formed: vars with printable keys, an array whose first
+-- item is printable. "yes", "no", or "more" while what is there is right so far.
+local function request_verdict(tvb)
   local cap = tvb:len()
-  if cap < 4 then return false end
+  if cap < 4 then return "more" end
   local m1, ds, m2 = tvb(0, 1):uint(), tvb(1, 2):le_uint(), tvb(3, 1):uint()
-  if m1 == 72 or m1 == 255 or M1_NAMES[m1] == nil then return false end
+  if m1 == 72 or m1 == 255 or M1_NAMES[m1] == nil then return "no" end
   local kind = kind_of(m1, m2)
-  if kind == "empty" then return ds == 0 end
-  if ds == 0 then return false end
+  if kind == "empty" then return ds == 0 and "yes" or "no" end
+  if ds == 0 then return "no" end
   local stop = math.min(cap, 4 + ds)
+  local whole = stop == 4 + ds
   if kind == "raw" then
-    if not (m1 == 111 and (m2 == 0 or m2 == 2 or m2 == 5 or m2 == 6)) or ds > 255 then return false end
-    return printable(tvb(4, stop - 4):raw())
+    if not (m1 == 111 and (m2 == 0 or m2 == 2 or m2 == 5 or m2 == 6)) or ds > 255 then return "no" end
+    if not printable(tvb(4, stop - 4):raw()) then return "no" end
+    return whole and "yes" or "more"
   end
   if kind == "vars" then
     local spans, err = walk_vars(tvb, 4, stop, 4 + ds)
-    if (err ~= nil and err ~= "CUT") or #spans == 0 then return false end
+    if err ~= nil and err ~= "CUT" then return "no" end
     for i = 1, #spans do
-      if not printable(tvb(spans[i][1], spans[i][2]):raw()) then return false end
+      if not printable(tvb(spans[i][1], spans[i][2]):raw()) then return "no" end
     end
-    return true
+    if not whole or err == "CUT" then return "more" end
+    return #spans > 0 and "yes" or "no"
   end
   local spans, err = walk_items(tvb, 4, stop, 4 + ds)
-  if (err ~= nil and err ~= "CUT") or #spans == 0 or spans[1][2] == 0 then return false end
-  return printable(tvb(spans[1][1], spans[1][2]):raw())
+  if err ~= nil and err ~= "CUT" then return "no" end
+  if #spans == 0 then return whole and "no" or "more" end
+  if spans[1][2] == 0 or not printable(tvb(spans[1][1], spans[1][2]):raw()) then return "no" end
+  return whole and "yes" or "more"
 end
 
+-- The heuristic sees segments one by one, before any reassembly: while a stream's first bytes
+-- are too few to decide, they are kept (first pass only) and the next segment is judged with them.
 local function heuristic_tcp(tvb, pinfo, root)
-  if not uwsgi.prefs.heuristic or not looks_like_request(tvb) then return false end
+  if not uwsgi.prefs.heuristic then return false end
   local sid = f_tcp_stream()
-  if sid == nil then return false end
+  if sid == nil or tvb:len() == 0 then return false end
+  local key = sid.value .. " " .. endpoint(pinfo.src, pinfo.src_port)
+  local probe = probes[key]
+  if probe == false then return false end
+  local seen = tvb
+  if probe ~= nil then seen = (probe .. tvb:bytes()):tvb("uwsgi: first bytes of the stream") end
+  local verdict = request_verdict(seen)
+  -- A frame cut by the capture's snap length keeps the rest from ever coming: judge what is there.
+  if verdict == "more" and tvb:len() < tvb:reported_len() and seen:len() >= 4 then verdict = "yes" end
+  if verdict ~= "yes" then
+    if not pinfo.visited then
+      if verdict == "no" or seen:len() > 65539 then probes[key] = false
+      else probes[key] = seen:bytes() end
+    end
+    return false
+  end
   streams[sid.value] = { client = endpoint(pinfo.src, pinfo.src_port) }
   pinfo.conversation = uwsgi
-  dissect_tcp(tvb, pinfo, root, sid.value)
+  dissect_tcp(tvb, pinfo, root, sid.value, probe)
   return true
 end
 

@@ -1,0 +1,212 @@
+// The generated dissector on rewritten captures (tshark 4.0): segments split at every offset of
+// every header, segments merged so that several packets share one, a connection carrying several
+// packets each way, captures that end inside a packet, and frames cut by a snap length. Never a
+// Lua error (runTshark fails on one); the same exchanges as the capture as recorded, and as
+// `uwsgi-codec decode --json` on the same rewritten file.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { requestTrailerOf } from "../../src/codec/answer-framing.js";
+import {
+  encodeCacheAnswer,
+  encodeCacheRequest,
+  encodeRpcAnswer,
+  encodeRpcCall,
+} from "../../src/index.js";
+import {
+  type CapturedSegment,
+  prng,
+  readCapture,
+  segmentsOf,
+} from "../capture/support/fixtures.js";
+import { recordsOf, writePcap } from "../capture/support/rewrite.js";
+import { requireBinary } from "../interop/support/process.js";
+import { decodedExchanges, decodeJson } from "./support/decode-view.js";
+import { differences, writeDissector } from "./support/dissector-compare.js";
+import { type DissectedExchange, dissection, runTshark } from "./support/dissector-view.js";
+import { coalesce, connection, splitEverywhere } from "./support/segments.js";
+
+let lua: string;
+let dir: string;
+const PORTS: Record<string, number[]> = { "lo.pcapng": [44265], "packets.pcapng": [] };
+
+beforeAll(() => {
+  requireBinary("tshark", "tshark");
+  lua = writeDissector();
+  dir = mkdtempSync(join(tmpdir(), "uwsgi-codec-rewrites-"));
+  const expected = JSON.parse(readCapture("packets-expected.json").toString()) as {
+    ports: { uwsgi: number; nodeRpc: number };
+  };
+  PORTS["packets.pcapng"] = [expected.ports.uwsgi, expected.ports.nodeRpc];
+});
+
+let written = 0;
+function write(segments: readonly CapturedSegment[], cut?: number): string {
+  const file = join(dir, `rewrite-${written++}.pcap`);
+  let records = recordsOf(segments);
+  if (cut !== undefined) {
+    records = records.map((r) => ({
+      ...r,
+      data: r.data.subarray(0, cut),
+      originalLength: r.data.length,
+    }));
+  }
+  writeFileSync(file, writePcap(records, { linkType: 1 }));
+  return file;
+}
+
+const exchangesOf = (file: string, options: string[] = []) =>
+  dissection(runTshark(lua, file, options)).exchanges;
+
+/** What must not change when only the segmentation changes. */
+const shape = (list: readonly DissectedExchange[]) =>
+  list.map(({ pending: _, ...rest }) => rest).sort((a, b) => a.client.localeCompare(b.client));
+
+describe.each(["lo.pcapng", "packets.pcapng"])("%s rewritten", (name) => {
+  const original = () => segmentsOf(readCapture(name));
+
+  it("split at every offset of every segment's first 48 bytes, then anywhere", async () => {
+    const whole = exchangesOf(write(original()));
+    const rand = prng(name.length);
+    const file = write(splitEverywhere(original(), 48, () => 1 + Math.floor(rand() * 700)));
+    const split = exchangesOf(file);
+    expect(shape(split)).toEqual(shape(whole));
+    expect(differences(decodedExchanges(await decodeJson(file)), split)).toEqual([]);
+  });
+
+  it("merged: a direction's segments in one (several packets, a packet and its body)", async () => {
+    const whole = exchangesOf(write(original()));
+    const merged = coalesce(original());
+    expect(merged.length).toBeLessThan(original().length);
+    const file = write(merged);
+    const got = exchangesOf(file);
+    expect(shape(got)).toEqual(shape(whole));
+    expect(differences(decodedExchanges(await decodeJson(file)), got)).toEqual([]);
+  });
+
+  it("a capture that ends inside a packet or a body, at many places", async () => {
+    const ports = PORTS[name]!;
+    const pieces = splitEverywhere(original(), 0, () => 40);
+    const options = ["uwsgi.heuristic:FALSE", `uwsgi.tcp_ports:${ports.join(",")}`];
+    const whole = new Map(exchangesOf(write(pieces), options).map((e) => [e.client, e]));
+    // One cut inside the first request packet longer than a piece (the rest never comes), and
+    // cuts at random places.
+    const start = pieces.findIndex(
+      (p, i) =>
+        whole.has(`${p.src}:${p.srcPort}`) &&
+        pieces.findIndex((q) => q.srcPort === p.srcPort && q.payload.length > 0) === i &&
+        p.payload.length >= 4 &&
+        p.payload.readUInt16LE(1) + 4 > 2 * 40,
+    );
+    expect(start).toBeGreaterThan(0);
+    const rand = prng(7);
+    const ends = [
+      start + 1,
+      ...Array.from({ length: 3 }, () => 1 + Math.floor(rand() * (pieces.length - 1))),
+    ];
+    let partial = 0;
+    for (const end of ends) {
+      const file = write(pieces.slice(0, end));
+      const cut = exchangesOf(file, options);
+      for (const ex of cut) {
+        const full = whole.get(ex.client)!;
+        if (ex.partial) partial++;
+        // What was seen of each exchange is what the whole capture shows of it, up to the end.
+        expect([ex.modifier1, ex.modifier2, ex.datasize]).toEqual([
+          full.modifier1,
+          full.modifier2,
+          full.datasize,
+        ]);
+        if (!ex.partial && ex.vars !== null) expect(ex.vars).toEqual(full.vars);
+        expect(ex.bodyLength).toBeLessThanOrEqual(full.bodyLength);
+        if (ex.bodyLength < full.bodyLength)
+          expect(ex.bodyRemaining).toBe(full.bodyLength - ex.bodyLength);
+      }
+      const args = [...ports.flatMap((p) => ["--port", String(p)]), "--no-heuristic"];
+      const decoded = decodedExchanges(await decodeJson(file, args));
+      // decode --json names a request cut inside its packet TRUNCATED; the dissector shows it
+      // partial, with the header it has.
+      for (const d of decoded) {
+        const x = cut.find((e) => e.client === d.client);
+        expect(x, `${d.client} is in the dissection`).toBeDefined();
+        if (x!.partial) {
+          // decode --json shows the cut request with TRUNCATED (and 0 for its header's fields).
+          expect(d.errors).toContain("TRUNCATED");
+          continue;
+        }
+        expect([x!.modifier1, x!.modifier2, x!.datasize, x!.vars]).toEqual([
+          d.modifier1,
+          d.modifier2,
+          d.datasize,
+          d.vars,
+        ]);
+        // decode --json drops the value after a cache set (see dissector.test.ts).
+        if (requestTrailerOf(d.modifier1, d.modifier2) !== "size") {
+          expect(x!.bodyLength).toBe(d.bodyLength);
+        }
+      }
+    }
+    expect(partial).toBeGreaterThan(0);
+  });
+
+  it("frames cut to 80 bytes by a snap length: each packet's header, TRUNCATED, no Lua error", () => {
+    const whole = new Map(exchangesOf(write(original())).map((e) => [e.client, e]));
+    const cut = exchangesOf(write(original(), 80));
+    expect(cut.length).toBeGreaterThan(0);
+    let truncated = 0;
+    for (const ex of cut) {
+      const full = whole.get(ex.client)!;
+      expect([ex.modifier1, ex.modifier2, ex.datasize]).toEqual([
+        full.modifier1,
+        full.modifier2,
+        full.datasize,
+      ]);
+      if (ex.errors.includes("TRUNCATED")) truncated++;
+    }
+    expect(truncated).toBeGreaterThan(0);
+  });
+});
+
+describe("several packets each way on one connection, in one segment", () => {
+  it("every packet and every answer is shown, in order", () => {
+    const request = Buffer.concat([
+      Buffer.from("64000000", "hex"),
+      Buffer.from("64000000", "hex"),
+      encodeRpcCall("hello", ["a"]),
+      encodeCacheRequest({ command: "get", key: "k" }),
+    ]);
+    const answer = Buffer.concat([
+      Buffer.from("64000001", "hex"),
+      Buffer.from("64000001", "hex"),
+      encodeRpcAnswer(Buffer.from("abc")),
+      encodeCacheAnswer({ value: Buffer.from("v1") }),
+    ]);
+    const file = write(connection(40000, 3031, request, answer, 1));
+    const frames = runTshark(lua, file);
+    const packets: string[] = [];
+    for (const f of frames) {
+      const layers = (f["_source"] as Record<string, Record<string, unknown>>)["layers"]!;
+      const nodes = layers["uwsgi"];
+      for (const n of (Array.isArray(nodes) ? nodes : [nodes]) as Record<string, string>[]) {
+        if (n === undefined) continue;
+        const what =
+          n["uwsgi.modifier1"] === undefined
+            ? `data ${n["uwsgi.answer.length"]}`
+            : `${n["uwsgi.modifier1"]}/${n["uwsgi.modifier2"]}/${n["uwsgi.datasize"]}`;
+        packets.push(`${n["uwsgi.direction"] === "0" ? ">" : "<"} ${what}`);
+      }
+    }
+    expect(packets).toEqual([
+      "> 100/0/0",
+      "> 100/0/0",
+      "> 173/0/10",
+      "> 111/17/18",
+      "< 100/1/0",
+      "< 100/1/0",
+      "< 173/0/3",
+      "< 111/17/21",
+      "< data 2",
+    ]);
+  });
+});
