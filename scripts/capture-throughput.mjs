@@ -236,11 +236,15 @@ for (const file of files) {
   const base = tshark ? median(seen.at(-1).ms) : Number.NaN;
   cases.forEach(([name], c) => {
     const ms = median(seen[c].ms);
+    const sorted = [...seen[c].ms].sort((a, b) => a - b);
     rows.push({
       file,
       bytes,
       name,
       medianMs: ms,
+      // The middle half of the runs: how much the machine moved the figure.
+      q1Ms: sorted[Math.floor((sorted.length - 1) / 4)],
+      q3Ms: sorted[Math.ceil((3 * (sorted.length - 1)) / 4)],
       mbPerS: bytes / 1e6 / (ms / 1e3),
       peakRssMiB: Math.max(...seen[c].rss) / 1024,
       vsTshark: ms / base,
@@ -254,11 +258,13 @@ else {
   console.log(
     `${machine}; whole processes, median wall of ${runs} interleaved runs, peak RSS over them`,
   );
-  console.log("| file | what | wall | speed | peak RSS | time vs tshark |");
+  console.log(
+    "| file | what | wall (middle half of the runs) | speed | peak RSS | time vs tshark |",
+  );
   console.log("|---|---|---:|---:|---:|---:|");
   for (const r of rows) {
     console.log(
-      `| ${mib(r.bytes)} | ${r.name} | ${r.medianMs.toFixed(0)} ms | ${r.mbPerS.toFixed(0)} MB/s | ${r.peakRssMiB.toFixed(1)} MiB | ${Number.isNaN(r.vsTshark) ? "-" : `${r.vsTshark.toFixed(2)}x`} |`,
+      `| ${mib(r.bytes)} | ${r.name} | ${r.medianMs.toFixed(0)} ms (${r.q1Ms.toFixed(0)}-${r.q3Ms.toFixed(0)}) | ${r.mbPerS.toFixed(0)} MB/s | ${r.peakRssMiB.toFixed(1)} MiB | ${Number.isNaN(r.vsTshark) ? "-" : `${r.vsTshark.toFixed(2)}x`} |`,
     );
   }
   const api = rows.find((r) => r.frames > 0);
