@@ -2,7 +2,7 @@ import { checkInteger, checkOptions, invalidArgType } from "../codec/arguments.j
 import { allocBytes, inputBytes, utf8ByteLength } from "../codec/bytes.js";
 import type { BytesInput } from "../codec/packet.js";
 import { isAscii, type TextEncoding, textEncoding, writeString } from "../codec/text.js";
-import { commitTable, reservedBase, reserveTable } from "../pairs/pair-table.js";
+import { PAIR_SLAB } from "../pairs/pair-table.js";
 import { PairsView } from "../pairs/pairs-view.js";
 import { FastcgiError } from "./errors.js";
 
@@ -122,8 +122,8 @@ export function decodeParamsAt(
 ): PairsView {
   const maxPairs = o.maxPairs;
   // A pair takes at least 2 bytes.
-  const table = reserveTable(Math.min(maxPairs, (end - start) >>> 1) * 4 + 4);
-  const at0 = reservedBase();
+  const table = PAIR_SLAB.reserve(Math.min(maxPairs, (end - start) >>> 1) * 4 + 4);
+  const at0 = PAIR_SLAB.base;
   let count = 0;
   let p = start;
   while (p < end) {
@@ -164,7 +164,8 @@ export function decodeParamsAt(
     count++;
     p += n + v;
   }
-  return new PairsView(buf, commitTable(table, count * 4), o.encoding, FastcgiError);
+  PAIR_SLAB.commit(count * 4);
+  return new PairsView(buf, table, at0, count, o.encoding, FastcgiError);
 }
 
 function truncated(offset: number, needed: number, what: string): FastcgiError {

@@ -18,21 +18,33 @@ export type PairsErrorClass = new (
  */
 export class PairsView implements Iterable<[string, string]> {
   readonly #buf: Uint8Array;
+  // The table is `#count` pairs of 4 entries from `#base` in the shared slab (no view is made).
   readonly #table: Uint32Array;
+  readonly #base: number;
+  readonly #count: number;
   readonly #encoding: TextEncoding;
   readonly #error: PairsErrorClass;
 
   /** @internal Made by the FastCGI and SCGI decoders. */
-  constructor(buf: Uint8Array, table: Uint32Array, encoding: TextEncoding, error: PairsErrorClass) {
+  constructor(
+    buf: Uint8Array,
+    table: Uint32Array,
+    base: number,
+    count: number,
+    encoding: TextEncoding,
+    error: PairsErrorClass,
+  ) {
     this.#buf = buf;
     this.#table = table;
+    this.#base = base;
+    this.#count = count;
     this.#encoding = encoding;
     this.#error = error;
   }
 
   /** Number of pairs, duplicates included. */
   get size(): number {
-    return this.#table.length >>> 2;
+    return this.#count;
   }
 
   #text(start: number, end: number): string {
@@ -52,30 +64,34 @@ export class PairsView implements Iterable<[string, string]> {
   /** Name of pair `i` (wire order). */
   keyAt(i: number): string {
     const t = this.#table;
-    const start = t[i * 4]!;
-    const end = t[i * 4 + 1]!;
+    const at = this.#base + i * 4;
+    const start = t[at]!;
+    const end = t[at + 1]!;
     return knownKey(this.#buf, start, end - start) ?? this.#text(start, end);
   }
 
   /** Value of pair `i` (wire order). */
   valueAt(i: number): string {
     const t = this.#table;
-    return this.#text(t[i * 4 + 2]!, t[i * 4 + 3]!);
+    const at = this.#base + i * 4;
+    return this.#text(t[at + 2]!, t[at + 3]!);
   }
 
   /** Value of pair `i` as a view of the source (no copy). */
   valueBytesAt(i: number): Uint8Array {
     const t = this.#table;
-    return this.#buf.subarray(t[i * 4 + 2]!, t[i * 4 + 3]!);
+    const at = this.#base + i * 4;
+    return this.#buf.subarray(t[at + 2]!, t[at + 3]!);
   }
 
   /** Index of the last pair named `key` (names compared as latin1 bytes), or -1. */
   indexOf(key: string): number {
     const t = this.#table;
     const buf = this.#buf;
-    for (let i = (t.length >>> 2) - 1; i >= 0; i--) {
-      const start = t[i * 4]!;
-      if (t[i * 4 + 1]! - start !== key.length) continue;
+    for (let i = this.#count - 1; i >= 0; i--) {
+      const at = this.#base + i * 4;
+      const start = t[at]!;
+      if (t[at + 1]! - start !== key.length) continue;
       let j = 0;
       while (j < key.length && buf[start + j] === key.charCodeAt(j)) j++;
       if (j === key.length) return i;

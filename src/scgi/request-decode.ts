@@ -2,7 +2,7 @@ import { checkInteger, checkOptions } from "../codec/arguments.js";
 import { inputBytes } from "../codec/bytes.js";
 import type { BytesInput } from "../codec/packet.js";
 import { type TextEncoding, textEncoding } from "../codec/text.js";
-import { commitTable, reservedBase, reserveTable } from "../pairs/pair-table.js";
+import { PAIR_SLAB } from "../pairs/pair-table.js";
 import { PairsView } from "../pairs/pairs-view.js";
 import { ScgiError } from "./errors.js";
 
@@ -109,8 +109,8 @@ export function decodeHeadersAt(
   base: number,
 ): PairsView {
   const maxPairs = o.maxPairs;
-  const table = reserveTable(Math.min(maxPairs, (end - start) >>> 1) * 4 + 4);
-  const at0 = reservedBase();
+  const table = PAIR_SLAB.reserve(Math.min(maxPairs, (end - start) >>> 1) * 4 + 4);
+  const at0 = PAIR_SLAB.base;
   let count = 0;
   let p = start;
   while (p < end) {
@@ -140,7 +140,8 @@ export function decodeHeadersAt(
     count++;
     p = valueEnd + 1;
   }
-  return new PairsView(buf, commitTable(table, count * 4), o.encoding, ScgiError);
+  PAIR_SLAB.commit(count * 4);
+  return new PairsView(buf, table, at0, count, o.encoding, ScgiError);
 }
 
 /** @internal CONTENT_LENGTH from the first header, which the protocol requires: plain digits. */
