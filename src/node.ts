@@ -19,6 +19,11 @@ export { type RpcAddress, rpc } from "./client/rpc.js";
 export { raiseSignal } from "./client/signal.js";
 export { type SpoolOptions, spool } from "./client/spool.js";
 export { documentUri, type VarsOverrides, varsFromRequest } from "./client/vars-from-request.js";
+export {
+  DEFAULT_DISSECTOR_OPTIONS,
+  type DissectorOptions,
+  generateDissector,
+} from "./dissector/generate.js";
 export type { BalancerName } from "./router/balancer.js";
 export { UwsgiRouterError, type UwsgiRouterErrorCode } from "./router/errors.js";
 export type { NodeEvent } from "./router/health.js";

@@ -6,10 +6,12 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateDissector } from "../src/dissector/generate.js";
 import { type ClientPeer, startClientPeer } from "./client/support/uwsgi-peer.js";
 import { startNginx } from "./interop/support/nginx.js";
 import { freePort, waitForPort } from "./interop/support/ports.js";
 import { startDaemon } from "./interop/support/process.js";
+import { startPacketsUwsgi } from "./packets/support/uwsgi-app.js";
 import { ensureDist, ROOT } from "./support/dist.js";
 import {
   createSnippetProject,
@@ -232,6 +234,65 @@ const pong = seen("await ping({ port: ${uwsgi!.port} })");
 assert.deepEqual({ ...pong, latencyMs: typeof pong.latencyMs }, { alive: true, latencyMs: "number", warning: "" });
 `,
     });
+  },
+
+  // A real uWSGI running fixtures/apps/packets_app.py with the rpc, cache, signal and spooler
+  // plugins on 3031; 3032 is a free port for the block's RPC server, which that uWSGI then calls.
+  async packets(snippet) {
+    const peer = await startPacketsUwsgi();
+    const rpcPort = await freePort();
+    try {
+      await runOk(snippet, {
+        ports: { 3031: peer.port, 3032: rpcPort },
+        record: [
+          `await raiseSignal({ port: ${peer.port} }, 17)`,
+          `await spool({ port: ${peer.port} }, { job: "report" })`,
+        ],
+        env: { UWSGI: String(peer.port), RPC: String(rpcPort) },
+        after: `
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { request } from "uwsgi-codec/node";
+assert.equal(hi.toString(), "hi:a|bc");
+assert.equal(v?.toString(), "v");
+assert.equal(seen(\`await raiseSignal({ port: \${process.env.UWSGI} }, 17)\`), true);
+assert.equal(seen(\`await spool({ port: \${process.env.UWSGI} }, { job: "report" })\`), true);
+const route = async (path: string, query: string) => {
+  const res = await request({ port: Number(process.env.UWSGI), vars: { REQUEST_METHOD: "GET", PATH_INFO: path, QUERY_STRING: query, SERVER_PROTOCOL: "HTTP/1.1" } });
+  const chunks: Buffer[] = [];
+  for await (const c of res.body) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString();
+};
+if (!server.listening) await once(server, "listening");
+assert.equal(await route("/rpc", \`node=127.0.0.1:\${process.env.RPC}&fn=upper&arg=abc\`), "ABC");
+assert.deepEqual(JSON.parse(await route("/cache/get", "key=k&cache=shared")), { value: "76", exists: true });
+let signals = "";
+let jobs: Record<string, string>[] = [];
+for (let i = 0; i < 200 && (signals === "" || jobs.length === 0); i++) {
+  await new Promise((r) => setTimeout(r, 25));
+  signals = await route("/signals", "");
+  jobs = JSON.parse(await route("/spooled", ""));
+}
+assert.equal(signals, "17\\n");
+assert.equal(jobs[0]?.[Buffer.from("job").toString("hex")], Buffer.from("report").toString("hex"));
+server.close();
+`,
+      });
+    } finally {
+      await peer.stop();
+    }
+  },
+
+  // The dissector's commands in the scratch project, on fixtures/captures/lo.pcapng saved as
+  // traffic.pcapng: the Lua the package writes, and tshark's answer with it (the 404 of that
+  // capture). The wireshark line opens a window: not run.
+  dissector(snippet) {
+    placeCaptures();
+    const [write, read, gui] = shellLines(snippet.code);
+    sh(write!);
+    expect(readFileSync(join(project!.dir, "uwsgi.lua"), "utf8")).toBe(generateDissector());
+    expect(sh(read!)).toBe("HTTP/1.1 404 Test\n");
+    expect(gui).toBe("wireshark -X lua_script:uwsgi.lua traffic.pcapng");
   },
 
   // npm run build: done once before the tests (ensureDist runs exactly that when dist/ is stale;
