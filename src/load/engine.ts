@@ -1,4 +1,5 @@
 import { connect, type Socket } from "node:net";
+import type { EventLoopUtilization } from "node:perf_hooks";
 import type { Histogram } from "hdr-histogram-js";
 import { FcgiResponseParser } from "../fastcgi/response-parser.js";
 import { AnswerReader, MalformedAnswer } from "./answer-reader.js";
@@ -61,6 +62,11 @@ export interface EngineResult {
   histogram: Histogram;
   /** With a rate: latency from the actual send (what an uncorrected tool reports); else null. */
   uncorrected: Histogram | null;
+  /**
+   * The share of the run the engine's event loop was busy (Node's event loop utilization, 0-1;
+   * the mean over threads once merged): near 1, the generator and not the server was the bound.
+   */
+  busy: number;
 }
 
 function errorKind(err: NodeJS.ErrnoException, connected: boolean): ErrorKind {
@@ -329,6 +335,7 @@ class Engine {
   #stopped = false;
   readonly #slots: Slot[] = [];
   #resolve: (() => void) | undefined;
+  #elu: EventLoopUtilization | undefined;
 
   constructor(plan: EnginePlan) {
     this.plan = plan;
@@ -344,6 +351,7 @@ class Engine {
       elapsedMs: 0,
       histogram: newHistogram(),
       uncorrected: plan.rate > 0 ? newHistogram() : null,
+      busy: 0,
     };
   }
 
@@ -361,6 +369,7 @@ class Engine {
     return new Promise((resolve) => {
       this.#resolve = () => resolve(this.result);
       this.start = performance.now();
+      this.#elu = performance.eventLoopUtilization();
       this.last = this.start;
       if (this.plan.durationMs > 0) this.deadline = this.start + this.plan.durationMs;
       for (let i = 0; i < this.plan.connections; i++) this.#slots.push(new Slot(this, i));
@@ -386,6 +395,7 @@ class Engine {
     for (const slot of this.#slots) if (slot.busy) return;
     for (const slot of this.#slots) slot.close();
     this.result.elapsedMs = this.last - this.start;
+    this.result.busy = performance.eventLoopUtilization(this.#elu).utilization;
     const resolve = this.#resolve;
     this.#resolve = undefined;
     resolve();

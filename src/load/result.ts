@@ -68,6 +68,17 @@ export interface LoadResult {
   readonly statuses: Readonly<Record<string, number>>;
   /** Failed requests by kind (see `ErrorKind`). */
   readonly errors: Readonly<Record<ErrorKind, number>>;
+  /** The generator itself: how busy its threads were, and what that makes its ceiling. */
+  readonly generator: {
+    /** Share of the run its event loops were busy (0-1, mean over threads). */
+    readonly busy: number;
+    /**
+     * Requests per second it could send with its threads fully busy: requestsPerSecond / busy
+     * (null when nothing completed). A run whose requestsPerSecond is near this measured the
+     * generator, not the server.
+     */
+    readonly ceilingRequestsPerSecond: number | null;
+  };
   /** The latency histogram (µs), HdrHistogram's compressed base64 encoding: merge or replot it. */
   readonly histogram: string;
   /** The uncorrected histogram, with a rate; else null. */
@@ -104,6 +115,7 @@ export function mergeEngineResults(parts: readonly EngineResult[]): EngineResult
     elapsedMs: 0,
     histogram: newHistogram(),
     uncorrected: parts.some((p) => p.uncorrected !== null) ? newHistogram() : null,
+    busy: 0,
   };
   for (const p of parts) {
     out.sent += p.sent;
@@ -115,6 +127,7 @@ export function mergeEngineResults(parts: readonly EngineResult[]): EngineResult
     out.elapsedMs = Math.max(out.elapsedMs, p.elapsedMs);
     out.histogram.add(p.histogram);
     if (p.uncorrected !== null) out.uncorrected!.add(p.uncorrected);
+    out.busy += p.busy / parts.length;
   }
   return out;
 }
@@ -161,6 +174,13 @@ export function toLoadResult(info: RunInfo, r: EngineResult): LoadResult {
     uncorrectedLatencyMs: uncorrected === null ? null : summarize(uncorrected),
     statuses: { ...r.statuses },
     errors: { ...r.errors },
+    generator: {
+      busy: Math.round(r.busy * 1000) / 1000,
+      ceilingRequestsPerSecond:
+        r.completed > 0 && r.busy > 0
+          ? Math.round(perSecond(r.completed, r.elapsedMs) / r.busy)
+          : null,
+    },
     histogram: encodeHistogram(r.histogram),
     uncorrectedHistogram: uncorrected === null ? null : encodeHistogram(uncorrected),
   };
@@ -184,8 +204,13 @@ export function mergeLoadResults(results: readonly LoadResult[], label: string):
     elapsedMs: r.elapsedMs,
     histogram: decodeHistogram(r.histogram),
     uncorrected: r.uncorrectedHistogram === null ? null : decodeHistogram(r.uncorrectedHistogram),
+    busy: r.generator.busy,
   }));
   const merged = mergeEngineResults(parts);
+  // Busy is a share of time: weigh each run by its length.
+  const total = results.reduce((n, r) => n + r.elapsedMs, 0);
+  merged.busy =
+    total > 0 ? results.reduce((n, r) => n + r.generator.busy * r.elapsedMs, 0) / total : 0;
   merged.elapsedMs = results.reduce((n, r) => n + r.elapsedMs, 0);
   return toLoadResult(
     {

@@ -245,6 +245,7 @@ describe("results and the plot", () => {
         elapsedMs: 1000,
         histogram: h,
         uncorrected: u,
+        busy: 0.5,
       };
     };
     const merged = mergeEngineResults([part(), part()]);
@@ -276,6 +277,8 @@ describe("results and the plot", () => {
     expect(r.requests).toEqual({ sent: 6, completed: 4, failed: 2, non2xx: 2 });
     expect(r.statuses).toEqual({ "200": 2, "503": 2 });
     expect(r.throughput.requestsPerSecond).toBe(4);
+    // Half busy at 4 req/s: it could have sent 8.
+    expect(r.generator).toEqual({ busy: 0.5, ceilingRequestsPerSecond: 8 });
     expect([r.latencyMs.p50, r.latencyMs.max, r.uncorrectedLatencyMs?.p50]).toEqual([1, 3, 0.5]);
     const spec = latencySpec([r], { uncorrected: true, title: "t" }) as {
       data: { values: { run: string }[] };

@@ -126,6 +126,10 @@ export function renderResult(r: LoadResult): string {
   ];
   if (r.uncorrectedLatencyMs !== null)
     lines.push(`  uncorrected ${" ".repeat(14)}${lat(r.uncorrectedLatencyMs)}`);
+  const g = r.generator;
+  lines.push(
+    `  generator   busy ${Math.round(g.busy * 100)}% of the time${g.ceilingRequestsPerSecond === null ? "" : `: it could send about ${n0(g.ceilingRequestsPerSecond)} req/s${g.busy > 0.9 ? " (it, not the server, was the bound)" : ""}`}`,
+  );
   const statuses = Object.entries(r.statuses).map(([s, n]) => `${s}: ${n0(n)}`);
   if (statuses.length > 0) lines.push(`  statuses    ${statuses.join(", ")}`);
   return `${lines.join("\n")}\n`;
