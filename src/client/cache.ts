@@ -5,9 +5,7 @@ import {
   encodeCacheRequest,
   readCacheAnswerHead,
 } from "../codec/cache.js";
-import { UwsgiError } from "../codec/errors.js";
 import type { VarBytes } from "../codec/fields.js";
-import { UwsgiPacketError } from "../codec/packet-error.js";
 import type { UwsgiAddress } from "./address.js";
 import { UwsgiClientError } from "./errors.js";
 import {
@@ -224,10 +222,9 @@ class MagicAnswer<T> implements AnswerReader<T> {
     try {
       head = readCacheAnswerHead(bytes);
     } catch (err) {
-      if (err instanceof UwsgiError || err instanceof UwsgiPacketError) {
-        throw new UwsgiClientError("MALFORMED_ANSWER", `not a cache answer: ${err.message}`, err);
-      }
-      throw err;
+      // The codec's UwsgiError or UwsgiPacketError: bytes that are no cache answer.
+      const cause = err as Error;
+      throw new UwsgiClientError("MALFORMED_ANSWER", `not a cache answer: ${cause.message}`, cause);
     }
     if (!head.ready) {
       this.#need = bytes.length + head.needed;

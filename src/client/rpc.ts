@@ -1,7 +1,5 @@
 import { checkBoolean, checkInteger } from "../codec/arguments.js";
-import { UwsgiError } from "../codec/errors.js";
 import type { VarBytes } from "../codec/fields.js";
-import { UwsgiPacketError } from "../codec/packet-error.js";
 import { encodeRpcCall, readRpcAnswerHead } from "../codec/rpc.js";
 import type { UwsgiAddress } from "./address.js";
 import { UwsgiClientError } from "./errors.js";
@@ -102,14 +100,13 @@ class FramedResult implements AnswerReader<Buffer> {
     try {
       head = readRpcAnswerHead(bytes);
     } catch (err) {
-      if (err instanceof UwsgiError || err instanceof UwsgiPacketError) {
-        throw new UwsgiClientError(
-          "MALFORMED_ANSWER",
-          `not a framed RPC answer: ${err.message}`,
-          err,
-        );
-      }
-      throw err;
+      // The codec's UwsgiError or UwsgiPacketError: bytes that are no framed answer.
+      const cause = err as Error;
+      throw new UwsgiClientError(
+        "MALFORMED_ANSWER",
+        `not a framed RPC answer: ${cause.message}`,
+        cause,
+      );
     }
     if (!head.ready) {
       this.#need = bytes.length + head.needed;

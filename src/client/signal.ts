@@ -1,5 +1,3 @@
-import { UwsgiError } from "../codec/errors.js";
-import { UwsgiPacketError } from "../codec/packet-error.js";
 import { encodeSignal } from "../codec/signal.js";
 import { decodeStatusAnswer } from "../codec/status-answer.js";
 import type { UwsgiAddress } from "./address.js";
@@ -50,14 +48,13 @@ export class StatusReader implements AnswerReader<boolean> {
     try {
       return { value: decodeStatusAnswer(this.#bytes.bytes()).ok };
     } catch (err) {
-      if (err instanceof UwsgiError || err instanceof UwsgiPacketError) {
-        throw new UwsgiClientError(
-          "MALFORMED_ANSWER",
-          `not uWSGI's answer to a ${this.#what}: ${err.message}`,
-          err,
-        );
-      }
-      throw err;
+      // The codec's UwsgiPacketError: 4 bytes that are no status answer.
+      const cause = err as Error;
+      throw new UwsgiClientError(
+        "MALFORMED_ANSWER",
+        `not uWSGI's answer to a ${this.#what}: ${cause.message}`,
+        cause,
+      );
     }
   }
 

@@ -26,18 +26,23 @@ export const DEFAULT_DISSECTOR_OPTIONS: Readonly<Required<DissectorOptions>> = O
   udpPorts: "",
 });
 
-function portRange(name: string, value: unknown): string {
-  if (typeof value !== "string") throw invalidArgType(name, "of type string", value);
-  const ok =
-    value === "" ||
-    value.split(",").every((part) => {
+/** True when `text` is a port range preference: ports 1-65535 and ranges, comma-separated, or "". */
+export function isPortRange(text: string): boolean {
+  return (
+    text === "" ||
+    text.split(",").every((part) => {
       const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(part);
       if (m === null) return false;
       const lo = Number(m[1]);
       const hi = m[2] === undefined ? lo : Number(m[2]);
       return lo >= 1 && hi <= 65535 && lo <= hi;
-    });
-  if (!ok) {
+    })
+  );
+}
+
+function portRange(name: string, value: unknown): string {
+  if (typeof value !== "string") throw invalidArgType(name, "of type string", value);
+  if (!isPortRange(value)) {
     throw invalidArgValue(name, value, 'must be ports 1-65535 and ranges, like "3031,8000-8010"');
   }
   return value;

@@ -177,6 +177,9 @@ describe("UwsgiCache answers", () => {
     expect(await codeOf(new UwsgiCache({ port, encoding: "utf8" }).set("k", "\ud800"))).toBe(
       "TypeError ERR_INVALID_ARG_VALUE",
     );
+    expect(await codeOf(new UwsgiCache({ port }).get(5 as never))).toBe(
+      "TypeError ERR_INVALID_ARG_TYPE",
+    );
     expect(await codeOf(new UwsgiCache({ port }).set("k", 5 as never))).toBe(
       "TypeError ERR_INVALID_ARG_TYPE",
     );
@@ -218,6 +221,22 @@ describe("raiseSignal, spool and echo answers", () => {
     server!.close();
     port = await peer(["xyz"]);
     expect(await codeOf(echo({ port }, Buffer.from("x")))).toBe("MALFORMED_ANSWER");
+  });
+
+  it("an empty echo comes back empty; no time limit with timeout 0", async () => {
+    const port = await peer([]);
+    expect((await echo({ port }, Buffer.alloc(0), { timeout: 0 })).length).toBe(0);
+  });
+
+  it("a connection reset after the request: SOCKET_ERROR", async () => {
+    server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on("data", () => socket.resetAndDestroy());
+      socket.on("error", () => {});
+    });
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    expect(await codeOf(raiseSignal({ port }, 1))).toBe("SOCKET_ERROR");
   });
 
   it("wrong arguments", async () => {

@@ -11,6 +11,7 @@ import { main } from "../../src/cli/main.js";
 import { answerFramingOf, requestTrailerOf } from "../../src/codec/answer-framing.js";
 import { decodeSubscription } from "../../src/codec/subscription.js";
 import { generateDissector } from "../../src/dissector/generate.js";
+import { luaString } from "../../src/dissector/lua-tables.js";
 import { decodeCachePacket, modifierInfo, payloadKindOf } from "../../src/index.js";
 import { CAPTURES } from "../capture/support/fixtures.js";
 import { requireBinary } from "../interop/support/process.js";
@@ -67,6 +68,12 @@ describe("the generated dissector", () => {
     expect(await main(["dissector", "--tcp-ports", "3031,8000-8002"], io)).toBe(0);
     expect(out).toContain('local TCP_PORTS = "3031,8000-8002"');
     expect(await main(["dissector", "--tcp-ports", "99999"], io)).toBe(2);
+    expect(await main(["dissector", "--udp-ports", "5-1"], io)).toBe(2);
+    expect(await main(["dissector", "extra"], io)).toBe(2);
+    out = "";
+    expect(await main(["dissector", "--help"], io)).toBe(0);
+    expect(out).toMatch(/^Usage: uwsgi-codec dissector/);
+    expect(luaString('a"b\\c\u00e9\u0100\n')).toBe('"a\\"b\\\\c\\233?\\010"');
     expect(() => generateDissector({ udpPorts: "x" })).toThrow(
       expect.objectContaining({ code: "ERR_INVALID_ARG_VALUE" }),
     );

@@ -1,4 +1,4 @@
-import { generateDissector } from "../../dissector/generate.js";
+import { generateDissector, isPortRange } from "../../dissector/generate.js";
 import { parseStrict, UsageError } from "../args.js";
 import { type CliCommand, type CliIo, write } from "../io.js";
 
@@ -31,20 +31,20 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  let lua: string;
-  try {
-    lua = generateDissector({
-      ...(v["tcp-ports"] === undefined ? {} : { tcpPorts: v["tcp-ports"] }),
-      ...(v["udp-ports"] === undefined ? {} : { udpPorts: v["udp-ports"] }),
-    });
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === "ERR_INVALID_ARG_VALUE") {
-      const which = (err as Error).message.includes("tcpPorts") ? "--tcp-ports" : "--udp-ports";
-      throw new UsageError(`${which}: ports 1-65535 and ranges, like 3031,8000-8010`);
+  const tcp = v["tcp-ports"];
+  const udp = v["udp-ports"];
+  for (const [option, value] of [
+    ["--tcp-ports", tcp],
+    ["--udp-ports", udp],
+  ] as const) {
+    if (value !== undefined && !isPortRange(value)) {
+      throw new UsageError(`${option}: ports 1-65535 and ranges, like 3031,8000-8010`);
     }
-    throw err;
   }
+  const lua = generateDissector({
+    ...(tcp === undefined ? {} : { tcpPorts: tcp }),
+    ...(udp === undefined ? {} : { udpPorts: udp }),
+  });
   await write(io.stdout, lua);
   return 0;
 }
