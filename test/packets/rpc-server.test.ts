@@ -30,7 +30,7 @@ async function listen(server: UwsgiServer): Promise<number> {
 
 function events(server: UwsgiServer): string[] {
   const seen: string[] = [];
-  server.on("error", (e) => seen.push(`error ${(e as { code: string }).code}`));
+  server.on("error", (e) => seen.push(`error ${(e as unknown as { code: string }).code}`));
   server.on("clientError", (e) => seen.push(`clientError ${(e as { code: string }).code}`));
   return seen;
 }
