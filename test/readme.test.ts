@@ -413,6 +413,39 @@ router.close();
 
   // Installing is what `npm test` asks for when a peer is missing; here the peers are installed,
   // so the check it runs first passes (installing again would need root and the network).
+  // The tools against the real uWSGI (environ_echo.py with the ping plugin): every line as written
+  // exits 0; what each prints is what its comment says.
+  tools(snippet) {
+    writeFileSync(join(project!.dir, "upload.txt"), "hello uwsgi\n".repeat(100));
+    const lines = shellLines(withPorts(snippet.code, { 3031: uwsgi!.port }));
+    expect(lines).toHaveLength(8);
+    const [get, upload, pinged, probed, explained, loaded, saved, plotted] = lines.map((l) =>
+      sh(l),
+    );
+    expect(get).toMatch(/^HTTP\/1\.1 200 OK\r\nContent-Type: application\/json\r\n/);
+    expect(JSON.parse(upload!).body_length).toBe(1200);
+    expect(pinged).toContain("3 sent, 3 pongs, 0% lost");
+    expect(probed).toContain("buffer-size  65535 bytes of vars");
+    expect(explained).toContain('"ET"');
+    expect(loaded).toContain("pass        --fail-if errors>0 (actual 0.00)");
+    expect(saved).toBe("");
+    expect(plotted).toBe("");
+    expect(readFileSync(join(project!.dir, "latency.svg"), "utf8").startsWith("<svg")).toBe(true);
+  },
+
+  // The load API against the same uWSGI.
+  async "load-api"(snippet) {
+    await runOk(snippet, {
+      ports: { 3031: uwsgi!.port },
+      after: `
+import assert from "node:assert/strict";
+assert.equal(result.requests.completed, 200);
+assert.equal(result.requests.failed, 0);
+assert.equal(typeof result.uncorrectedLatencyMs?.p99, "number");
+`,
+    });
+  },
+
   peers(snippet) {
     const lines = shellLines(snippet.code);
     const testCommand = readFileSync(join(ROOT, "scripts/test.mjs"), "utf8");
