@@ -34,7 +34,7 @@ export const RpcModifier2 = {
   RAW: 1,
   /** A normal request whose PATH_INFO is `/name/arg/arg`, answered with HTTP (not this codec). */
   PATH_INFO: 2,
-  /** An XML-RPC request body, answered with HTTP (uWSGI built with libxml2 only; not this codec). */
+  /** An XML-RPC request body, answered with HTTP (uWSGI 2.0.x always 500s: it never reads its length). */
   XML_RPC: 3,
   /** A framed answer over 65535 bytes: vars `{CONTENT_LENGTH: n}`, then n bytes of result. */
   LARGE_ANSWER: 5,

@@ -6,6 +6,8 @@ import type { Socket } from "node:net";
 import { invalidArgType, invalidArgValue } from "../codec/arguments.js";
 import { MAX_RPC_NAME_LENGTH } from "../codec/rpc.js";
 import type { ServerOptions } from "../server/options.js";
+import type { UwsgiRequest } from "../server/request.js";
+import type { UwsgiServerResponse } from "../server/response.js";
 import { createServer, type UwsgiServer } from "../server/server.js";
 import { answerRpcWith, type RpcFunction } from "./rpc-answer.js";
 
@@ -81,16 +83,55 @@ export function serveRpc(
 }
 
 /**
- * A uwsgi server that answers RPC calls with `functions` and nothing else: a plain request gets a
- * 404. `options` are `createServer`'s.
+ * A uwsgi server that answers RPC calls with `functions`: modifier1 173 calls (see rpc-answer.ts)
+ * and, as uWSGI's rpc plugin, modifier2 2 requests, whose PATH_INFO `/name/arg/arg` names the
+ * call (nginx: `uwsgi_modifier1 173; uwsgi_modifier2 2;`), answered with HTTP 200 and the result
+ * (`Content-Type` from HTTP_ACCEPT, else `application/binary`), 404 when there is no such
+ * function or it returns nothing, 500 without a PATH_INFO. Other requests get a 404; a function
+ * that throws gets the server's 500. `options` are `createServer`'s.
  */
 export function createRpcServer(functions: RpcFunctionsInit, options?: ServerOptions): UwsgiServer {
   const table = toMap(functions);
-  const server = createServer(options, (_req, res) => {
-    res.statusCode = 404;
-    res.setHeader("Content-Type", "text/plain");
-    res.end("this server answers uwsgi RPC calls (modifier1 173) only\n");
-  });
+  const server = createServer(options, (req, res) => answerPathCall(table, req, res));
   serveRpc(server, table);
   return server;
+}
+
+function answer(res: UwsgiServerResponse, status: number, type: string, body: Uint8Array | string) {
+  res.statusCode = status;
+  res.setHeader("Content-Type", type);
+  res.setHeader("Content-Length", typeof body === "string" ? Buffer.byteLength(body) : body.length);
+  res.end(body);
+}
+
+async function answerPathCall(
+  table: ReadonlyMap<string, RpcFunction>,
+  req: UwsgiRequest,
+  res: UwsgiServerResponse,
+): Promise<void> {
+  req.resume();
+  if (req.modifier1 !== 173 || req.modifier2 !== 2) {
+    answer(res, 404, "text/plain", "this server answers uwsgi RPC calls (modifier1 173) only\n");
+    return;
+  }
+  // uWSGI splits PATH_INFO with strtok: empty parts (a leading or doubled slash) are skipped.
+  const parts = (req.vars.get("PATH_INFO") ?? "").split("/").filter((p) => p !== "");
+  if (parts.length === 0) {
+    answer(res, 500, "text/plain", "Internal Server Error");
+    return;
+  }
+  const fn = table.get(parts[0]!);
+  const result =
+    fn === undefined ? undefined : await fn(...parts.slice(1).map((p) => Buffer.from(p, "latin1")));
+  const bytes = typeof result === "string" ? Buffer.from(result, "utf8") : result;
+  if (bytes === undefined || bytes === null || bytes.length === 0) {
+    answer(res, 404, "text/plain", "Not Found");
+    return;
+  }
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError(`the RPC function ${parts[0]} returned ${typeof bytes}`);
+  const accept = req.vars.get("HTTP_ACCEPT");
+  const type =
+    accept === undefined || accept === "*/*" || accept === "*" ? "application/binary" : accept;
+  answer(res, 200, type, bytes);
 }

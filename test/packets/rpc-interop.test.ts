@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createRpcServer,
   createServer,
+  request,
   rpc,
   serveRpc,
   UwsgiClientError,
@@ -95,6 +96,33 @@ describe("Node calls Python functions in uWSGI", () => {
   it("an unknown function, and one returning nothing: uWSGI closes, CLOSED_BEFORE_ANSWER", async () => {
     expect(await rejection(rpc(at(), "nosuch"))).toBe("CLOSED_BEFORE_ANSWER");
     expect(await rejection(rpc(at(), "nothing"))).toBe("CLOSED_BEFORE_ANSWER");
+  });
+
+  it("modifier2 2 (PATH_INFO) is answered with HTTP; modifier2 3 (XML-RPC) always 500s in 2.0.x", async () => {
+    const call = async (modifier2: number, vars: Record<string, string>, body?: string) => {
+      const res = await request({
+        host: uwsgi.host,
+        port: uwsgi.port,
+        modifier1: 173,
+        modifier2,
+        vars,
+        ...(body === undefined ? {} : { body }),
+      });
+      const chunks: Buffer[] = [];
+      for await (const c of res.body) chunks.push(c as Buffer);
+      return [res.statusCode, res.headers["content-type"], Buffer.concat(chunks).toString()];
+    };
+    expect(await call(2, { PATH_INFO: "/hello/a/b" })).toEqual([
+      200,
+      "application/binary",
+      "hi:a|b",
+    ]);
+    // Debian's rpc plugin has XML-RPC (libxml2), but the plugin never reads CONTENT_LENGTH for
+    // modifier2 3, so the body it needs is always missing (plugins/rpc/rpc_plugin.c).
+    const xml =
+      "<?xml version='1.0'?><methodCall><methodName>hello</methodName><params><param><value><string>a</string></value></param></params></methodCall>";
+    const [status] = await call(3, { REQUEST_METHOD: "POST", CONTENT_TYPE: "text/xml" }, xml);
+    expect(status).toBe(500);
   });
 
   it("a result over maxResultSize is BODY_TOO_LARGE", async () => {

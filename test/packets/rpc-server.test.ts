@@ -128,6 +128,30 @@ describe("answering calls", () => {
     expect(seen).toEqual([]);
   });
 
+  it("modifier2 2: the call from PATH_INFO, answered with HTTP as uWSGI's rpc plugin does", async () => {
+    const server = createRpcServer({
+      hello: (...args) => `hi:${args.map((a) => a.toString("latin1")).join("|")}`,
+      nothing: () => undefined,
+    });
+    const port = await listen(server);
+    const call = async (path: string | undefined, accept?: string) => {
+      const vars: Record<string, string> = { REQUEST_METHOD: "GET" };
+      if (path !== undefined) vars["PATH_INFO"] = path;
+      if (accept !== undefined) vars["HTTP_ACCEPT"] = accept;
+      const res = await request({ port, modifier1: 173, modifier2: 2, vars });
+      const chunks: Buffer[] = [];
+      for await (const c of res.body) chunks.push(c as Buffer);
+      return [res.statusCode, res.headers["content-type"], Buffer.concat(chunks).toString()];
+    };
+    expect(await call("/hello/a//b")).toEqual([200, "application/binary", "hi:a|b"]);
+    expect(await call("hello/x", "text/plain")).toEqual([200, "text/plain", "hi:x"]);
+    expect(await call("/hello", "*/*")).toEqual([200, "application/binary", "hi:"]);
+    expect((await call("/nosuch"))[0]).toBe(404);
+    expect((await call("/nothing"))[0]).toBe(404);
+    expect((await call(undefined))[0]).toBe(500);
+    expect((await call("//"))[0]).toBe(500);
+  });
+
   it("a plain request to createRpcServer gets a 404", async () => {
     const port = await listen(createRpcServer({}));
     const res = await request({ port, vars: { REQUEST_METHOD: "GET", PATH_INFO: "/" } });
