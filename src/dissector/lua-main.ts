@@ -158,7 +158,13 @@ local function heuristic_tcp(tvb, pinfo, root)
   if not uwsgi.prefs.heuristic then return false end
   local sid = f_tcp_stream()
   if sid == nil or tvb:len() == 0 then return false end
-  local key = sid.value .. " " .. endpoint(pinfo.src, pinfo.src_port)
+  -- Only the side that sent first can be the client: an answer may look like a request (a
+  -- cache or RPC answer is well-formed vars or items).
+  local from = endpoint(pinfo.src, pinfo.src_port)
+  local first = probes[sid.value]
+  if first == nil and not pinfo.visited then probes[sid.value] = from end
+  if first ~= nil and first ~= from then return false end
+  local key = sid.value .. " " .. from
   local probe = probes[key]
   if probe == false then return false end
   local seen = tvb

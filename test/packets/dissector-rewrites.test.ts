@@ -168,6 +168,44 @@ describe.each(["lo.pcapng", "packets.pcapng"])("%s rewritten", (name) => {
   });
 });
 
+describe("hostile bytes on a uwsgi port", () => {
+  it("random and mutated packets, whole or cut: shown as far as they go, never a Lua error", () => {
+    const rand = prng(2026);
+    const bytes = (n: number) =>
+      Buffer.from(Array.from({ length: n }, () => Math.floor(rand() * 256)));
+    const real = [
+      encodeRpcCall("hello", ["a"]),
+      encodeCacheRequest({ command: "set", key: "k", value: Buffer.from("v") }),
+      Buffer.from("000600000100410100 31".replace(/ /g, ""), "hex"),
+      encodeCacheAnswer({ value: Buffer.from("v1") }),
+      encodeRpcAnswer(Buffer.alloc(70_000, 1)),
+    ];
+    const segments: CapturedSegment[] = [];
+    for (let i = 0; i < 60; i++) {
+      const base = real[i % real.length]!;
+      const mutate = (b: Uint8Array) => {
+        const out = Buffer.from(b);
+        for (let k = 0; k < 1 + Math.floor(rand() * 4); k++)
+          out[Math.floor(rand() * out.length)] = Math.floor(rand() * 256);
+        return out.subarray(0, Math.max(1, Math.floor(rand() * (out.length + 8))));
+      };
+      const request = i % 3 === 0 ? bytes(1 + Math.floor(rand() * 80)) : mutate(base);
+      const answer =
+        i % 2 === 0 ? bytes(Math.floor(rand() * 80)) : mutate(real[(i + 3) % real.length]!);
+      segments.push(
+        ...connection(20000 + i, 3031, request, answer.length > 0 ? answer : Buffer.of(0), i),
+      );
+    }
+    const file = write(splitEverywhere(segments, 6, () => 1 + Math.floor(rand() * 40)));
+    // runTshark fails on any Lua error, in the tree or on stderr.
+    const byPort = new Set(exchangesOf(file).map((e) => e.client));
+    expect(byPort.size).toBe(60);
+    // The heuristic takes only streams whose first sender looks like a client.
+    const guessed = new Set(exchangesOf(file, ["uwsgi.tcp_ports:"]).map((e) => e.client));
+    for (const client of guessed) expect(byPort.has(client)).toBe(true);
+  });
+});
+
 describe("several packets each way on one connection, in one segment", () => {
   it("every packet and every answer is shown, in order", () => {
     const request = Buffer.concat([

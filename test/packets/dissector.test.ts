@@ -207,6 +207,21 @@ describe("packets.pcapng: answers framed as uWSGI frames them", () => {
     expect(checked).toBeGreaterThanOrEqual(18);
   });
 
+  it("uWSGI's own remote cache client sends size twice (core/cache.c), as captured", () => {
+    const { exchanges } = dissect("packets.pcapng");
+    const own = exchanges.find(
+      (e) => e.modifier1 === 111 && e.vars?.filter(([k]) => k === "size").length === 2,
+    );
+    expect(own?.vars).toEqual([
+      ["cmd", "set"],
+      ["key", "r1"],
+      ["size", "6"],
+      ["size", "6"],
+      ["cache", "shared"],
+    ]);
+    expect(own?.bodyLength).toBe(6);
+  });
+
   it("a cache set's value after the packet is shown as the request's value", () => {
     const { exchanges } = dissect("packets.pcapng");
     const sets = exchanges.filter(
