@@ -48,6 +48,8 @@ export function allocBytes(size: number): Uint8Array {
   return NODE !== undefined ? NODE.allocUnsafe(size) : new Uint8Array(size);
 }
 
+// The portable half of each function below, on its own so the tests can run it beside Node's.
+
 /**
  * `input` as a Uint8Array over the same memory (no copy), or undefined when it is not bytes.
  * Accepts what `TextDecoder.decode` accepts: an ArrayBuffer, a SharedArrayBuffer or any
@@ -62,6 +64,10 @@ export function bytesOf(input: unknown): Uint8Array | undefined {
     if (isArrayBuffer(input)) return NODE.from(input);
     return undefined;
   }
+  return portableBytesOf(input);
+}
+
+function portableBytesOf(input: unknown): Uint8Array | undefined {
   if (input instanceof Uint8Array) return input;
   if (ArrayBuffer.isView(input)) {
     return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
@@ -102,7 +108,11 @@ export function copyBytes(
   at: number,
 ): void {
   if (NODE_METHODS !== undefined) NODE_METHODS.copy.call(src, target, at, start, end);
-  else target.set(src.subarray(start, end), at);
+  else portableCopy(src, start, end, target, at);
+}
+
+function portableCopy(src: Uint8Array, start: number, end: number, to: Uint8Array, at: number) {
+  to.set(src.subarray(start, end), at);
 }
 
 // String.fromCharCode.apply takes its arguments on the stack: keep each call well below limits.
@@ -111,6 +121,10 @@ const CHARS_PER_CALL = 8192;
 /** `buf[start, end)` as a latin1 string: each byte becomes the char with the same code. */
 export function latin1Slice(buf: Uint8Array, start: number, end: number): string {
   if (NODE_METHODS !== undefined) return NODE_METHODS.latin1Slice.call(buf, start, end);
+  return portableLatin1Slice(buf, start, end);
+}
+
+function portableLatin1Slice(buf: Uint8Array, start: number, end: number): string {
   // Not TextDecoder("latin1"): the WHATWG label means windows-1252, which maps 0x80-0x9F elsewhere.
   let out = "";
   for (let p = start; p < end; p += CHARS_PER_CALL) {
@@ -123,12 +137,20 @@ export function latin1Slice(buf: Uint8Array, start: number, end: number): string
 /** Writes `s`, whose chars are all below U+0100 (the caller checked), as latin1 at `offset`. */
 export function writeLatin1(buf: Uint8Array, s: string, offset: number): void {
   if (NODE_METHODS !== undefined) NODE_METHODS.latin1Write.call(buf, s, offset, s.length);
-  else for (let i = 0; i < s.length; i++) buf[offset + i] = s.charCodeAt(i);
+  else portableWriteLatin1(buf, s, offset);
+}
+
+function portableWriteLatin1(buf: Uint8Array, s: string, offset: number): void {
+  for (let i = 0; i < s.length; i++) buf[offset + i] = s.charCodeAt(i);
 }
 
 /** UTF-8 length of a well-formed string (the caller checked it has no lone surrogate). */
 export function utf8ByteLength(s: string): number {
   if (NODE !== undefined) return NODE.byteLength(s, "utf8");
+  return portableUtf8ByteLength(s);
+}
+
+function portableUtf8ByteLength(s: string): number {
   let n = s.length;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -156,9 +178,33 @@ let encoder: Utf8Encoder | undefined;
 /** Writes a well-formed `s` as UTF-8 at `offset` (room for `length` bytes); returns the bytes written. */
 export function writeUtf8(buf: Uint8Array, s: string, offset: number, length: number): number {
   if (NODE_METHODS !== undefined) return NODE_METHODS.utf8Write.call(buf, s, offset, length);
+  return portableWriteUtf8(buf, s, offset, length);
+}
+
+function portableWriteUtf8(buf: Uint8Array, s: string, offset: number, length: number): number {
   encoder ??= new TextEncoder();
   return encoder.encodeInto(s, buf.subarray(offset, offset + length)).written;
 }
+
+/**
+ * @internal What runs where Node's Buffer is missing, for the tests to compare with Node's own
+ * (test/codec/bytes.test.ts); the core's run without Node's globals is test/codec/runs-anywhere.
+ */
+export const PORTABLE: {
+  readonly bytesOf: typeof bytesOf;
+  readonly copyBytes: typeof copyBytes;
+  readonly latin1Slice: typeof latin1Slice;
+  readonly writeLatin1: typeof writeLatin1;
+  readonly utf8ByteLength: typeof utf8ByteLength;
+  readonly writeUtf8: typeof writeUtf8;
+} = Object.freeze({
+  bytesOf: portableBytesOf,
+  copyBytes: portableCopy,
+  latin1Slice: portableLatin1Slice,
+  writeLatin1: portableWriteLatin1,
+  utf8ByteLength: portableUtf8ByteLength,
+  writeUtf8: portableWriteUtf8,
+});
 
 // Made on first use; `fatal` makes invalid bytes an error instead of U+FFFD.
 let decoder: Utf8Decoder | undefined;

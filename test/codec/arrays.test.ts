@@ -168,6 +168,12 @@ describe("encodeArray / encodeArrayInto / arrayByteLength", () => {
     expect(untouched(target)).toBe(true);
   });
 
+  it("takes the options in place of the offset", () => {
+    const target = sentinel(8);
+    expect(encodeArrayInto(["é"], target, { encoding: "utf8" })).toBe(4);
+    expect(hex(target.subarray(0, 4))).toBe("0200c3a9");
+  });
+
   it("refuses an item that is not a string or bytes, and unencodable strings", () => {
     expect(argumentError(() => encodeArray([1 as unknown as string])).message).toBe(
       'The "items[0]" argument must be a string or a Uint8Array. Received 1',

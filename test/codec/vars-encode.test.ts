@@ -105,6 +105,33 @@ describe("encodeVars: input forms", () => {
   });
 });
 
+describe("encodeVars: what a plain object gives", () => {
+  it("own enumerable string keys only: inherited ones (even on a polluted Object.prototype) are not vars", () => {
+    const proto = { INHERITED: "x" };
+    const o = Object.create(proto) as Record<string, string>;
+    o["OWN"] = "1";
+    Object.defineProperty(o, "HIDDEN", { value: "h", enumerable: false });
+    (o as Record<symbol, string>)[Symbol("s")] = "s";
+    const polluted = Object.prototype as Record<string, unknown>;
+    polluted["POLLUTED"] = "p";
+    try {
+      expect(hex(encodeVars(o))).toBe(hex(varsBlock([["OWN", "1"]])));
+      expect(hex(encodeVars({ A: "1" }))).toBe(hex(varsBlock([["A", "1"]])));
+    } finally {
+      delete polluted["POLLUTED"];
+    }
+  });
+
+  it("strings of 32 chars and more: latin1 checked, utf8 checked for ASCII", () => {
+    const latin = "é".repeat(40);
+    expect(hex(encodeVars({ K: latin }))).toBe(hex(varsBlock([["K", latin]])));
+    expectError(() => encodeVars({ A: "1", K: "€".repeat(40) }), "UNENCODABLE_STRING", 6 + 3);
+    const utf8 = encodeVars({ K: latin }, { encoding: "utf8" });
+    expect(utf8.length).toBe(2 + 1 + 2 + 80);
+    expect(hex(utf8.subarray(5, 9))).toBe("c3a9c3a9");
+  });
+});
+
 describe("encodeVars: text encodings", () => {
   it.each([
     ["é", "latin1", "e9"],
