@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startClientPeer } from "../client/support/uwsgi-peer.js";
 import { type EchoedRequest, isAddedByUwsgi, parseEcho } from "../interop/support/environ.js";
 import { exchange, parseHttpAnswer, rawHttp } from "../interop/support/exchange.js";
 import { type NginxPeer, startNginx, uwsgiLocation } from "../interop/support/nginx.js";
@@ -211,5 +212,52 @@ describe("request's options and exit codes", () => {
       `@${join(dir, "nope")}`,
     ]);
     expect(unreadable.code).toBe(26);
+  });
+});
+
+describe("request's other paths", () => {
+  it("-I asks HEAD and prints the head; --unix-socket connects there", async () => {
+    const peer = await startClientPeer({ unix: true });
+    try {
+      const run = await cli(["request", "uwsgi://localhost/x", "-I", "--unix-socket", peer.path!]);
+      expect(run.code).toBe(0);
+      expect(run.stdout.toString()).toMatch(
+        /^HTTP\/1\.1 200 OK\r\nContent-Type: application\/json\r\nContent-Length: \d+\r\n\r\n$/,
+      );
+    } finally {
+      await peer.stop();
+    }
+  });
+
+  it("--max-time cuts a body that stalls (exit 28); -s keeps stderr quiet", async () => {
+    const run = await cli([
+      "request",
+      `uwsgi://127.0.0.1:${uwsgi!.port}/stall/3000`,
+      "--max-time",
+      "300ms",
+      "-s",
+    ]);
+    expect(run.code).toBe(28);
+    expect(run.stdout.toString()).toBe("first");
+    expect(run.stderr).toBe("");
+  });
+
+  it("-o into a directory that does not exist: exit 23", async () => {
+    const run = await cli([
+      "request",
+      `uwsgi://127.0.0.1:${uwsgi!.port}/`,
+      "-o",
+      join(dir, "no", "such", "file"),
+    ]);
+    expect(run.code).toBe(23);
+    expect(run.stderr).toContain("cannot write");
+  });
+
+  it("@- reads the body from stdin", async () => {
+    const run = await cli(
+      ["request", `uwsgi://127.0.0.1:${uwsgi!.port}/`, "--data-binary", "@-"],
+      "from stdin",
+    );
+    expect(JSON.parse(run.stdout.toString()).body_sha256).toBe(sha256(Buffer.from("from stdin")));
   });
 });

@@ -1,4 +1,4 @@
-import { createWriteStream, readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { UwsgiClientError } from "../../client/errors.js";
 import { request } from "../../client/request.js";
 import { HEADER_SIZE } from "../../codec/constants.js";
@@ -67,8 +67,8 @@ Exit codes (curl's where curl has one):
   23 the output file could not be written
   26 a --data @FILE could not be read
   28 --max-time or --connect-timeout ran out
-  52 the server closed the connection without a byte (uWSGI does this to a request it refuses:
-     see its log, or \`uwsgi-codec explain\`)
+  52 the server closed the connection before the answer's head (uWSGI does this to a request
+     it refuses: see its log, or \`uwsgi-codec explain\`)
   56 the connection failed while receiving (reset)
   70 internal error (a bug: please report it)
 `;
@@ -282,31 +282,29 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return RequestExit.HTTP_ERROR;
   }
   if (v.include === true || head) await write(io.stdout, headText);
-  const file = v.output === undefined ? undefined : createWriteStream(v.output);
-  const fileError =
-    file === undefined ? undefined : new Promise<Error>((resolve) => file.once("error", resolve));
+  // The output file is opened once the answer came, as curl does; written synchronously.
+  let fd: number | undefined;
+  if (v.output !== undefined) {
+    try {
+      fd = openSync(v.output, "w");
+    } catch (err) {
+      res.body.destroy();
+      await say(`cannot write ${v.output}: ${(err as Error).message}`);
+      return RequestExit.WRITE_ERROR;
+    }
+  }
   try {
     for await (const chunk of res.body) {
-      if (file !== undefined) {
-        if (!file.write(chunk)) await new Promise<void>((r) => file.once("drain", () => r()));
-      } else await write(io.stdout, chunk as Buffer);
+      if (fd !== undefined) writeSync(fd, chunk as Buffer);
+      else await write(io.stdout, chunk as Buffer);
     }
   } catch (err) {
-    file?.destroy();
     const code = exitOf(err);
     if (code < 0) throw err;
     await say((err as Error).message);
     return code;
-  }
-  if (file !== undefined) {
-    const failed = await Promise.race([
-      new Promise<undefined>((r) => file.end(() => r(undefined))),
-      fileError!,
-    ]);
-    if (failed !== undefined) {
-      await say(`cannot write ${v.output}: ${failed.message}`);
-      return RequestExit.WRITE_ERROR;
-    }
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   return RequestExit.OK;
 }
