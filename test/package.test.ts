@@ -73,6 +73,15 @@ describe("the published package", () => {
     expect(out).toBe("function,function,function,function");
   });
 
+  it("exposes the FastCGI and SCGI codecs and the load generator through their subpaths", () => {
+    const out = node([
+      "--input-type=module",
+      "-e",
+      'import { encodeFcgiRequest, decodeFcgiRequest } from "uwsgi-codec/fastcgi"; import { encodeScgiRequest, decodeScgiRequest } from "uwsgi-codec/scgi"; import { runLoad } from "uwsgi-codec/load"; const f = decodeFcgiRequest(encodeFcgiRequest({ params: [["A", "b"]] })).params.get("A"); const s = decodeScgiRequest(encodeScgiRequest([["C", "d"]])).headers.get("C"); console.log(f, s, typeof runLoad);',
+    ]);
+    expect(out).toBe("b d function");
+  });
+
   it("installs the uwsgi-codec command", () => {
     const out = execFileSync(join(dir, "node_modules", ".bin", "uwsgi-codec"), ["--version"], {
       encoding: "utf8",
