@@ -1,10 +1,11 @@
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { UwsgiClientError } from "../../client/errors.js";
 import { request } from "../../client/request.js";
+import type { UwsgiResponse } from "../../client/response.js";
 import { HEADER_SIZE } from "../../codec/constants.js";
 import { modifierName } from "../../codec/modifiers.js";
 import { encodePacket } from "../../codec/packet.js";
-import { parseTarget } from "../../load/target.js";
+import { parseTarget, type Target } from "../../load/target.js";
 import { frontOf, withHost } from "../../load/wire.js";
 import { editVars, type HttpRequestSpec, nginxVars } from "../../tools/http-request.js";
 import { parseStrict, UsageError } from "../args.js";
@@ -163,7 +164,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return RequestExit.OK;
   }
   if (positionals.length !== 1) throw new UsageError("give one URL (uwsgi://HOST:PORT/PATH)");
-  let target;
+  let target: Target;
   try {
     target = parseTarget(positionals[0]!, v["unix-socket"]);
   } catch (err) {
@@ -242,7 +243,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       ? { host: target.host, port: target.port }
       : { path: target.socketPath };
   const signal = maxTime > 0 ? AbortSignal.timeout(maxTime) : undefined;
-  let res;
+  let res: UwsgiResponse;
   try {
     res = await request({
       ...address,
