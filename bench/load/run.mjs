@@ -11,9 +11,17 @@
 // (mean of the rounds, with min-max), p50 and p99 latency (median of the rounds' wrk figures).
 // With --pin (the default when there are 2+ cores) wrk runs on the last core and nginx and the
 // backends on the others, so the load generator does not steal the server side's CPU.
+// For the Node backends it also reports major (mark-compact) GCs per 10k requests and the
+// backend's CPU time per request over the measured rounds, as each backend counts them
+// (bench/load/backend.mjs), and, when both rows ran, uwsgi's rate over node:http's (the `http`
+// row) round by round: the two run close together in each round, so their ratio moves less than
+// either rate on a shared machine.
+// --profile DIR starts the Node backends with `--cpu-prof --cpu-prof-dir DIR` (one .cpuprofile
+// each, written when they stop).
 //
 //   npm run build && node bench/load/run.mjs [--duration 8] [--rounds 2] [--connections 32]
 //       [--threads 1] [--warmup 2] [--only uwsgi,http] [--transport unix|tcp] [--no-pin] [--json]
+//       [--profile DIR]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -48,7 +56,10 @@ const config = {
   // leaves tens of thousands of sockets in TIME_WAIT (38k seen after one run) and the throughput of
   // the rows without keep-alive then swung by 2x between rounds.
   transport: option("transport", "unix"),
+  profile: option("profile", undefined),
 };
+// The rows served by bench/load/backend.mjs, whose GCs are counted.
+const NODE_ROWS = { uwsgi: "uwsgi", fastcgi: "fastcgi", http: "http", "http-ka": "http" };
 // Server side on cores 0..n-2, wrk on core n-1.
 const serverCpus = `0-${Math.max(0, cores - 2)}`;
 const wrkCpus = String(cores - 1);
@@ -70,12 +81,14 @@ if (!existsSync(join(root, "dist", "node.js"))) {
 }
 
 /** Starts a process in its own group; `ready` resolves when its stdout says "ready" (or at once). */
-function startProcess(cmd, args, { waitReady = false, cwd = root } = {}) {
+function startProcess(cmd, args, { waitReady = false, cwd = root, ipc = false } = {}) {
   if (config.pin) {
     args = ["-c", serverCpus, cmd, ...args];
     cmd = "taskset";
   }
-  const child = spawn(cmd, args, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const stdio = ["ignore", "pipe", "pipe"];
+  if (ipc) stdio.push("ipc");
+  const child = spawn(cmd, args, { cwd, detached: true, stdio });
   let output = "";
   const exited = new Promise((r) => child.once("exit", r));
   const ready = new Promise((resolve, reject) => {
@@ -104,6 +117,17 @@ function startProcess(cmd, args, { waitReady = false, cwd = root } = {}) {
   return {
     ready,
     output: () => output,
+    /** The backend's counters (bench/load/backend.mjs): requests, majorGcs, minorGcs, cpuMicros. */
+    stats() {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${cmd}: no stats`)), 5000);
+        child.once("message", (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        });
+        child.send("stats");
+      });
+    },
     async stop() {
       try {
         process.kill(-child.pid, "SIGTERM");
@@ -160,11 +184,17 @@ async function main() {
   }
   // How nginx names each upstream.
   const up = (kind) => (config.transport === "unix" ? `unix:${at[kind]}` : `127.0.0.1:${at[kind]}`);
+  const backends = {};
+  const profileArgs =
+    config.profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${config.profile}`];
   for (const kind of ["uwsgi", "fastcgi", "http"]) {
-    const p = startProcess(process.execPath, [join(here, "backend.mjs"), kind, at[kind]], {
-      waitReady: true,
-    });
+    const p = startProcess(
+      process.execPath,
+      [...profileArgs, join(here, "backend.mjs"), kind, at[kind]],
+      { waitReady: true, ipc: true },
+    );
     procs.push(p);
+    backends[kind] = p;
     await p.ready;
   }
   // The router rows (bench/load/router.mjs): uWSGI direct, through our router, through FastRouter.
@@ -219,9 +249,19 @@ ${routerLocations}
       await runWrk(url(row), { ...wrkOptions, seconds: config.warmup });
   }
   const runs = new Map(config.rows.map((row) => [row, []]));
+  // Each Node backend's counters summed over the measured runs of its rows.
+  const gcs = new Map(config.rows.filter((row) => row in NODE_ROWS).map((row) => [row, null]));
+  const addStats = (row, before, after) => {
+    const sum = gcs.get(row) ?? { requests: 0, majorGcs: 0, minorGcs: 0, cpuMicros: 0 };
+    for (const key of Object.keys(sum)) sum[key] += after[key] - before[key];
+    gcs.set(row, sum);
+  };
   for (let round = 0; round < config.rounds; round++) {
     for (const row of config.rows) {
+      const backend = backends[NODE_ROWS[row]];
+      const before = gcs.has(row) ? await backend.stats() : null;
       const r = parseWrk(await runWrk(url(row), { ...wrkOptions, seconds: config.seconds }));
+      if (before !== null) addStats(row, before, await backend.stats());
       runs.get(row).push(r);
       if (!config.json) {
         process.stderr.write(`round ${round + 1} ${row}: ${r.requestsPerSec.toFixed(0)} req/s\n`);
@@ -245,9 +285,26 @@ ${routerLocations}
       p99Ms: median(rs.map((r) => r.p99Ms)),
       requests: rs.reduce((a, r) => a + r.requests, 0),
       errors: rs.reduce((a, r) => a + r.errors, 0),
+      ...gcFigures(gcs.get(row)),
       rounds: rs,
     };
   });
+  // uwsgi over node:http, round by round.
+  let versusHttp;
+  if (runs.has("uwsgi") && runs.has("http")) {
+    const per = runs
+      .get("uwsgi")
+      .map((r, i) => r.requestsPerSec / runs.get("http")[i].requestsPerSec);
+    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    versusHttp = {
+      ratio:
+        mean(runs.get("uwsgi").map((r) => r.requestsPerSec)) /
+        mean(runs.get("http").map((r) => r.requestsPerSec)),
+      min: Math.min(...per),
+      max: Math.max(...per),
+      rounds: per,
+    };
+  }
   const errorLog = readFileSync(join(dir, "logs", "error.log"), "utf8").trim();
 
   const machine = {
@@ -264,7 +321,7 @@ ${routerLocations}
   if (config.json) {
     console.log(
       JSON.stringify(
-        { machine, results, routerCost: routerCost(results), nginxErrorLog: errorLog },
+        { machine, results, versusHttp, routerCost: routerCost(results), nginxErrorLog: errorLog },
         null,
         2,
       ),
@@ -272,14 +329,23 @@ ${routerLocations}
     return;
   }
   const base = results.find((r) => r.row === "uwsgi");
-  const header = "| backend | req/s (min-max) | p50 ms | p99 ms | errors | req/s vs uwsgi |";
-  console.log(`\n${header}\n|---|---:|---:|---:|---:|---:|`);
+  const header =
+    "| backend | req/s (min-max) | p50 ms | p99 ms | errors | req/s vs uwsgi | major GCs / 10k req | backend CPU us / req |";
+  console.log(`\n${header}\n|---|---:|---:|---:|---:|---:|---:|---:|`);
   for (const r of results) {
     const ratio =
       base === undefined ? "" : `${(r.requestsPerSec / base.requestsPerSec).toFixed(2)}x`;
     const spread = `${r.requestsPerSecMin.toFixed(0)}-${r.requestsPerSecMax.toFixed(0)}`;
+    const gc = r.majorGcsPer10k === undefined ? "" : r.majorGcsPer10k.toFixed(2);
+    const cpu = r.cpuMicrosPerRequest === undefined ? "" : r.cpuMicrosPerRequest.toFixed(1);
     console.log(
-      `| ${r.row} | ${r.requestsPerSec.toFixed(0)} (${spread}) | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.errors} | ${ratio} |`,
+      `| ${r.row} | ${r.requestsPerSec.toFixed(0)} (${spread}) | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.errors} | ${ratio} | ${gc} | ${cpu} |`,
+    );
+  }
+  if (versusHttp !== undefined) {
+    const rounds = versusHttp.rounds.map((x) => `${x.toFixed(2)}x`).join(", ");
+    console.log(
+      `\nuwsgi vs http (node:http, a connection per request): ${versusHttp.ratio.toFixed(2)}x req/s; by round ${rounds} (min ${versusHttp.min.toFixed(2)}x, max ${versusHttp.max.toFixed(2)}x)`,
     );
   }
   for (const line of routerCost(results)) console.log(line);
@@ -288,6 +354,18 @@ ${routerLocations}
   );
   if (errorLog !== "")
     console.log(`\nnginx error log:\n${errorLog.split("\n").slice(-10).join("\n")}`);
+}
+
+/** Major GCs per 10k requests and CPU per request (and the counts) from a backend's counters. */
+function gcFigures(sum) {
+  if (sum == null || sum.requests === 0) return {};
+  return {
+    backendRequests: sum.requests,
+    majorGcs: sum.majorGcs,
+    minorGcs: sum.minorGcs,
+    majorGcsPer10k: (sum.majorGcs * 10_000) / sum.requests,
+    cpuMicrosPerRequest: sum.cpuMicros / sum.requests,
+  };
 }
 
 try {
