@@ -433,6 +433,11 @@ router.close();
     expect(readFileSync(join(project!.dir, "latency.svg"), "utf8").startsWith("<svg")).toBe(true);
   },
 
+  // The help as the README shows it is the help the command prints: every command is in both.
+  help(snippet) {
+    expect(sh("uwsgi-codec --help").trimEnd()).toBe(snippet.code.trimEnd());
+  },
+
   // The load API against the same uWSGI.
   async "load-api"(snippet) {
     await runOk(snippet, {

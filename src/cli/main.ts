@@ -42,6 +42,7 @@ Exit codes:
   3  the input cannot be read, or is not what the command reads
   4  an output file could not be written
   70 internal error (a bug: please report it)
+Each command's --help lists its own (request's are curl's, ping's those of uwsgi --ping).
 `;
 }
 
