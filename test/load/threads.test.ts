@@ -86,4 +86,39 @@ describe("worker threads", () => {
     expect(r.requests.failed).toBe(0);
     expect(r.requests.completed).toBeGreaterThan(100);
   });
+
+  it("the CLI's --ceiling prints one result per scheme asked for", async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        join(ROOT, "dist/cli/main.js"),
+        "load",
+        "--ceiling",
+        "uwsgi",
+        "http",
+        "-d",
+        "300ms",
+        "-c",
+        "2",
+        "--json",
+      ],
+      { encoding: "utf8", timeout: 30_000 },
+    );
+    const results = stdout
+      .trim()
+      .split("\n")
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            label: string;
+            requests: { failed: number };
+            generator: { busy: number };
+          },
+      );
+    expect(results.map((r) => [r.label, r.requests.failed])).toEqual([
+      ["uwsgi ceiling", 0],
+      ["http ceiling", 0],
+    ]);
+    for (const r of results) expect(r.generator.busy).toBeGreaterThan(0);
+  });
 });
