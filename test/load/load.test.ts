@@ -67,10 +67,12 @@ describe("coordinated omission", () => {
       expect(r.requests.completed).toBe(server.answered());
       // 300 requests due in 3 s; those due during the second second waited for its end.
       expect(r.requests.completed).toBeGreaterThanOrEqual(295);
-      const delayed = countAbove(r.histogram, 50);
-      const seen = countAbove(r.uncorrectedHistogram!, 50);
-      expect(delayed).toBeGreaterThanOrEqual(85);
-      expect(delayed).toBeLessThanOrEqual(115);
+      // Slower than 100 ms: the requests due in the stall's first 900 ms (about 90), and not the
+      // rest (a busy machine's own hiccups rarely reach 100 ms).
+      const delayed = countAbove(r.histogram, 100);
+      const seen = countAbove(r.uncorrectedHistogram!, 100);
+      expect(delayed).toBeGreaterThanOrEqual(75);
+      expect(delayed).toBeLessThanOrEqual(110);
       // Only the request each connection had in flight saw the stall; the backlog went fast.
       expect(seen).toBeLessThanOrEqual(20);
       expect(r.latencyMs.max).toBeGreaterThan(900);
