@@ -1,5 +1,10 @@
+import {
+  decodeScgiRequest,
+  encodeScgiHead,
+  encodeScgiRequest,
+  ScgiParser,
+} from "../../src/scgi/index.js";
 import type { Scenario } from "../scenarios.js";
-import { decodeScgiRequest, encodeScgiHead, encodeScgiRequest, ScgiParser } from "../../src/scgi/index.js";
 import {
   allStrings,
   type BenchTask,
