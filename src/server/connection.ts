@@ -44,6 +44,8 @@ export class Connection
   implements ParserHandler, BodySource, AnswerSink, DeadlineOwner, SocketEvents
 {
   readonly socket: Socket;
+  /** @internal Where the server's list of connections keeps this one. */
+  listIndex = -1;
   readonly #owner: ConnectionOwner;
   readonly #parser: PacketParser;
   #request: UwsgiRequest | null = null;

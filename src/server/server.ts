@@ -3,6 +3,7 @@ import { invalidArgType } from "../codec/arguments.js";
 import type { UwsgiError } from "../codec/errors.js";
 import type { ParserOptions } from "../parser/packet-parser.js";
 import { Connection, type ConnectionOwner } from "./connection.js";
+import { ConnectionList } from "./connection-list.js";
 import {
   parserOptionsOf,
   type ResolvedServerOptions,
@@ -50,7 +51,7 @@ export class UwsgiServer extends Server {
   /** The options in force, defaults filled in. */
   readonly options: ResolvedServerOptions;
   readonly #owner: ConnectionOwner;
-  readonly #connections = new Set<Connection>();
+  readonly #connections = new ConnectionList<Connection>();
   #graceTimer: NodeJS.Timeout | null = null;
   #closePending = false;
 
@@ -165,8 +166,8 @@ function argumentsOf(
   return [options as ServerOptions | undefined, handler as RequestHandler | undefined];
 }
 
-function shutdownAll(connections: Set<Connection>): void {
-  for (const c of connections) c.shutdown();
+function shutdownAll(connections: ConnectionList<Connection>): void {
+  for (const c of connections.snapshot()) c.shutdown();
 }
 
 /** The server seen from its connections. */
@@ -174,14 +175,14 @@ class Owner implements ConnectionOwner {
   readonly options: ResolvedServerOptions;
   readonly parserOptions: ParserOptions;
   readonly #server: UwsgiServer;
-  readonly #connections: Set<Connection>;
+  readonly #connections: ConnectionList<Connection>;
   readonly #drained: () => void;
 
   constructor(
     server: UwsgiServer,
     options: ResolvedServerOptions,
     parserOptions: ParserOptions,
-    connections: Set<Connection>,
+    connections: ConnectionList<Connection>,
     drained: () => void,
   ) {
     this.#server = server;
