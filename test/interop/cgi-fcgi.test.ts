@@ -4,8 +4,7 @@
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FcgiRequestParser } from "../../src/fastcgi/index.js";
-import { encodeFcgiResponse } from "../../src/fastcgi/index.js";
+import { encodeFcgiResponse, FcgiRequestParser } from "../../src/fastcgi/index.js";
 import { freePort } from "./support/ports.js";
 import { requireBinary } from "./support/process.js";
 

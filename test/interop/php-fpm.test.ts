@@ -3,9 +3,9 @@
 
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadScenarios } from "../../bench/scenarios.js";
 import type { Pairs } from "../../src/fastcgi/index.js";
 import { encodeFcgiRequest } from "../../src/fastcgi/index.js";
-import { loadScenarios } from "../../bench/scenarios.js";
 import { sha256 } from "../support/bytes.js";
 import { fcgiExchange } from "./support/fastcgi-exchange.js";
 import { type PhpFpmPeer, SERVER_ECHO, startPhpFpm } from "./support/php-fpm.js";

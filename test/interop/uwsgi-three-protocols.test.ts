@@ -3,8 +3,8 @@
 // encoders carry "the same logical request".
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeFcgiRequest } from "../../src/fastcgi/index.js";
 import { loadScenarios } from "../../bench/scenarios.js";
+import { encodeFcgiRequest } from "../../src/fastcgi/index.js";
 import { encodeScgiRequest } from "../../src/scgi/index.js";
 import { isAddedByUwsgi, parseEcho } from "./support/environ.js";
 import { exchange } from "./support/exchange.js";
