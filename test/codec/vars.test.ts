@@ -250,6 +250,15 @@ describe("VarsView strings: every path gives the same text", () => {
       ["A", "1", "K", "é"],
     ],
     [
+      "utf8, a length byte over 0x7f and a field not ASCII",
+      [
+        ["A", long],
+        ["K", [0xc3, 0xa9]],
+      ],
+      "utf8",
+      ["A", long, "K", "é"],
+    ],
+    [
       "latin1, a block over 4 KiB",
       [
         ["A", "x".repeat(5000)],
