@@ -164,8 +164,20 @@ export class Connection
 
   answerFinished(): void {
     this.#finished = true;
-    // The handler answered without reading the whole body: drop the rest, as node:http does.
-    if (!this.#bodyDone) this.#request!.destroy();
+    const socket = this.socket;
+    if (this.#bodyDone) {
+      // The whole request was read: close now, as uWSGI does, rather than half-close and wait
+      // for the peer to close (a wake-up and a read per request). nginx reads the answer, then
+      // the end of the stream. With bytes still queued (a large answer), close once they are out.
+      if (socket.writableLength === 0) socket.destroy();
+      else socket.destroySoon();
+      return;
+    }
+    // The handler answered without reading the whole body: half-close, and read and drop the
+    // rest until the peer closes, as node:http does (closing with unread bytes would reset the
+    // connection, and the peer could lose the answer).
+    socket.end();
+    this.#request!.destroy();
   }
 
   answerDestroyed(err: Error | null): void {

@@ -16,7 +16,7 @@ import { UwsgiServerError } from "./server-error.js";
 
 /** What an answer tells its connection. */
 export interface AnswerSink {
-  /** The answer is complete: every byte is with the socket, which was ended. */
+  /** The answer is complete: every byte is with the socket, which the sink ends or closes. */
   answerFinished(): void;
   /** The answer was destroyed (by the handler, or because the connection is gone). */
   answerDestroyed(err: Error | null): void;
@@ -241,7 +241,7 @@ export class UwsgiServerResponse extends Writable {
 
   override _final(callback: WriteCallback): void {
     if (!this.#headWritten) this.#writeHead(null);
-    this.socket.end();
+    // The connection ends the socket: it knows whether the request was read to its end.
     this.#sink.answerFinished();
     callback();
   }
