@@ -1,21 +1,27 @@
-import { UwsgiError } from "../codec/errors.js";
+import type { AnswerFraming } from "../codec/answer-framing.js";
+import { HEADER_SIZE, MAX_U16 } from "../codec/constants.js";
 import { modifierName } from "../codec/modifiers.js";
-import type { Packet } from "../codec/packet.js";
-import { PacketParser, type ParserHandler } from "../parser/packet-parser.js";
+import { answerContentOf } from "./answer-head.js";
 import { BodyDigest } from "./body-digest.js";
 import type { AnswerPacket, CapturedAnswer } from "./exchange.js";
 import { GapRun } from "./gap-run.js";
+import {
+  continuesHttpPrefix,
+  type HttpHead,
+  headEndIn,
+  MAX_HTTP_HEAD,
+  parseHttpHead,
+} from "./http-head.js";
 import type { BodyCallback, DecodeSession } from "./session.js";
 
-const UNDECIDED = 0;
-const HTTP_HEAD = 1;
-const HTTP_BODY = 2;
-const PACKETS = 3;
+const HTTP_HEAD = 0;
+const HTTP_BODY = 1;
+const PACKET_HEAD = 2;
+const CONTENT = 3;
 const RAW = 4;
 
-const MAX_HEAD = 64 * 1024;
-const MAX_PACKETS = 16;
-const HTTP_PREFIX = "HTTP/";
+// The most a held head can need: an HTTP head, or a packet's header and 64 KiB of data.
+const MAX_HELD = HEADER_SIZE + MAX_U16;
 
 /** What went wrong in an answer, for the exchange's error list. */
 export interface AnswerProblem {
@@ -25,27 +31,26 @@ export interface AnswerProblem {
 }
 
 /**
- * Decodes one answer as its bytes arrive: HTTP-style (status line, headers, body) when the
- * request was a vars request and the answer starts with `HTTP/`; uwsgi packets for the other
- * requests (ping, cache, RPC...); raw bytes otherwise, or once a gap or a bad packet makes the
- * rest unreadable. Holds at most the HTTP head (64 KiB) and a few packet previews.
+ * Decodes one answer as its bytes arrive, framed as uWSGI frames the answer to the request
+ * (`answerFramingOf`): HTTP (status line, headers, body) when the answer starts with `HTTP/`;
+ * one uwsgi packet and the content it announces (an RPC result, a cache value, a dump's table);
+ * raw bytes otherwise, or once a gap or a bad head makes the rest unreadable. Holds at most one
+ * head (64 KiB of HTTP, or a packet) and a preview.
  */
-export class AnswerDecoder implements ParserHandler {
-  readonly #expectHttp: boolean;
+export class AnswerDecoder {
+  readonly #framing: AnswerFraming;
   readonly #previewMax: number;
   readonly #id: number;
   readonly #onBody: BodyCallback | undefined;
-  #state = UNDECIDED;
+  #state: number;
   #head: Buffer | null = null;
   #headLength = 0;
-  #statusLine = "";
-  #status = 0;
-  #headers: [string, string][] = [];
-  #contentLength = -1;
+  #http: HttpHead | null = null;
+  #packet: AnswerPacket | null = null;
+  // Content bytes the head announced (-1: up to the close), and whether more came.
+  #announced = -1;
+  #excess = false;
   #digest: BodyDigest;
-  #parser: PacketParser | null = null;
-  #packets: AnswerPacket[] = [];
-  #count = 0;
   #length = 0;
   #missing = 0;
   // Holes in a row are one problem.
@@ -53,55 +58,28 @@ export class AnswerDecoder implements ParserHandler {
   /** Problems found, in order. */
   readonly problems: AnswerProblem[] = [];
 
-  /** `expectHttp`: the request was a vars request (an HTTP-style answer is expected). */
-  constructor(expectHttp: boolean, session: DecodeSession, id: number) {
-    this.#expectHttp = expectHttp;
+  /** `framing`: how uWSGI answers the request (`answerFramingOf` its modifiers). */
+  constructor(framing: AnswerFraming, session: DecodeSession, id: number) {
+    this.#framing = framing;
     this.#id = id;
     this.#onBody = session.onBody;
     this.#previewMax = session.previewBytes;
     this.#digest = new BodyDigest(session.previewBytes, session.digest, session.work);
+    this.#state =
+      framing === "http" ? HTTP_HEAD : framing === "raw" || framing === "none" ? RAW : PACKET_HEAD;
   }
 
   /** Answer bytes in order (a view). */
   push(data: Buffer): void {
     let off = 0;
-    if (this.#state === UNDECIDED) {
-      this.#state = this.#expectHttp ? HTTP_HEAD : PACKETS;
-      if (this.#state === PACKETS) {
-        this.#parser = new PacketParser(this, {
-          mode: "packets",
-          payload: "raw",
-          maxDatasize: 65535,
-        });
-      }
-    }
-    if (this.#state === HTTP_HEAD) off = this.#pushHead(data);
+    if (this.#state === HTTP_HEAD) off = this.#pushHttpHead(data);
+    else if (this.#state === PACKET_HEAD) off = this.#pushPacketHead(data);
+    if (off === data.length) return;
     const rest = off === 0 ? data : data.subarray(off);
+    const at = this.#length + this.#missing;
     this.#length += rest.length;
-    if (rest.length === 0) return;
-    if (this.#state === HTTP_BODY || this.#state === RAW) {
-      this.#bodyPiece(rest);
-    } else if (this.#state === PACKETS) {
-      try {
-        this.#parser!.push(rest);
-      } catch (err) {
-        if (!(err instanceof UwsgiError)) throw err;
-        this.#problem(err);
-        this.#toRaw();
-      }
-    }
-  }
-
-  #bodyPiece(piece: Buffer): void {
-    const at = this.#digest.position;
-    this.#digest.add(piece);
-    this.#onBody?.(this.#id, "answer", piece, at);
-  }
-
-  /** What the parser refused; `detail`, since the listing shows the code and offset itself. */
-  #problem(e: UwsgiError): void {
-    this.#gaps.end(this.problems);
-    this.problems.push({ code: e.code, offset: e.offset, message: e.detail });
+    if (this.#state === CONTENT) this.#content(rest, at);
+    else this.#bodyPiece(rest);
   }
 
   /** `bytes` of the answer were not captured. */
@@ -114,167 +92,69 @@ export class AnswerDecoder implements ParserHandler {
       });
     }
     this.#missing += bytes;
-    // Headers or packet framing cut: the rest is only counted.
-    if (this.#state !== HTTP_BODY && this.#state !== RAW) this.#toRaw();
+    // A head cut: the rest is only counted. Inside a body or content the framing survives.
+    if (this.#state === HTTP_HEAD || this.#state === PACKET_HEAD) this.#toRaw();
     this.#digest.addMissing(bytes);
-  }
-
-  /** Appends to the head until the blank line; returns how many bytes of `data` it took. */
-  #pushHead(data: Buffer): number {
-    // Grown as needed; 1 KiB (from Node's shared pool) holds most heads.
-    if (this.#head === null) this.#head = Buffer.allocUnsafe(1024);
-    const start = this.#headLength;
-    let take = data.length;
-    let done = false;
-    // Look for CR LF CR LF over the seam between the held head and the new bytes.
-    for (let i = 0; i < data.length; i++) {
-      if (data[i] !== 0x0a) continue;
-      const at = start + i;
-      if (at >= 3 && this.#byteAt(at - 1, data, start) === 0x0d) {
-        if (
-          this.#byteAt(at - 2, data, start) === 0x0a &&
-          this.#byteAt(at - 3, data, start) === 0x0d
-        ) {
-          take = i + 1;
-          done = true;
-          break;
-        }
-      }
-    }
-    if (start + take > MAX_HEAD) {
-      this.#gaps.end(this.problems);
-      this.problems.push({
-        code: "ANSWER_HEAD_TOO_LONG",
-        offset: 0,
-        message: `no end of the answer's headers within ${MAX_HEAD} bytes`,
-      });
-      this.#toRaw();
-      return 0;
-    }
-    this.#ensureHead(start + take);
-    data.copy(this.#head!, start, 0, take);
-    this.#headLength = start + take;
-    this.#length += take;
-    const prefix = Math.min(this.#headLength, HTTP_PREFIX.length);
-    if (this.#head!.toString("latin1", 0, prefix) !== HTTP_PREFIX.slice(0, prefix)) {
-      this.#toRaw();
-      return take;
-    }
-    if (done) this.#parseHead();
-    return take;
-  }
-
-  #byteAt(at: number, data: Buffer, start: number): number {
-    return at >= start ? data[at - start]! : this.#head![at]!;
-  }
-
-  #ensureHead(size: number): void {
-    const head = this.#head!;
-    if (head.length >= size) return;
-    const grown = Buffer.allocUnsafe(Math.min(MAX_HEAD, Math.max(size, head.length * 2)));
-    head.copy(grown, 0, 0, this.#headLength);
-    this.#head = grown;
-  }
-
-  #parseHead(): void {
-    const text = this.#head!.toString("latin1", 0, this.#headLength - 4);
-    const lines = text.split("\r\n");
-    this.#statusLine = lines[0]!;
-    const sp = this.#statusLine.indexOf(" ");
-    const code = sp < 0 ? Number.NaN : Number.parseInt(this.#statusLine.slice(sp + 1, sp + 4), 10);
-    this.#status = Number.isInteger(code) ? code : 0;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(":");
-      const name = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? "" : line.slice(colon + 1).trim();
-      this.#headers.push([name, value]);
-      if (name.toLowerCase() === "content-length") {
-        const n = Number.parseInt(value, 10);
-        if (Number.isSafeInteger(n) && n >= 0) this.#contentLength = n;
-      }
-    }
-    this.#head = null;
-    this.#state = HTTP_BODY;
-  }
-
-  #toRaw(): void {
-    if (this.#state === HTTP_HEAD && this.#head !== null) {
-      // The bytes held as a head become the start of the raw body.
-      this.#bodyPiece(this.#head.subarray(0, this.#headLength));
-      this.#head = null;
-    }
-    this.#state = RAW;
-    this.#parser = null;
-  }
-
-  /** @internal PacketParser callback. */
-  onPacket(packet: Packet): void {
-    this.#count++;
-    if (this.#packets.length >= MAX_PACKETS) return;
-    const data = packet.payload;
-    this.#packets.push({
-      modifier1: packet.modifier1,
-      modifier2: packet.modifier2,
-      modifierName: modifierName(packet.modifier1),
-      datasize: packet.datasize,
-      preview: Buffer.from(data.subarray(0, this.#previewMax)),
-    });
   }
 
   /** The summary; `closed` says the server closed its side. Call once. */
   finish(closed: boolean): CapturedAnswer {
     this.#gaps.end(this.problems);
-    const length = this.#length;
-    const missing = this.#missing;
     const state = this.#state;
     if (state === HTTP_HEAD) {
-      if (this.#headLength > 0 && this.#head !== null) {
-        this.#gaps.end(this.problems);
-        this.problems.push({
-          code: "TRUNCATED",
-          offset: this.#headLength,
-          message: "the answer ended inside its headers",
-        });
+      if (this.#headLength > 0) {
+        this.#problem("TRUNCATED", this.#headLength, "the answer ended inside its headers");
       }
       this.#toRaw();
-      return this.finish(closed);
     }
+    const length = this.#length;
+    const missing = this.#missing;
+    const body = this.#digest;
     if (state === HTTP_BODY) {
-      const body = this.#digest;
+      const http = this.#http!;
       const ended =
-        this.#contentLength >= 0
-          ? body.length + body.missing === this.#contentLength
+        http.contentLength >= 0
+          ? body.length + body.missing === http.contentLength
           : closed && missing === 0;
       return {
         kind: "http",
         length,
         missing,
         complete: ended && missing === 0,
-        statusLine: this.#statusLine,
-        status: this.#status,
-        headers: this.#headers,
+        statusLine: http.statusLine,
+        status: http.status,
+        headers: http.headers,
         body: body.summary(ended),
       };
     }
-    if (state === PACKETS) {
-      let whole = true;
-      if (this.#parser !== null) {
-        try {
-          this.#parser.end();
-        } catch (err) {
-          if (!(err instanceof UwsgiError)) throw err;
-          this.#problem(err);
-          whole = false;
+    if (state === PACKET_HEAD || state === CONTENT) {
+      let packets: AnswerPacket[] = [];
+      let ended: boolean;
+      if (state === PACKET_HEAD) {
+        ended = false;
+        if (this.#headLength > 0) {
+          const total = this.#headTotal();
+          this.#problem(
+            "TRUNCATED",
+            this.#headLength,
+            total < 0
+              ? "the answer ended inside its packet's header"
+              : `the answer ended ${this.#headLength} bytes into its ${total}-byte packet`,
+          );
+          if (total > 0) packets = [this.#packetOf(this.#head!, this.#headLength)];
         }
+      } else {
+        packets = [this.#packet!];
+        ended = this.#announced >= 0 ? body.length + body.missing >= this.#announced : closed;
       }
       return {
         kind: "packets",
         length,
         missing,
-        complete: closed && whole && missing === 0,
-        packets: this.#packets,
-        count: this.#count,
+        complete: ended && missing === 0 && !this.#excess,
+        packets,
+        count: state === CONTENT ? 1 : 0,
+        body: body.summary(ended),
       };
     }
     return {
@@ -282,7 +162,156 @@ export class AnswerDecoder implements ParserHandler {
       length,
       missing,
       complete: closed && missing === 0,
-      body: this.#digest.summary(closed),
+      body: body.summary(closed),
     };
+  }
+
+  #bodyPiece(piece: Buffer): void {
+    const at = this.#digest.position;
+    this.#digest.add(piece);
+    this.#onBody?.(this.#id, "answer", piece, at);
+  }
+
+  /** Content after the answer's packet, at answer offset `at`; past what was announced, said. */
+  #content(piece: Buffer, at: number): void {
+    const announced = this.#announced;
+    if (announced >= 0 && !this.#excess) {
+      const left = announced - this.#digest.position;
+      if (piece.length > left) {
+        this.#excess = true;
+        this.#problem(
+          "UNEXPECTED_BYTES",
+          at + Math.max(0, left),
+          `bytes after the ${announced} byte(s) the answer's packet announces (uWSGI sends nothing more)`,
+        );
+      }
+    }
+    this.#bodyPiece(piece);
+  }
+
+  #problem(code: string, offset: number, message: string): void {
+    this.#gaps.end(this.problems);
+    this.problems.push({ code, offset, message });
+  }
+
+  /** Gathers an HTTP head up to its blank line; returns how many bytes of `data` it took. */
+  #pushHttpHead(data: Buffer): number {
+    const start = this.#headLength;
+    if (!continuesHttpPrefix(data, start)) {
+      // Not HTTP: what was held, then these bytes, are the raw answer.
+      this.#toRaw();
+      return 0;
+    }
+    // Grown as needed; 1 KiB (from Node's shared pool) holds most heads.
+    this.#head ??= Buffer.allocUnsafe(1024);
+    const end = headEndIn(data, this.#head, start);
+    const take = end < 0 ? data.length : end;
+    if (start + take > MAX_HTTP_HEAD) {
+      this.#problem(
+        "ANSWER_HEAD_TOO_LONG",
+        0,
+        `no end of the answer's headers within ${MAX_HTTP_HEAD} bytes`,
+      );
+      this.#toRaw();
+      return 0;
+    }
+    this.#hold(data, 0, take);
+    this.#length += take;
+    if (end >= 0) {
+      this.#http = parseHttpHead(this.#head, this.#headLength);
+      this.#head = null;
+      this.#headLength = 0;
+      this.#state = HTTP_BODY;
+    }
+    return take;
+  }
+
+  /** Gathers the answer's packet (header and data); returns how many bytes of `data` it took. */
+  #pushPacketHead(data: Buffer): number {
+    if (this.#headLength === 0 && data.length >= HEADER_SIZE) {
+      // Most heads come whole in one piece: read in place.
+      const total = HEADER_SIZE + (data[1]! | (data[2]! << 8));
+      if (data.length >= total) {
+        this.#length += total;
+        this.#readHead(data.subarray(0, total));
+        return total;
+      }
+    }
+    this.#head ??= Buffer.allocUnsafe(1024);
+    let taken = 0;
+    for (;;) {
+      const total = this.#headLength < HEADER_SIZE ? HEADER_SIZE : this.#headTotal();
+      if (this.#headLength === total) {
+        const head = this.#head;
+        this.#head = null;
+        this.#headLength = 0;
+        this.#length += taken;
+        this.#readHead(head.subarray(0, total));
+        return taken;
+      }
+      if (taken === data.length) {
+        this.#length += taken;
+        return taken;
+      }
+      const n = Math.min(total - this.#headLength, data.length - taken);
+      this.#hold(data, taken, taken + n);
+      taken += n;
+    }
+  }
+
+  /** Bytes of the held packet: its header and datasize (the header must be held). */
+  #headTotal(): number {
+    const head = this.#head!;
+    return this.#headLength < HEADER_SIZE ? -1 : HEADER_SIZE + (head[1]! | (head[2]! << 8));
+  }
+
+  /** Appends `data[from, to)` to the held head, growing it by doubling. */
+  #hold(data: Buffer, from: number, to: number): void {
+    const size = this.#headLength + to - from;
+    let head = this.#head!;
+    if (head.length < size) {
+      const grown = Buffer.allocUnsafe(Math.min(MAX_HELD, Math.max(size, head.length * 2)));
+      head.copy(grown, 0, 0, this.#headLength);
+      head = grown;
+      this.#head = head;
+    }
+    data.copy(head, this.#headLength, from, to);
+    this.#headLength = size;
+  }
+
+  /** The answer's whole packet: recorded, then what it announces is read as content. */
+  #readHead(head: Buffer): void {
+    this.#packet = this.#packetOf(head, head.length);
+    const content = answerContentOf(this.#framing, head);
+    if (content.problem !== null) {
+      const p = content.problem;
+      this.#problem(p.code, p.offset, p.message);
+    }
+    this.#state = CONTENT;
+    this.#announced = content.length;
+    if (content.inPacket) this.#bodyPiece(head.subarray(HEADER_SIZE));
+  }
+
+  /** The packet whose header starts `head`, of which `have` bytes are there; its preview copied. */
+  #packetOf(head: Buffer, have: number): AnswerPacket {
+    return {
+      modifier1: head[0]!,
+      modifier2: head[3]!,
+      modifierName: modifierName(head[0]!),
+      datasize: head[1]! | (head[2]! << 8),
+      preview: Buffer.from(
+        head.subarray(HEADER_SIZE, Math.min(have, HEADER_SIZE + this.#previewMax)),
+      ),
+    };
+  }
+
+  #toRaw(): void {
+    if (this.#head !== null && this.#headLength > 0) {
+      // The bytes held as a head become the start of the raw body.
+      this.#bodyPiece(this.#head.subarray(0, this.#headLength));
+    }
+    this.#head = null;
+    this.#headLength = 0;
+    this.#state = RAW;
   }
 }

@@ -1,7 +1,10 @@
+import { type AnswerFraming, answerFramingOf, requestTrailerOf } from "../codec/answer-framing.js";
+import { HEADER_SIZE } from "../codec/constants.js";
 import { truncated, UwsgiError } from "../codec/errors.js";
 import type { DecodeOptions } from "../codec/limits.js";
-import { modifierInfo, payloadKindOf } from "../codec/modifiers.js";
+import { modifierInfo } from "../codec/modifiers.js";
 import type { Packet } from "../codec/packet.js";
+import type { VarsView } from "../codec/vars-view.js";
 import { PacketParser, type ParserHandler, type ParserOptions } from "../parser/packet-parser.js";
 import { AnswerDecoder } from "./answer-decoder.js";
 import type { Endpoint } from "./exchange.js";
@@ -28,7 +31,10 @@ const PARSER_OPTIONS: ParserOptions = Object.freeze({
 const SEARCH = 0;
 /** Parsing a request (its packet, then its body) with a PacketParser. */
 const PARSE = 1;
-/** Reading the rest of a body whose bytes the capture partly lost (the parser is gone). */
+/**
+ * Reading a body of known length without the parser: the rest of a body whose bytes the capture
+ * partly lost, or a cache set's value (`size` bytes, which the parser does not know of).
+ */
 const BODY = 2;
 
 /** How a conversation starts and goes on after each request. */
@@ -45,6 +51,11 @@ export interface ConversationMode {
  * The uwsgi side of one TCP connection (or of a raw byte stream): requests from the client,
  * parsed with {@link PacketParser}, and the answers, paired in order. Reports each exchange to the
  * session when the next request starts or the connection ends.
+ *
+ * What follows a request packet is what uWSGI reads after it (`requestTrailerOf`): for requests
+ * with vars the parser's body (CONTENT_LENGTH bytes, or a chunked stream it de-chunks); for a
+ * cache "magic" request the value of `size` bytes; for the others nothing, so the parser is given
+ * the packet's bytes alone. The answer is framed by the request's modifiers (`answerFramingOf`).
  *
  * Searching: a connection that started before the capture, or a request stream after a gap or a
  * decode error, is searched for the next offset where a whole, plausible uwsgi request starts
@@ -65,6 +76,9 @@ export class Conversation implements ParserHandler {
   #skipped = 0;
   #searchReason: string;
   #orphanAnswerBytes = 0;
+  // Request offset where the packet ends when uWSGI reads no CONTENT_LENGTH body after it (the
+  // parser then gets the packet's bytes alone); -1 otherwise, or before the header is known.
+  #packetEnd = -1;
 
   constructor(
     session: DecodeSession,
@@ -98,7 +112,9 @@ export class Conversation implements ParserHandler {
     const searching = this.#state === SEARCH;
     const at = this.#requestOffset;
     let lost = 0;
-    if (draft !== null && (this.#state === BODY || this.#parser?.state === "body")) {
+    const parser = this.#parser;
+    const chunked = parser !== null && parser.state === "body" && parser.bodyMode === "chunked";
+    if (draft !== null && (this.#state === BODY || (parser?.state === "body" && !chunked))) {
       // Inside a body the framing survives a gap: the missing bytes are counted, and the body
       // goes on after them without the parser.
       lost = Math.min(bytes, draft.bodyLeft);
@@ -109,7 +125,8 @@ export class Conversation implements ParserHandler {
       if (draft.bodyLeft === 0) this.#bodyEnded();
     }
     const left = bytes - lost;
-    if (draft !== null && !searching) draft.gap(at, lost, left);
+    // A chunked body's framing is lost with its bytes: the next request is looked for.
+    if (draft !== null && !searching) draft.gap(at, lost, left, chunked);
     if (left === 0) return;
     this.#requestOffset += left;
     this.#startSearch("after a gap in the capture");
@@ -125,12 +142,7 @@ export class Conversation implements ParserHandler {
     const now = this.#session.now;
     if (draft.answer === null) {
       draft.answerTime = now;
-      const kind = payloadKindOf(draft.modifier1, draft.modifier2);
-      draft.answer = new AnswerDecoder(
-        !draft.hasPacket || kind === "vars",
-        this.#session,
-        draft.id,
-      );
+      draft.answer = new AnswerDecoder(framingOf(draft), this.#session, draft.id);
     }
     draft.endTime = now;
     draft.answer.push(data);
@@ -143,7 +155,7 @@ export class Conversation implements ParserHandler {
       this.#orphanAnswerBytes += bytes;
       return;
     }
-    draft.answer ??= new AnswerDecoder(false, this.#session, draft.id);
+    draft.answer ??= new AnswerDecoder(framingOf(draft), this.#session, draft.id);
     draft.answer.gap(bytes);
   }
 
@@ -192,8 +204,11 @@ export class Conversation implements ParserHandler {
     const parser = this.#parser!;
     const draft = this.#draft!;
     draft.endTime = this.#session.now;
+    if (draft.headerLength < HEADER_SIZE) this.#readHeader(draft, data);
+    const end = this.#packetEnd;
+    const take = end < 0 ? data.length : Math.min(data.length, end - this.#requestOffset);
     try {
-      parser.push(data);
+      parser.push(take === data.length ? data : data.subarray(0, take));
     } catch (err) {
       // Not control flow: a decode error ends this request. The search for the next one starts
       // a byte after the failed packet's start when that is in this chunk, else at the chunk.
@@ -207,7 +222,36 @@ export class Conversation implements ParserHandler {
       if (data.length > from) this.#searchPush(data.subarray(from));
       return;
     }
-    this.#requestOffset += data.length;
+    this.#requestOffset += take;
+    if (end >= 0 && this.#requestOffset === end) {
+      this.#afterPacket();
+      if (take < data.length) this.#trailing = data.subarray(take);
+    }
+  }
+
+  /**
+   * The request's header is being read: once it is whole, a request uWSGI reads no CONTENT_LENGTH
+   * body after is cut at its packet's end.
+   */
+  #readHeader(draft: ExchangeDraft, data: Buffer): void {
+    draft.noteHeader(data);
+    if (draft.headerLength < HEADER_SIZE) return;
+    const trailer = requestTrailerOf(draft.modifier1, draft.modifier2);
+    if (trailer !== "content-length") this.#packetEnd = HEADER_SIZE + draft.datasize;
+  }
+
+  /** A packet the parser had alone is whole: its value (`size` bytes) or the next request follows. */
+  #afterPacket(): void {
+    this.#packetEnd = -1;
+    const draft = this.#draft!;
+    if (draft.bodyLeft > 0) {
+      // The parser saw a request without a body; the value is read here.
+      draft.bodyDone = false;
+      this.#parser = null;
+      this.#state = BODY;
+    } else {
+      this.#bodyEnded();
+    }
   }
 
   #bodyPush(data: Buffer): void {
@@ -246,6 +290,7 @@ export class Conversation implements ParserHandler {
     }
     this.#draft = draft;
     this.#requestOffset = 0;
+    this.#packetEnd = -1;
     this.#parser = new PacketParser(this, PARSER_OPTIONS);
   }
 
@@ -258,6 +303,7 @@ export class Conversation implements ParserHandler {
   #startSearch(reason: string, dropHeld = true): void {
     this.#state = SEARCH;
     this.#parser = null;
+    this.#packetEnd = -1;
     this.#searchReason = reason;
     if (this.#finder !== null) {
       if (dropHeld) this.#skipped += this.#finder.length;
@@ -275,8 +321,12 @@ export class Conversation implements ParserHandler {
       if (k >= 0) {
         this.#skipped += k;
         this.#state = PARSE;
-        // The rest of `data` follows the found bytes; parse both in order.
+        // The rest of `data` follows the found bytes; parse both in order (what the found
+        // bytes leave over first).
         this.#parsePush(finder.take(k));
+        const left = this.#trailing;
+        this.#trailing = null;
+        if (left !== null) this.request(left);
         if (off < data.length) this.request(data.subarray(off));
         return;
       }
@@ -309,7 +359,23 @@ export class Conversation implements ParserHandler {
     if (packet.kind === "vars") {
       // Detached: the packet may be a view of a frame whose memory is reused.
       draft.vars = packet.vars.detach();
-      draft.contentLength = this.#parser!.bodyLength;
+      if (this.#packetEnd < 0) {
+        const parser = this.#parser!;
+        draft.contentLength = parser.bodyLength;
+        draft.bodyFraming = parser.bodyMode;
+      } else if (requestTrailerOf(packet.modifier1, packet.modifier2) === "size") {
+        const size = valueSize(packet.vars);
+        if (size < 0) {
+          draft.error(
+            "BODY_TOO_LARGE",
+            this.#requestOffset,
+            "the cache request's size is too large to be exact; the bytes after it are not read as its value",
+          );
+        } else if (size > 0) {
+          draft.contentLength = size;
+          draft.bodyFraming = "size";
+        }
+      }
     } else {
       draft.payload = Buffer.from(packet.payload);
     }
@@ -335,4 +401,28 @@ export class Conversation implements ParserHandler {
     this.#parser = null;
     if (this.#mode.searchAfterRequest) this.#startSearch("after the previous request", false);
   }
+}
+
+/** How the answer to the draft's request is framed: by its header, or HTTP before it is known. */
+function framingOf(draft: ExchangeDraft): AnswerFraming {
+  return draft.headerLength === HEADER_SIZE
+    ? answerFramingOf(draft.modifier1, draft.modifier2)
+    : "http";
+}
+
+/**
+ * A cache request's `size` as uWSGI reads it: the last `size` var's leading digits (none: 0);
+ * -1 when too large to be exact.
+ */
+function valueSize(vars: VarsView): number {
+  const v = vars.getBytes("size");
+  if (v === undefined) return 0;
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    const d = v[i]! - 0x30;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+    if (n > Number.MAX_SAFE_INTEGER) return -1;
+  }
+  return n;
 }

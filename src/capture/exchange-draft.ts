@@ -1,8 +1,15 @@
+import { HEADER_SIZE } from "../codec/constants.js";
 import { modifierName } from "../codec/modifiers.js";
 import type { VarsView } from "../codec/vars-view.js";
 import type { AnswerDecoder } from "./answer-decoder.js";
 import { BodyDigest } from "./body-digest.js";
-import type { CapturedExchange, CaptureTime, Endpoint, ExchangeError } from "./exchange.js";
+import type {
+  CapturedExchange,
+  CaptureTime,
+  Endpoint,
+  ExchangeError,
+  RequestBodyFraming,
+} from "./exchange.js";
 import { GapRun } from "./gap-run.js";
 import type { DecodeSession } from "./session.js";
 
@@ -15,9 +22,12 @@ export class ExchangeDraft {
   modifier1: number;
   modifier2 = 0;
   datasize = 0;
+  /** Bytes of the packet's header seen (the fields above are read from them as they come). */
+  headerLength = 0;
   vars: VarsView | null = null;
   payload: Buffer | null = null;
   contentLength = 0;
+  bodyFraming: RequestBodyFraming = "none";
   hasPacket = false;
   bodyDone = false;
   readonly body: BodyDigest;
@@ -35,7 +45,23 @@ export class ExchangeDraft {
     this.body = new BodyDigest(session.previewBytes, session.digest, session.work);
   }
 
-  /** Body bytes still expected (CONTENT_LENGTH less what was seen or lost). */
+  /**
+   * Reads the header's fields from the request's first bytes, `data` following `headerLength`
+   * bytes seen: a request cut inside its packet still shows its modifiers and datasize.
+   */
+  noteHeader(data: Uint8Array): void {
+    let i = 0;
+    while (this.headerLength < HEADER_SIZE && i < data.length) {
+      const b = data[i++]!;
+      const at = this.headerLength++;
+      if (at === 0) this.modifier1 = b;
+      else if (at === 1) this.datasize = b;
+      else if (at === 2) this.datasize |= b << 8;
+      else this.modifier2 = b;
+    }
+  }
+
+  /** Body bytes still expected (CONTENT_LENGTH or size, less what was seen or lost). */
   get bodyLeft(): number {
     return this.contentLength - this.body.position;
   }
@@ -48,9 +74,9 @@ export class ExchangeDraft {
 
   /**
    * Request bytes at `offset` were not captured: `inBody` of the body, then `after` past it
-   * (`after` > 0 means the next request is looked for).
+   * (`after` > 0 means the next request is looked for; `chunked`: inside a chunked body).
    */
-  gap(offset: number, inBody: number, after: number): void {
+  gap(offset: number, inBody: number, after: number, chunked = false): void {
     const bytes = inBody + after;
     if (this.#gaps.extend(this.errors, bytes)) return;
     const message =
@@ -58,7 +84,9 @@ export class ExchangeDraft {
         ? `${bytes} body byte(s) were not captured`
         : inBody > 0
           ? `${bytes} byte(s) were not captured (the body's last ${inBody} and ${after} after it); looking for the next request`
-          : `${bytes} request byte(s) were not captured; looking for the next request`;
+          : chunked
+            ? `${bytes} byte(s) of the chunked body were not captured (its framing is lost with them); looking for the next request`
+            : `${bytes} request byte(s) were not captured; looking for the next request`;
     this.#gaps.start(this.errors, bytes, { code: "GAP", direction: "request", offset, message });
   }
 
@@ -93,6 +121,7 @@ export class ExchangeDraft {
       vars: this.vars,
       payload: this.payload,
       contentLength: this.contentLength,
+      bodyFraming: this.bodyFraming,
       body: this.body.summary(this.bodyDone),
       answer,
       notes: this.notes,

@@ -46,7 +46,7 @@ export interface BodySummary {
   readonly complete: boolean;
 }
 
-/** One uwsgi packet of an answer (ping's pong, a cache value, an RPC result). */
+/** The uwsgi packet an answer starts with (a pong, a status, an RPC or cache answer's head). */
 export interface AnswerPacket {
   readonly modifier1: number;
   readonly modifier2: number;
@@ -78,20 +78,50 @@ export interface HttpAnswer extends AnswerBase {
   readonly body: BodySummary;
 }
 
-/** An answer made of uwsgi packets (ping, cache, RPC, signal...). */
+/**
+ * An answer that is a uwsgi packet and what it announces, framed as uWSGI frames the answer to
+ * its request (`answerFramingOf`): a pong, the `[255, 0, 0, status]` of a signal or spooler
+ * request, an RPC answer, a cache "magic" answer, a cache dump.
+ */
 export interface PacketsAnswer extends AnswerBase {
   readonly kind: "packets";
-  /** The first packets (at most 16). */
+  /**
+   * The answer's packet: one (uWSGI sends one), or none when the answer ended before its header.
+   * An answer cut inside its packet still shows the header it had.
+   */
   readonly packets: readonly AnswerPacket[];
-  /** How many packets there were in all. */
+  /** 1 when the packet is whole, else 0. */
   readonly count: number;
+  /**
+   * The answer's content: an RPC result (the packet's data with modifier2 0; the bytes after its
+   * CONTENT_LENGTH vars with 5), a cache value (after the answer's vars, `size` bytes), a dump's
+   * item table (up to the close); empty after a pong or a status. Bytes past what the packet
+   * announces are counted here too, and an `UNEXPECTED_BYTES` error says where they start.
+   * `complete` is true when the content has the length announced.
+   */
+  readonly body: BodySummary;
 }
 
-/** An answer that is neither (or stopped being readable after a gap): its bytes summarised. */
+/**
+ * An answer without framing (an echo, a raw RPC result, a simple cache get's pointer bytes and
+ * value), one that is not what its request's framing says, or one whose head a gap cut: its bytes
+ * summarised.
+ */
 export interface RawAnswer extends AnswerBase {
   readonly kind: "raw";
   readonly body: BodySummary;
 }
+
+/**
+ * How a request's body follows its packet:
+ * - `"none"`: no body;
+ * - `"length"`: CONTENT_LENGTH bytes (nginx, uWSGI's routers for a body of known length);
+ * - `"chunked"`: HTTP/1.1 chunked framing (HTTP_TRANSFER_ENCODING: chunked without
+ *   CONTENT_LENGTH, as uWSGI's http router `--http-chunked-input` forwards an upload of unknown
+ *   length): `body` is the decoded data; framing errors are listed on the exchange;
+ * - `"size"`: a cache "magic" set's or update's value, `size` bytes.
+ */
+export type RequestBodyFraming = "none" | "length" | "chunked" | "size";
 
 /** What the server sent back. */
 export type CapturedAnswer = HttpAnswer | PacketsAnswer | RawAnswer;
@@ -120,9 +150,14 @@ export interface CapturedExchange {
   readonly vars: VarsView | null;
   /** The data of a packet that is not vars (RPC arguments, cache key), a copy; else null. */
   readonly payload: Buffer | null;
-  /** CONTENT_LENGTH as read by uWSGI (leading digits), 0 without one. */
+  /**
+   * The body length the request announces: CONTENT_LENGTH as uWSGI reads it (leading digits), or
+   * a cache "magic" request's `size`; 0 without one, and for a chunked body.
+   */
   readonly contentLength: number;
-  /** The request body. */
+  /** How the request's body is framed after its packet (see {@link RequestBodyFraming}). */
+  readonly bodyFraming: RequestBodyFraming;
+  /** The request body: what follows the packet, de-chunked when it came chunked. */
   readonly body: BodySummary;
   /** The answer, or null when the server sent nothing back. */
   readonly answer: CapturedAnswer | null;

@@ -24,6 +24,7 @@ export type {
   HttpAnswer,
   PacketsAnswer,
   RawAnswer,
+  RequestBodyFraming,
 } from "./exchange.js";
 export { LinkType } from "./frame-decoder.js";
 export {

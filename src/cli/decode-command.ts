@@ -250,7 +250,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
 function answerSize(ex: CapturedExchange): number {
   const a = ex.answer;
-  return a === null || a.kind === "packets" ? 0 : a.body.length + a.body.missing;
+  return a === null ? 0 : a.body.length + a.body.missing;
 }
 
 /** Why nothing came out, when nothing did: which connections look like uwsgi, and where. */

@@ -139,8 +139,12 @@ function answerLine(a: CapturedAnswer, p: Palette): string {
     const desc =
       first === undefined
         ? "no packet"
-        : `${first.modifierName} (${first.modifier1}/${first.modifier2}) datasize ${first.datasize}`;
-    return `${a.count} uwsgi packet(s): ${desc}${done}`;
+        : `uwsgi packet ${first.modifierName} (${first.modifier1}/${first.modifier2}) datasize ${first.datasize}`;
+    const b = a.body;
+    const lost = b.missing > 0 ? p.yellow(`, ${b.missing} B missing`) : "";
+    const content =
+      b.length > 0 || b.missing > 0 ? `, content ${size(b.length)}${lost}${digest(b.sha256)}` : "";
+    return `${desc}${content}${done}`;
   }
   const lost = a.missing > 0 ? p.yellow(`, ${a.missing} B missing`) : "";
   return `${size(a.length)} raw${lost}${digest(a.body.sha256)}${done}`;
@@ -169,11 +173,13 @@ export function renderHuman(ex: CapturedExchange, names: readonly string[], p: P
     lines.push(`  ${label("payload")} ${escapeBytes(ex.payload.subarray(0, 64))}`);
   }
   const b = ex.body;
-  if (b.length > 0 || ex.contentLength > 0 || b.missing > 0) {
+  if (b.length > 0 || ex.contentLength > 0 || b.missing > 0 || ex.bodyFraming !== "none") {
     const missing = b.missing > 0 ? p.yellow(`, ${b.missing} B missing`) : "";
     const incomplete = b.complete ? "" : p.yellow(" (incomplete)");
+    const framing =
+      ex.bodyFraming === "chunked" ? " (chunked)" : ex.bodyFraming === "size" ? " (value)" : "";
     lines.push(
-      `  ${label("body")} ${size(b.length)}${missing}${digest(b.sha256)}  ${escapeBytes(b.preview.subarray(0, 32))}${incomplete}`,
+      `  ${label("body")} ${size(b.length)}${framing}${missing}${digest(b.sha256)}  ${escapeBytes(b.preview.subarray(0, 32))}${incomplete}`,
     );
   }
   if (ex.answer !== null) {
@@ -227,6 +233,7 @@ function answerJson(a: CapturedAnswer | null): unknown {
         datasize: pk.datasize,
         previewHex: pk.preview.toString("hex"),
       })),
+      body: bodyJson(a.body),
     };
   }
   return { ...base, body: bodyJson(a.body) };
@@ -258,6 +265,7 @@ export function renderJson(ex: CapturedExchange, names: readonly string[]): stri
     vars: ex.vars === null ? null : selectVars(ex, names),
     payloadHex: ex.payload === null ? null : ex.payload.toString("hex"),
     contentLength: ex.contentLength,
+    bodyFraming: ex.bodyFraming,
     body: bodyJson(ex.body),
     answer: answerJson(ex.answer),
     notes: ex.notes,

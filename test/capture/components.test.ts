@@ -242,7 +242,7 @@ describe("AnswerDecoder", () => {
       "HTTP/1.1 201 Created\r\nContent-Length: 5\r\nX-Y:  z \r\nbare\r\n\r\nhello",
     );
     for (let cut = 1; cut < answer.length; cut++) {
-      const d = new AnswerDecoder(true, session(3), 1);
+      const d = new AnswerDecoder("http", session(3), 1);
       d.push(answer.subarray(0, cut));
       d.push(answer.subarray(cut));
       const a = d.finish(false);
@@ -263,23 +263,23 @@ describe("AnswerDecoder", () => {
   });
 
   it("without Content-Length an HTTP body ends with the close; a status line without a code is status 0", () => {
-    const d = new AnswerDecoder(true, session(64), 1);
+    const d = new AnswerDecoder("http", session(64), 1);
     d.push(Buffer.from("HTTP/1.0\r\n\r\nbody"));
     expect(d.finish(true)).toMatchObject({ kind: "http", status: 0, complete: true });
-    const e = new AnswerDecoder(true, session(64), 1);
+    const e = new AnswerDecoder("http", session(64), 1);
     e.push(Buffer.from("HTTP/1.1 200 OK\r\n\r\nbody"));
     expect(e.finish(false)).toMatchObject({ complete: false });
   });
 
   it("an answer that is no HTTP becomes raw; headers cut short or over 64 KiB too", () => {
-    const d = new AnswerDecoder(true, session(64), 1);
+    const d = new AnswerDecoder("http", session(64), 1);
     d.push(Buffer.from("Status: 200\r\n\r\n"));
     expect(d.finish(true)).toMatchObject({ kind: "raw", length: 15, complete: true });
-    const cut = new AnswerDecoder(true, session(64), 1);
+    const cut = new AnswerDecoder("http", session(64), 1);
     cut.push(Buffer.from("HTTP/1.1 200 OK\r\nA: b"));
     expect(cut.finish(true)).toMatchObject({ kind: "raw", length: 21 });
     expect(cut.problems).toEqual([expect.objectContaining({ code: "TRUNCATED" })]);
-    const long = new AnswerDecoder(true, session(64), 1);
+    const long = new AnswerDecoder("http", session(64), 1);
     long.push(Buffer.from("HTTP/1.1 200 OK\r\n"));
     for (let i = 0; i < 70; i++) long.push(Buffer.alloc(1024, 0x41));
     const a = long.finish(true);
@@ -287,31 +287,35 @@ describe("AnswerDecoder", () => {
     expect(long.problems[0]).toMatchObject({ code: "ANSWER_HEAD_TOO_LONG" });
   });
 
-  it("uwsgi packets: counted, the first 16 kept; a bad one turns the rest raw; gaps", () => {
-    const d = new AnswerDecoder(false, session(2), 1);
-    for (let i = 0; i < 20; i++)
+  it("a uwsgi packet: one, then what it announces; more is said; a cut or a gap in it", () => {
+    const d = new AnswerDecoder("rpc", session(2), 1);
+    for (let i = 0; i < 3; i++)
       d.push(encodePacket({ modifier1: 173, payload: Buffer.from("result") }) as Buffer);
     const a = d.finish(true);
     if (a.kind !== "packets") throw new Error(a.kind);
-    expect(a.count).toBe(20);
-    expect(a.packets).toHaveLength(16);
+    expect(a.count).toBe(1);
+    expect(a.packets).toHaveLength(1);
     expect(a.packets[0]).toMatchObject({ modifierName: "RPC", datasize: 6 });
     expect(a.packets[0]!.preview.toString()).toBe("re");
-    const cut = new AnswerDecoder(false, session(2), 1);
+    // The result, then the two packets after it, counted as content beyond what was announced.
+    expect(a.body).toMatchObject({ length: 6 + 2 * 10, complete: true });
+    expect(a.complete).toBe(false);
+    expect(d.problems).toEqual([expect.objectContaining({ code: "UNEXPECTED_BYTES", offset: 10 })]);
+    const cut = new AnswerDecoder("packet", session(2), 1);
     cut.push(Buffer.from([100, 9, 0]));
-    expect(cut.finish(true)).toMatchObject({ kind: "packets", complete: false });
-    expect(cut.problems[0]).toMatchObject({ code: "TRUNCATED" });
-    const gap = new AnswerDecoder(false, session(2), 1);
+    expect(cut.finish(true)).toMatchObject({ kind: "packets", packets: [], complete: false });
+    expect(cut.problems[0]).toMatchObject({ code: "TRUNCATED", offset: 3 });
+    const gap = new AnswerDecoder("packet", session(2), 1);
     gap.push(Buffer.from([100, 0, 0, 1]));
     gap.gap(10);
     gap.push(Buffer.from("xyz"));
     expect(gap.finish(true)).toMatchObject({
-      kind: "raw",
+      kind: "packets",
       missing: 10,
       length: 7,
       complete: false,
     });
-    const body = new AnswerDecoder(true, session(2), 1);
+    const body = new AnswerDecoder("http", session(2), 1);
     body.push(Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab"));
     body.gap(8);
     expect(body.finish(true)).toMatchObject({ kind: "http", missing: 8, complete: false });

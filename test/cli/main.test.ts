@@ -95,11 +95,41 @@ describe("uwsgi-codec decode", () => {
     expect(out).toContain("HTTP/1.1 404 Test");
     expect(out).toContain("      Content-Type: application/json\n");
     expect(out).toContain("PING (100/0)");
-    expect(out).toContain("1 uwsgi packet(s): PING (100/1) datasize 0");
+    expect(out).toContain("uwsgi packet PING (100/1) datasize 0");
     expect(out).toMatch(/body {6}102400 B sha256 9671e0816e301f46…/);
     expect(err).toMatch(
       /^9 exchange\(s\), 0 with errors in \d+ frames, 16 TCP connection\(s\) \(9 uwsgi\); pcapng input, \d+ bytes\n$/,
     );
+  });
+
+  it("shows uWSGI's other answers as uWSGI frames them, and a cache set's value; --body writes contents", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "uwsgi-codec-cli-packets-"));
+    try {
+      const { code, out } = await run([
+        "decode",
+        capturePath("packets.pcapng"),
+        "--body",
+        dir,
+        "-q",
+      ]);
+      expect(code).toBe(ExitCode.OK);
+      // RPC over 64 KiB: the vars head, then the 70000-byte result.
+      expect(out).toMatch(/uwsgi packet RPC \(173\/5\) datasize 23, content 70000 B sha256 /);
+      expect(out).toContain("uwsgi packet RESPONSE (255/1) datasize 0");
+      expect(out).toMatch(/body {6}5 B \(value\) sha256 [0-9a-f]{16}…  "hello"/);
+      const json = (await run(["decode", capturePath("packets.pcapng"), "--json", "-q"])).out
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      const big = json.find((e) => e.answer?.packets?.[0]?.modifier2 === 5);
+      expect(big.answer.body).toMatchObject({ length: 70000, complete: true });
+      expect(readFileSync(join(dir, `${big.id}.answer.bin`)).length).toBe(70000);
+      const set = json.find((e) => e.bodyFraming === "size");
+      expect([set.contentLength, set.body.length]).toEqual([5, 5]);
+      expect(readFileSync(join(dir, `${set.id}.request.bin`), "latin1")).toBe("hello");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("colours on a terminal, not with NO_COLOR, and as asked", async () => {
