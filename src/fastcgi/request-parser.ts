@@ -4,7 +4,7 @@ import { gatherBuffer } from "../parser/gather-slab.js";
 import { FastcgiError } from "./errors.js";
 import { decodeParamsAt, type ParamsDecodeOptions, paramsOptions } from "./params.js";
 import { FcgiType, KEEP_CONN } from "./record.js";
-import { FcgiRecordParser, type RecordHandler } from "./record-parser.js";
+import { FcgiRecordParser } from "./record-parser.js";
 
 /** What a FastCGI request parser reports (the application's side). */
 export interface FcgiRequestHandler {
@@ -28,7 +28,9 @@ const EMPTY = new Uint8Array(0);
  * memory of its exact size; several PARAMS records are joined (a pair may straddle them).
  * Requests may follow one another on the connection (KEEP_CONN).
  */
-export class FcgiRequestParser implements RecordHandler {
+// It is its own record parser's handler (no object per request); the callbacks are internal, so
+// the published class does not name the interface.
+export class FcgiRequestParser {
   readonly #handler: FcgiRequestHandler;
   readonly #records: FcgiRecordParser;
   readonly #options: Required<ParamsDecodeOptions>;

@@ -1,6 +1,6 @@
 import { FastcgiError } from "./errors.js";
 import { FcgiType } from "./record.js";
-import { FcgiRecordParser, type RecordHandler } from "./record-parser.js";
+import { FcgiRecordParser } from "./record-parser.js";
 
 /** What a FastCGI response parser reports (the web server's side). */
 export interface FcgiResponseHandler {
@@ -13,7 +13,8 @@ export interface FcgiResponseHandler {
 }
 
 /** Streaming response decoder: STDOUT and STDERR pieces as views, then END_REQUEST. */
-export class FcgiResponseParser implements RecordHandler {
+// Its own record parser's handler; the callbacks are internal (see FcgiRequestParser).
+export class FcgiResponseParser {
   readonly #handler: FcgiResponseHandler;
   readonly #records: FcgiRecordParser;
   #type = 0;
