@@ -31,7 +31,7 @@ const PONG = Buffer.from([100, 0, 0, 1]);
 const MAX_PENDING = 64 * 1024;
 const PING = 100;
 
-/** The source of a connection for trust decisions: its IP (IPv4 unmapped), or "unix". */
+/** The source of a connection for trust decisions: its IP (IPv4 unmapped), or "unix". @internal */
 export function sourceOf(socket: ClientStream): string {
   const remote = socket.remoteAddress;
   if (remote === undefined) return "unix";

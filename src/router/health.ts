@@ -20,7 +20,7 @@ const PING = Buffer.from([100, 0, 0, 0]);
 
 /**
  * One uwsgi ping (modifier1 100): true when the answer starts with a pong header `[100, n, 1]`.
- * Bounded by `timeout`; the socket is gone when the promise settles.
+ * Bounded by `timeout`; the socket is gone when the promise settles. @internal
  */
 export function pingNode(node: BackendNode, timeout: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -42,7 +42,10 @@ export function pingNode(node: BackendNode, timeout: number): Promise<boolean> {
   });
 }
 
-/** Passive and active health of the router's nodes: every timer it starts, it stops in `close`. */
+/**
+ * Passive and active health of the router's nodes: every timer it starts, it stops in `close`.
+ * @internal
+ */
 export class Health {
   readonly #emit: Emit;
   readonly #grace: number;

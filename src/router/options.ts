@@ -112,7 +112,7 @@ function trustOf(value: RouterOptions["trust"]): (source: string) => boolean {
   throw invalidArgType("options.trust", "a boolean, an array of addresses or a function", value);
 }
 
-/** Checks router options and applies defaults. */
+/** Checks router options and applies defaults. @internal */
 export function resolveRouterOptions(options: RouterOptions | undefined): ResolvedRouterOptions {
   checkOptions("createRouter", options, KEYS, ALIASES);
   const o = options ?? {};

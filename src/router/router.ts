@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type AddressInfo, createServer, type Server } from "node:net";
 import { invalidArgType } from "../codec/arguments.js";
 import type { Subscription } from "../codec/subscription.js";
-import { ClientConnection, type ClientStream, type ConnectionHost } from "./connection.js";
+import { ClientConnection, type ClientStream } from "./connection.js";
 import type { UwsgiRouterError, UwsgiRouterErrorCode } from "./errors.js";
 import type { Exchange } from "./forward.js";
 import { Health, type NodeEvent } from "./health.js";
@@ -40,7 +40,9 @@ const LINGER = 5000;
  * `'requestError' (err: UwsgiRouterError)` for every request that failed, `'nodeDown'`,
  * `'nodeUp'`, `'nodeAdded'`, `'nodeRemoved'` (a {@link NodeEvent}), `'subscriptionRefused'`.
  */
-export class UwsgiRouter extends EventEmitter implements ConnectionHost {
+// Not `implements ConnectionHost`: that interface is internal, and a published declaration must
+// not name it; the connections' constructor checks the shape where the router is passed.
+export class UwsgiRouter extends EventEmitter {
   /** @internal */
   readonly options: ResolvedRouterOptions;
   /** @internal */
