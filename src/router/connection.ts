@@ -58,7 +58,7 @@ export class ClientConnection {
   constructor(host: ConnectionHost, socket: ClientStream) {
     this.#host = host;
     this.#socket = socket;
-    const timeout = host.options.headerTimeout;
+    const timeout = host.options.headersTimeout;
     this.#headerTimer = timeout > 0 ? setTimeout(this.#onHeaderTimeout, timeout) : undefined;
     socket.on("data", this.#onData);
     socket.on("end", this.#onEnd);
@@ -133,7 +133,7 @@ export class ClientConnection {
     this.#clientError(
       new UwsgiRouterError(
         "HEADER_TIMEOUT",
-        `no whole request packet within ${this.#host.options.headerTimeout} ms`,
+        `no whole request packet within ${this.#host.options.headersTimeout} ms`,
       ),
       408,
     );

@@ -14,7 +14,7 @@
  *   the request cannot be retried (`bytesSent` says how many reached its socket).
  * - `ANSWER_TIMEOUT`: the backend sent no byte for `answerTimeout` while the answer was awaited.
  * - `CLIENT_ABORTED`: the client went away before the answer was complete.
- * - `HEADER_TIMEOUT`: the client did not send its whole request packet within `headerTimeout`.
+ * - `HEADER_TIMEOUT`: the client did not send its whole request packet within `headersTimeout`.
  * - `MIDDLEWARE_FAILED`: a middleware function threw or rejected; `cause` is what it threw.
  * - `SHUTDOWN`: `close()` cut a request still running after its grace period.
  */

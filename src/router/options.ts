@@ -34,8 +34,11 @@ export interface RouterOptions {
   readonly connectTimeout?: number;
   /** Longest silence from a backend while its answer is awaited or streamed, ms. Defaults to 60 000. */
   readonly answerTimeout?: number;
-  /** Time allowed for a client to send its whole request packet, ms. Defaults to 10 000. */
-  readonly headerTimeout?: number;
+  /**
+   * Time allowed for a client to send its whole request packet, ms (`node:http`'s
+   * `headersTimeout`: the packet is the request's head). Defaults to 10 000; 0 disables it.
+   */
+  readonly headersTimeout?: number;
   /** How long `close()` lets requests in flight finish, ms. Defaults to 10 000. */
   readonly closeTimeout?: number;
   /** A subscription server feeding pools named by the subscriptions' keys. */
@@ -48,14 +51,14 @@ export const DEFAULT_ROUTER_OPTIONS: Readonly<{
   grace: number;
   connectTimeout: number;
   answerTimeout: number;
-  headerTimeout: number;
+  headersTimeout: number;
   closeTimeout: number;
 }> = Object.freeze({
   retries: 3,
   grace: 30_000,
   connectTimeout: 10_000,
   answerTimeout: 60_000,
-  headerTimeout: 10_000,
+  headersTimeout: 10_000,
   closeTimeout: 10_000,
 });
 
@@ -70,7 +73,7 @@ export interface ResolvedRouterOptions {
   readonly grace: number;
   readonly connectTimeout: number;
   readonly answerTimeout: number;
-  readonly headerTimeout: number;
+  readonly headersTimeout: number;
   readonly closeTimeout: number;
   readonly subscriptions: ResolvedSubscriptionOptions | undefined;
 }
@@ -85,14 +88,14 @@ const KEYS = [
   "grace",
   "connectTimeout",
   "answerTimeout",
-  "headerTimeout",
+  "headersTimeout",
   "closeTimeout",
   "subscriptions",
 ];
-// node:http and uWSGI spellings of the same things.
+// node:http's and uWSGI's spellings of the same things, and the router's former names.
 const ALIASES = {
   timeout: "answerTimeout",
-  headersTimeout: "headerTimeout",
+  headerTimeout: "headersTimeout",
   maxRetries: "retries",
 };
 const MAX_MS = 2_147_483_647;
@@ -161,7 +164,7 @@ export function resolveRouterOptions(options: RouterOptions | undefined): Resolv
     grace: ms("grace"),
     connectTimeout: ms("connectTimeout", 1),
     answerTimeout: ms("answerTimeout"),
-    headerTimeout: ms("headerTimeout"),
+    headersTimeout: ms("headersTimeout"),
     closeTimeout: ms("closeTimeout"),
     subscriptions:
       o.subscriptions === undefined ? undefined : checkSubscriptionOptions(o.subscriptions),

@@ -255,7 +255,7 @@ describe("time-outs", () => {
     const { router: r, port } = await router({
       pools: { app: { nodes: [live.address] } },
       defaultPool: "app",
-      headerTimeout: 200,
+      headersTimeout: 200,
     });
     const clientErrors: Error[] = [];
     r.on("clientError", (e: Error) => clientErrors.push(e));

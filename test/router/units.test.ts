@@ -7,6 +7,7 @@ import { checkAddress, parseAddress } from "../../src/router/address.js";
 import { cookieValue } from "../../src/router/connection.js";
 import { LatencyHistogram } from "../../src/router/latency.js";
 import * as mw from "../../src/router/middleware.js";
+import { DEFAULT_ROUTER_OPTIONS } from "../../src/router/options.js";
 import { RouterRequest } from "../../src/router/request.js";
 import { createRouter } from "../../src/router/router.js";
 import { fastRouterKey } from "../../src/router/routing-key.js";
@@ -351,6 +352,20 @@ describe("argument errors", () => {
         { name, code },
       ]);
     }
+  });
+  it("names its header time-out as node:http does (headersTimeout), and hints the old spelling", () => {
+    const router = createRouter({ headersTimeout: 250 });
+    expect(router.options.headersTimeout).toBe(250);
+    expect(createRouter().options.headersTimeout).toBe(DEFAULT_ROUTER_OPTIONS.headersTimeout);
+    let error: Error | undefined;
+    try {
+      createRouter({ headerTimeout: 250 } as never);
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error).toMatchObject({ name: "TypeError", code: "ERR_UNKNOWN_OPTION" });
+    // The hint names the option to use instead.
+    expect(error?.message).toContain('"headersTimeout"');
   });
   it("subscribe checks its arguments", () => {
     expect(thrown(() => subscribe(5 as never, { key: "k", address: "a:1" }))).toEqual({
