@@ -48,7 +48,7 @@ export class CaptureDecoder implements FrameHandler {
     this.#budget = { used: 0, max: limits.maxBufferedBytes, work: session.stats.work };
   }
 
-  /** @internal CaptureReader callback. */
+  /** CaptureReader callback. */
   onFrame(frame: Frame): void {
     const stats = this.#session.stats;
     stats.frames++;

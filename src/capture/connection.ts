@@ -150,7 +150,7 @@ export class Connection implements StreamOwner {
     this.#probes = [null, null];
   }
 
-  /** @internal TcpStream callback. */
+  /** TcpStream callback. */
   onStreamData(dir: number, data: Buffer): void {
     if (this.#role === UWSGI) {
       const conv = this.#conversation ?? this.#startConversation();
@@ -161,7 +161,7 @@ export class Connection implements StreamOwner {
     if (this.#role === UNDECIDED || this.#role === CENSUS) this.#probe(dir, data);
   }
 
-  /** @internal TcpStream callback. */
+  /** TcpStream callback. */
   onStreamGap(dir: number, bytes: number): void {
     if (this.#role === UNDECIDED || this.#role === CENSUS) {
       // A hole while deciding: what was gathered cannot be trusted to be a start.

@@ -342,7 +342,7 @@ export class Conversation implements ParserHandler {
     this.#session.emit(draft.finish(this.#client, this.#server, closed));
   }
 
-  /** @internal PacketParser callback. */
+  /** PacketParser callback. */
   onPacket(packet: Packet): void {
     const draft = this.#draft!;
     draft.hasPacket = true;
@@ -381,7 +381,7 @@ export class Conversation implements ParserHandler {
     }
   }
 
-  /** @internal PacketParser callback, and the body after a gap. */
+  /** PacketParser callback, and the body read without the parser. */
   onBody(piece: Buffer): void {
     const draft = this.#draft!;
     const at = draft.body.position;
@@ -389,12 +389,12 @@ export class Conversation implements ParserHandler {
     this.#session.onBody?.(draft.id, "request", piece, at);
   }
 
-  /** @internal PacketParser callback. */
+  /** PacketParser callback. */
   onBodyEnd(): void {
     this.#draft!.bodyDone = true;
   }
 
-  /** @internal PacketParser callback. */
+  /** PacketParser callback. */
   onTrailing(bytes: Buffer): void {
     // Handled after push returns: the next request starts on these bytes.
     this.#trailing = bytes;

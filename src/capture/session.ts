@@ -60,7 +60,10 @@ export interface CaptureStats {
   work: CaptureWork;
 }
 
-/** @internal Work counters of one decode (see `CaptureStats.work`). */
+/**
+ * Work counters of one decode (see `CaptureStats.work`, which is internal). Not exported by the
+ * package, but left in the declarations: the decoder's own classes name it.
+ */
 export interface CaptureWork {
   /** Bytes fed to SHA-256. */
   hashedBytes: number;
