@@ -5,15 +5,31 @@
 //   wsgi-fastrouter  nginx uwsgi_pass -> uWSGI's FastRouter (--fastrouter-to) -> uWSGI
 //   wsgi-bare-proxy  nginx uwsgi_pass -> a bare node:net proxy (bench/load/bare-proxy.mjs) -> uWSGI:
 //                    the floor of what any router on Node's sockets costs
-// What a router costs per request is read from the rates: with the server side on the same cores,
-// 1/rate(router row) - 1/rate(direct row) is the time each request spends in the router.
+// What a router costs per request is read two ways:
+// - from the rates: with the server side on one core, 1/rate(router row) - 1/rate(direct row) is
+//   the time each request adds on that core (the router's CPU, and whatever the extra hop costs
+//   nginx, the kernel and the scheduler);
+// - from CPU time: the user+system time of each process group on the server side (nginx, the
+//   uWSGI app, the row's router: every process of it, FastRouter's master included) read from
+//   /proc around each measured run, over the requests wrk counted. This moves far less than the
+//   rate when other work shares the machine, and compares the routers like for like: our router,
+//   the bare proxy and FastRouter each run as one process on the same core.
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const ROUTER_ROWS = ["wsgi-direct", "wsgi-router", "wsgi-fastrouter", "wsgi-bare-proxy"];
+/** The process group that routes each row (none for the direct row). */
+const ROUTER_OF = {
+  "wsgi-router": "router",
+  "wsgi-fastrouter": "fastrouter",
+  "wsgi-bare-proxy": "bare",
+};
+const TICK_MICROS = 10_000; // USER_HZ is 100 on Linux: /proc times are in 10 ms ticks
 
 /**
  * Starts uWSGI, our router and uWSGI's FastRouter with `startProcess` (run.mjs's launcher, pinned
- * like the other backends); returns the nginx locations for the three rows.
+ * like the other backends); returns the nginx locations for the rows and the CPU accounting
+ * (`watch` another process group, `sample` before a run, `record` after it, `figures` per row).
  * @param {{ dir: string, here: string, transport: string, freePort: () => Promise<number>, startProcess: Function, procs: object[] }} ctx
  */
 export async function startRouterRows({ dir, here, transport, freePort, startProcess, procs }) {
@@ -29,10 +45,12 @@ export async function startRouterRows({ dir, here, transport, freePort, startPro
       waitReady: false,
     });
     procs.push(p);
-    return ready(p);
+    return ready(p).then(() => p);
   };
+  // Process group ids (each process was started in its own group) of what is measured.
+  const pgids = {};
   // Two workers: the backend is the same for every row, so it is not what the rows compare.
-  await uwsgi(
+  const app = await uwsgi(
     [
       "--plugin",
       "python3",
@@ -54,12 +72,15 @@ export async function startRouterRows({ dir, here, transport, freePort, startPro
   );
   procs.push(router);
   await router.ready;
+  pgids.app = app.pid;
+  pgids.router = router.pid;
   const bare = startProcess(process.execPath, [join(here, "bare-proxy.mjs"), at.bare, at.app], {
     waitReady: true,
   });
   procs.push(bare);
   await bare.ready;
-  await uwsgi(
+  pgids.bare = bare.pid;
+  const fastrouter = await uwsgi(
     [
       "--plugin",
       "fastrouter",
@@ -72,14 +93,67 @@ export async function startRouterRows({ dir, here, transport, freePort, startPro
     ],
     waitFor(transport, at.fastrouter),
   );
+  pgids.fastrouter = fastrouter.pid;
   const location = (row, name) =>
     `    location = /${row} { include /etc/nginx/uwsgi_params; uwsgi_pass ${up(name)}; }`;
-  return [
+  const locations = [
     location("wsgi-direct", "app"),
     location("wsgi-router", "router"),
     location("wsgi-fastrouter", "fastrouter"),
     location("wsgi-bare-proxy", "bare"),
   ].join("\n");
+  // CPU ticks and requests per row, summed over the measured runs.
+  const spent = new Map();
+  const sample = () => groupTicks(pgids);
+  return {
+    locations,
+    /** Counts another process group (nginx) too. */
+    watch(name, pgid) {
+      pgids[name] = pgid;
+    },
+    sample,
+    /** Adds what each group spent since `before` to `row`, over `requests`. */
+    record(row, before, requests) {
+      if (!ROUTER_ROWS.includes(row)) return;
+      const after = sample();
+      const sum = spent.get(row) ?? { requests: 0, ticks: {} };
+      sum.requests += requests;
+      for (const name of Object.keys(after)) {
+        sum.ticks[name] = (sum.ticks[name] ?? 0) + after[name] - (before[name] ?? 0);
+      }
+      spent.set(row, sum);
+    },
+    /** `{ cpuMicrosPerRequestIn: { nginx, app, router } }` for a router row, else `{}`. */
+    figures(row) {
+      const sum = spent.get(row);
+      if (sum === undefined || sum.requests === 0) return {};
+      const per = (name) => (sum.ticks[name] * TICK_MICROS) / sum.requests;
+      const figures = { nginx: per("nginx"), app: per("app") };
+      if (ROUTER_OF[row] !== undefined) figures.router = per(ROUTER_OF[row]);
+      return { cpuMicrosPerRequestIn: figures };
+    },
+  };
+}
+
+/** User + system CPU ticks of every live process in each group, from /proc/<pid>/stat. */
+function groupTicks(pgids) {
+  const byGroup = new Map(Object.entries(pgids).map(([name, id]) => [id, name]));
+  const ticks = Object.fromEntries(Object.keys(pgids).map((name) => [name, 0]));
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "latin1");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after the command name (which may hold spaces): state is field 3, pgrp 5, utime 14,
+    // stime 15.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const name = byGroup.get(Number(f[2]));
+    if (name !== undefined) ticks[name] += Number(f[11]) + Number(f[12]);
+  }
+  return ticks;
 }
 
 /** Waits until a socket path exists (unix) or a port accepts (tcp), at most 10 s. */
@@ -125,6 +199,18 @@ export function routerCost(results) {
     if (r === undefined) continue;
     const us = (1e6 / r.requestsPerSec - 1e6 / direct.requestsPerSec).toFixed(1);
     lines.push(`${row}: ${us} us per request over wsgi-direct (1/rate difference)`);
+  }
+  const cpu = ROUTER_ROWS.filter((row) => byRow.get(row)?.cpuMicrosPerRequestIn !== undefined);
+  if (cpu.length > 0) {
+    lines.push("CPU time per request (user + system, us) by process group:");
+    for (const row of cpu) {
+      const c = byRow.get(row).cpuMicrosPerRequestIn;
+      const router = c.router === undefined ? "" : `router ${c.router.toFixed(1)}, `;
+      const total = (c.router ?? 0) + c.app + c.nginx;
+      lines.push(
+        `  ${row}: ${router}app ${c.app.toFixed(1)}, nginx ${c.nginx.toFixed(1)}, sum ${total.toFixed(1)}`,
+      );
+    }
   }
   return lines;
 }

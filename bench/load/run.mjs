@@ -116,6 +116,7 @@ function startProcess(cmd, args, { waitReady = false, cwd = root, ipc = false } 
   ready.catch(() => {});
   return {
     ready,
+    pid: child.pid,
     output: () => output,
     /** The backend's counters (bench/load/backend.mjs): requests, majorGcs, minorGcs, cpuMicros. */
     stats() {
@@ -199,10 +200,12 @@ async function main() {
   }
   // The router rows (bench/load/router.mjs): uWSGI direct, through our router, through FastRouter.
   let routerLocations = "";
+  let routerRows;
   if (config.rows.some((row) => ROUTER_ROWS.includes(row))) {
     need("uwsgi", "apt-get install -y uwsgi-core uwsgi-plugin-python3");
     const ctx = { dir, here, transport: config.transport, freePort, startProcess, procs };
-    routerLocations = await startRouterRows(ctx);
+    routerRows = await startRouterRows(ctx);
+    routerLocations = routerRows.locations;
   }
   const port = await freePort();
   writeNginxConf(dir, {
@@ -227,6 +230,7 @@ ${routerLocations}
     cwd: dir,
   });
   procs.push(nginx);
+  routerRows?.watch("nginx", nginx.pid);
   await waitForNginx(port);
 
   for (const row of config.rows) {
@@ -260,7 +264,9 @@ ${routerLocations}
     for (const row of config.rows) {
       const backend = backends[NODE_ROWS[row]];
       const before = gcs.has(row) ? await backend.stats() : null;
+      const cpuBefore = routerRows?.sample();
       const r = parseWrk(await runWrk(url(row), { ...wrkOptions, seconds: config.seconds }));
+      if (cpuBefore !== undefined) routerRows.record(row, cpuBefore, r.requests);
       if (before !== null) addStats(row, before, await backend.stats());
       runs.get(row).push(r);
       if (!config.json) {
@@ -286,6 +292,7 @@ ${routerLocations}
       requests: rs.reduce((a, r) => a + r.requests, 0),
       errors: rs.reduce((a, r) => a + r.errors, 0),
       ...gcFigures(gcs.get(row)),
+      ...routerRows?.figures(row),
       rounds: rs,
     };
   });
