@@ -51,6 +51,8 @@ export class UwsgiRequest extends Readable {
   aborted = false;
   readonly #source: BodySource;
   #complete = false;
+  // The reader asked for more (_read) and nothing was pushed since: the end must go now.
+  #wanted = false;
   #method: string | undefined;
   #url: string | undefined;
   #headers: Record<string, string> | undefined;
@@ -199,13 +201,18 @@ export class UwsgiRequest extends Readable {
 
   /** @internal A piece of the body from the parser; false when the reader is full. */
   pushBody(piece: Uint8Array): boolean {
+    this.#wanted = false;
     return this.push(piece);
   }
 
-  /** @internal The whole body arrived. */
+  /**
+   * @internal The whole body arrived. The stream's end is pushed when the reader asks for it:
+   * most requests have no body and no reader, and an end pushed at once costs a tick and a
+   * `'readable'` event per request for nobody.
+   */
   endBody(): void {
     this.#complete = true;
-    this.push(null);
+    if (this.#wanted) this.push(null);
   }
 
   /** @internal The connection was lost (or given up) before the answer was complete. */
@@ -219,6 +226,11 @@ export class UwsgiRequest extends Readable {
   }
 
   override _read(): void {
+    if (this.#complete) {
+      this.push(null);
+      return;
+    }
+    this.#wanted = true;
     this.#source.resumeBody();
   }
 
