@@ -1,4 +1,4 @@
-import type { Frame, FrameHandler } from "./capture-reader.js";
+import type { Frame, FrameHandler } from "./capture-format.js";
 import { Connection } from "./connection.js";
 import { decodeFrame, FrameKind, newSegment, TcpFlag, type TcpSegment } from "./frame-decoder.js";
 import type { DecodeSession } from "./session.js";

@@ -1,4 +1,4 @@
-import type { Frame } from "./capture-reader.js";
+import type { Frame } from "./capture-format.js";
 
 const TWO_32 = 4294967296;
 const POW10: readonly number[] = [

@@ -1,6 +1,7 @@
 import { CaptureDecoder } from "./capture-decoder.js";
+import { type CaptureFormat, captureFormatOf } from "./capture-format.js";
 import { type CapturePlan, capturePlan, type DecodeCaptureOptions } from "./capture-options.js";
-import { type CaptureFormat, CaptureReader, captureFormatOf } from "./capture-reader.js";
+import { CaptureReader } from "./capture-reader.js";
 import {
   type CaptureSource,
   checkSource,

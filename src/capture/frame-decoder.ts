@@ -1,4 +1,4 @@
-import type { Frame } from "./capture-reader.js";
+import type { Frame } from "./capture-format.js";
 
 /** Link types (LINKTYPE_* values of the pcap registry) the decoder understands. */
 export const LinkType = {

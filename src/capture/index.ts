@@ -1,13 +1,11 @@
 // The "uwsgi-codec/capture" entry point: decoding uwsgi traffic out of pcap/pcapng captures (Node only).
 export type { AnswerProblem } from "./answer-decoder.js";
+export type { CaptureFormat, Frame, FrameHandler } from "./capture-format.js";
 export { DEFAULT_CAPTURE_OPTIONS, type DecodeCaptureOptions } from "./capture-options.js";
 export {
-  type CaptureFormat,
   CaptureReader,
   type CaptureReaderOptions,
   DEFAULT_MAX_RECORD_SIZE,
-  type Frame,
-  type FrameHandler,
 } from "./capture-reader.js";
 export type { CaptureSource } from "./capture-source.js";
 export { decodeCapture } from "./decode-capture.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CaptureReader, captureFormatOf, type Frame } from "../../src/capture/capture-reader.js";
+import { captureFormatOf, type Frame } from "../../src/capture/capture-format.js";
+import { CaptureReader } from "../../src/capture/capture-reader.js";
 import { CaptureError } from "../../src/capture/errors.js";
 import { writePcap, writePcapng } from "./support/pcap-writer.js";
 

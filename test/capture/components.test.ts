@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AnswerDecoder } from "../../src/capture/answer-decoder.js";
-import type { Frame } from "../../src/capture/capture-reader.js";
+import type { Frame } from "../../src/capture/capture-format.js";
 import {
   decodeFrame,
   FrameKind,

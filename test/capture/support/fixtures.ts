@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { Frame } from "../../../src/capture/capture-format.js";
 import type { DecodeCaptureOptions } from "../../../src/capture/capture-options.js";
-import { CaptureReader, type Frame } from "../../../src/capture/capture-reader.js";
+import { CaptureReader } from "../../../src/capture/capture-reader.js";
 import { decodeCapture } from "../../../src/capture/decode-capture.js";
 import type { CapturedExchange } from "../../../src/capture/exchange.js";
 import { decodeFrame, FrameKind, newSegment } from "../../../src/capture/frame-decoder.js";
