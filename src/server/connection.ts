@@ -3,7 +3,13 @@ import type { UwsgiError } from "../codec/errors.js";
 import type { Packet } from "../codec/packet.js";
 import { PacketParser, type ParserHandler, type ParserOptions } from "../parser/packet-parser.js";
 import { answerRpc } from "../rpc/rpc-answer.js";
-import { type DeadlineOwner, Deadlines } from "./deadlines.js";
+import {
+  type DeadlineClock,
+  type DeadlineOwner,
+  Deadlines,
+  LINGER_MS,
+  type Timed,
+} from "./deadlines.js";
 import type { ResolvedServerOptions } from "./options.js";
 import { type BodySource, UwsgiRequest } from "./request.js";
 import { type AnswerSink, UwsgiServerResponse } from "./response.js";
@@ -15,6 +21,8 @@ import { statusOf } from "./status.js";
 export interface ConnectionOwner {
   readonly options: ResolvedServerOptions;
   readonly parserOptions: ParserOptions;
+  /** Checks the deadlines of every open connection. */
+  readonly clock: DeadlineClock;
   /** Runs the request handlers. */
   dispatch(req: UwsgiRequest, res: UwsgiServerResponse, connection: Connection): void;
   /** Reports what the peer did wrong (never throws). */
@@ -27,30 +35,29 @@ export interface ConnectionOwner {
 
 // A pong: modifier1 100, datasize 0, modifier2 1, as uWSGI answers a ping.
 const PONG = Buffer.from([100, 0, 0, 1]);
-// After refusing, how long the peer has to read the answer and close before the socket is cut.
-const LINGER_MS = 2000;
 
 /**
  * One connection, one request: parses the packet, makes the request and its answer, streams the
- * body with backpressure, and releases everything when the socket closes. Socket listeners and
- * timer callbacks are shared functions (socket-events.ts, deadlines.ts), so none is made per
- * connection.
+ * body with backpressure, and releases everything when the socket closes. Socket listeners are
+ * shared functions (socket-events.ts), and the server's clock checks the deadlines
+ * (deadlines.ts): no closure and no timer is made per connection.
  *
  * User code (request and response listeners, a pipe's destination) runs inside these callbacks;
  * whatever it throws is the handler's failure (`HANDLER_FAILED`), never taken for the peer's, and
  * never answered into a response that already started.
  */
 export class Connection
-  implements ParserHandler, BodySource, AnswerSink, DeadlineOwner, SocketEvents
+  implements ParserHandler, BodySource, AnswerSink, DeadlineOwner, SocketEvents, Timed
 {
   readonly socket: Socket;
   /** @internal Where the server's list of connections keeps this one. */
   listIndex = -1;
+  /** @internal Checked by the server's clock. */
+  readonly deadlines: Deadlines;
   readonly #owner: ConnectionOwner;
   readonly #parser: PacketParser;
   #request: UwsgiRequest | null = null;
   #response: UwsgiServerResponse | null = null;
-  readonly #deadlines: Deadlines;
   #anyData = false;
   #pending = false;
   #unsupported: Packet | null = null;
@@ -71,12 +78,12 @@ export class Connection
     this.#parser = new PacketParser(this, owner.parserOptions);
     listenTo(socket, this);
     const { idleTimeout, headersTimeout, requestTimeout } = owner.options;
-    if (idleTimeout > 0) socket.setTimeout(idleTimeout);
-    this.#deadlines = new Deadlines(this, headersTimeout, requestTimeout);
+    this.deadlines = new Deadlines(this, owner.clock, headersTimeout, requestTimeout, idleTimeout);
   }
 
   /** Bytes from the peer. */
   data(chunk: Buffer): void {
+    this.deadlines.touch();
     if (this.#refused) return; // read and dropped until the peer closes
     this.#anyData = true;
     try {
@@ -90,7 +97,6 @@ export class Connection
     }
     if (this.#pending) {
       this.#pending = false;
-      if (!this.#bodyDone) this.#deadlines.awaitBody();
       this.#owner.dispatch(this.#request!, this.#response!, this);
     } else if (this.#unsupported !== null) {
       this.#answerPacket(this.#unsupported);
@@ -105,7 +111,7 @@ export class Connection
   }
 
   onPacket(packet: Packet): void {
-    this.#deadlines.packetIn();
+    this.deadlines.packetIn();
     if (packet.kind !== "vars") {
       this.#unsupported = packet;
       return;
@@ -141,7 +147,7 @@ export class Connection
     const req = this.#request;
     if (req === null) return; // a ping or another packet without a body
     this.#bodyDone = true;
-    this.#deadlines.stop();
+    this.deadlines.stop();
     if (!this.#discard) req.endBody();
   }
 
@@ -241,7 +247,7 @@ export class Connection
   /** The socket is closed: release everything and tell whoever waits. */
   close(): void {
     this.#closed = true;
-    this.#deadlines.stop();
+    this.deadlines.stop();
     const req = this.#request;
     if (req !== null && !this.#finished) {
       let reason = this.#reason as UwsgiServerError | null;
@@ -264,7 +270,12 @@ export class Connection
     this.#owner.closed(this);
   }
 
+  answerWrote(): void {
+    this.deadlines.touch();
+  }
+
   drained(): void {
+    this.deadlines.touch();
     this.#response?.socketDrained();
   }
 
@@ -342,7 +353,7 @@ export class Connection
     });
     if (!this.#closed) {
       this.#refused = true;
-      this.#deadlines.stop();
+      this.deadlines.stop();
       this.#reason ??= err;
       if (this.#response !== null) this.handlerFailed(err);
       else this.#cut(err);
@@ -357,7 +368,7 @@ export class Connection
    */
   #giveUp(reason: UwsgiError | UwsgiServerError): void {
     this.#refused = true;
-    this.#deadlines.stop();
+    this.deadlines.stop();
     this.#reason ??= reason;
     this.#owner.clientError(reason, this.socket);
     const res = this.#response!;
@@ -397,7 +408,7 @@ export class Connection
   /** Bad input before any request: report, answer a status nginx can pass on, end, drop the rest. */
   #refuse(err: UwsgiError | UwsgiServerError): void {
     this.#refused = true;
-    this.#deadlines.stop();
+    this.deadlines.stop();
     this.#reason ??= err;
     this.#owner.clientError(err, this.socket);
     if (this.socket.writable) this.#writeStatus(err.code);
@@ -414,6 +425,6 @@ export class Connection
 
   #linger(): void {
     const idle = this.#owner.options.idleTimeout;
-    this.socket.setTimeout(idle > 0 && idle < LINGER_MS ? idle : LINGER_MS);
+    this.deadlines.linger(idle > 0 && idle < LINGER_MS ? idle : LINGER_MS);
   }
 }

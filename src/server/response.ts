@@ -20,6 +20,8 @@ export interface AnswerSink {
   answerFinished(): void;
   /** The answer was destroyed (by the handler, or because the connection is gone). */
   answerDestroyed(err: Error | null): void;
+  /** Bytes of the answer went to the socket: the connection is not idle. */
+  answerWrote(): void;
   /** The answer emitted `'error'` (a write after end): reported, never thrown. */
   answerError(err: Error): void;
   /** A listener on the answer (user code) threw `err`. */
@@ -191,7 +193,10 @@ export class UwsgiServerResponse extends Writable {
   flushHeaders(): void {
     if (this.destroyed || this.writableEnded) return;
     if (this.#head === null) this.#fixHead();
-    if (!this.#headWritten && this.writableLength === 0) this.#writeHead(null);
+    if (!this.#headWritten && this.writableLength === 0) {
+      this.#sink.answerWrote();
+      this.#writeHead(null);
+    }
   }
 
   // Validation happens here, in the caller's stack, not inside the stream machinery.
@@ -211,6 +216,7 @@ export class UwsgiServerResponse extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: WriteCallback): void {
     const socket = this.socket;
+    this.#sink.answerWrote();
     if (this.#headWritten) {
       if (!this.#bodiless) socket.write(chunk);
     } else {
@@ -225,6 +231,7 @@ export class UwsgiServerResponse extends Writable {
     callback: WriteCallback,
   ): void {
     const socket = this.socket;
+    this.#sink.answerWrote();
     socket.cork();
     for (let i = 0; i < chunks.length; i++) {
       const chunk = chunks[i]!.chunk;

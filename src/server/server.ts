@@ -4,6 +4,7 @@ import type { UwsgiError } from "../codec/errors.js";
 import type { ParserOptions } from "../parser/packet-parser.js";
 import { Connection, type ConnectionOwner } from "./connection.js";
 import { ConnectionList } from "./connection-list.js";
+import { DeadlineClock, deadlinePeriod } from "./deadlines.js";
 import {
   parserOptionsOf,
   type ResolvedServerOptions,
@@ -52,6 +53,7 @@ export class UwsgiServer extends Server {
   readonly options: ResolvedServerOptions;
   readonly #owner: ConnectionOwner;
   readonly #connections = new ConnectionList<Connection>();
+  readonly #clock: DeadlineClock;
   #graceTimer: NodeJS.Timeout | null = null;
   #closePending = false;
 
@@ -68,7 +70,14 @@ export class UwsgiServer extends Server {
     super({ allowHalfOpen: true, noDelay: true });
     this.options = resolved;
     this.maxConnections = resolved.maxConnections;
-    this.#owner = new Owner(this, resolved, parserOptionsOf(resolved), this.#connections, () => {
+    const period = deadlinePeriod(
+      resolved.headersTimeout,
+      resolved.requestTimeout,
+      resolved.idleTimeout,
+    );
+    this.#clock = new DeadlineClock(this.#connections, period);
+    const parserOptions = parserOptionsOf(resolved);
+    this.#owner = new Owner(this, resolved, parserOptions, this.#clock, this.#connections, () => {
       if (this.#closePending) {
         this.#closePending = false;
         this.emit("close");
@@ -84,6 +93,7 @@ export class UwsgiServer extends Server {
   }
 
   readonly #accept = (socket: Socket): void => {
+    this.#clock.start();
     this.#connections.add(new Connection(this.#owner, socket));
   };
 
@@ -174,6 +184,7 @@ function shutdownAll(connections: ConnectionList<Connection>): void {
 class Owner implements ConnectionOwner {
   readonly options: ResolvedServerOptions;
   readonly parserOptions: ParserOptions;
+  readonly clock: DeadlineClock;
   readonly #server: UwsgiServer;
   readonly #connections: ConnectionList<Connection>;
   readonly #drained: () => void;
@@ -182,6 +193,7 @@ class Owner implements ConnectionOwner {
     server: UwsgiServer,
     options: ResolvedServerOptions,
     parserOptions: ParserOptions,
+    clock: DeadlineClock,
     connections: ConnectionList<Connection>,
     drained: () => void,
   ) {
@@ -189,6 +201,7 @@ class Owner implements ConnectionOwner {
     this.#drained = drained;
     this.options = options;
     this.parserOptions = parserOptions;
+    this.clock = clock;
     this.#connections = connections;
   }
 

@@ -10,8 +10,6 @@ export interface SocketEvents {
   close(): void;
   /** The socket's buffer drained. */
   drained(): void;
-  /** No byte went either way for the socket's timeout. */
-  idle(): void;
 }
 
 const kOwner = Symbol("uwsgi-codec.connection");
@@ -28,7 +26,6 @@ export function listenTo(socket: Socket, owner: SocketEvents): void {
   socket.on("close", onClose);
   socket.on("error", onError);
   socket.on("drain", onDrain);
-  socket.on("timeout", onTimeout);
 }
 
 function onData(this: OwnedSocket, chunk: Buffer): void {
@@ -45,7 +42,4 @@ function onError(this: OwnedSocket): void {
 }
 function onDrain(this: OwnedSocket): void {
   this[kOwner].drained();
-}
-function onTimeout(this: OwnedSocket): void {
-  this[kOwner].idle();
 }
