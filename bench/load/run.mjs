@@ -11,11 +11,12 @@
 // (mean of the rounds, with min-max), p50 and p99 latency (median of the rounds' wrk figures).
 // With --pin (the default when there are 2+ cores) wrk runs on the last core and nginx and the
 // backends on the others, so the load generator does not steal the server side's CPU.
-// For the Node backends it also reports major (mark-compact) GCs per 10k requests and the
-// backend's CPU time per request over the measured rounds, as each backend counts them
-// (bench/load/backend.mjs), and, when both rows ran, uwsgi's rate over node:http's (the `http`
-// row) round by round: the two run close together in each round, so their ratio moves less than
-// either rate on a shared machine.
+// For the Node backends it also reports major (mark-compact) GCs per 10k requests and CPU time
+// per request over the measured rounds: the backend's as it counts it (bench/load/backend.mjs)
+// and nginx's from /proc (bench/load/group-cpu.mjs). When both rows ran, uwsgi's rate over
+// node:http's (the `http` row), overall and round by round, and the same ratio read from the
+// server side's CPU per request (backend + nginx), which is what the rate ratio would be with the
+// server side alone on its core, and moves far less than rates when other work shares it.
 // --profile DIR starts the Node backends with `--cpu-prof --cpu-prof-dir DIR` (one .cpuprofile
 // each, written when they stop).
 //
@@ -31,6 +32,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nginxArgs, writeNginxConf } from "../../scripts/lib/nginx-conf.mjs";
 import { freePort } from "../../scripts/lib/ports.mjs";
+import { groupCpuMicros } from "./group-cpu.mjs";
 import { ROUTER_ROWS, routerCost, startRouterRows } from "./router.mjs";
 import { parseWrk, runWrk } from "./wrk.mjs";
 
@@ -260,14 +262,23 @@ ${routerLocations}
     for (const key of Object.keys(sum)) sum[key] += after[key] - before[key];
     gcs.set(row, sum);
   };
+  // nginx's CPU during the measured runs of the Node rows, over the requests wrk counted.
+  const nginxCpu = new Map();
   for (let round = 0; round < config.rounds; round++) {
     for (const row of config.rows) {
       const backend = backends[NODE_ROWS[row]];
       const before = gcs.has(row) ? await backend.stats() : null;
+      const nginxBefore = gcs.has(row) ? groupCpuMicros(nginx.pid) : 0;
       const cpuBefore = routerRows?.sample();
       const r = parseWrk(await runWrk(url(row), { ...wrkOptions, seconds: config.seconds }));
       if (cpuBefore !== undefined) routerRows.record(row, cpuBefore, r.requests);
-      if (before !== null) addStats(row, before, await backend.stats());
+      if (before !== null) {
+        addStats(row, before, await backend.stats());
+        const sum = nginxCpu.get(row) ?? { micros: 0, requests: 0 };
+        sum.micros += groupCpuMicros(nginx.pid) - nginxBefore;
+        sum.requests += r.requests;
+        nginxCpu.set(row, sum);
+      }
       runs.get(row).push(r);
       if (!config.json) {
         process.stderr.write(`round ${round + 1} ${row}: ${r.requestsPerSec.toFixed(0)} req/s\n`);
@@ -292,6 +303,7 @@ ${routerLocations}
       requests: rs.reduce((a, r) => a + r.requests, 0),
       errors: rs.reduce((a, r) => a + r.errors, 0),
       ...gcFigures(gcs.get(row)),
+      ...nginxFigures(nginxCpu.get(row)),
       ...routerRows?.figures(row),
       rounds: rs,
     };
@@ -303,7 +315,16 @@ ${routerLocations}
       .get("uwsgi")
       .map((r, i) => r.requestsPerSec / runs.get("http")[i].requestsPerSec);
     const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const u = results.find((r) => r.row === "uwsgi");
+    const h = results.find((r) => r.row === "http");
     versusHttp = {
+      median: median(per),
+      // Server-side CPU per request (nginx + backend), node:http's over ours: the rate ratio when
+      // the server side's core is the bottleneck, read from CPU time, which moves far less than
+      // the rate when other work shares the machine.
+      cpuRatio:
+        (h.nginxCpuMicrosPerRequest + h.cpuMicrosPerRequest) /
+        (u.nginxCpuMicrosPerRequest + u.cpuMicrosPerRequest),
       ratio:
         mean(runs.get("uwsgi").map((r) => r.requestsPerSec)) /
         mean(runs.get("http").map((r) => r.requestsPerSec)),
@@ -337,14 +358,17 @@ ${routerLocations}
   }
   const base = results.find((r) => r.row === "uwsgi");
   const header =
-    "| backend | req/s (min-max) | p50 ms | p99 ms | errors | req/s vs uwsgi | major GCs / 10k req | backend CPU us / req |";
+    "| backend | req/s (min-max) | p50 ms | p99 ms | errors | req/s vs uwsgi | major GCs / 10k req | CPU us / req: backend + nginx |";
   console.log(`\n${header}\n|---|---:|---:|---:|---:|---:|---:|---:|`);
   for (const r of results) {
     const ratio =
       base === undefined ? "" : `${(r.requestsPerSec / base.requestsPerSec).toFixed(2)}x`;
     const spread = `${r.requestsPerSecMin.toFixed(0)}-${r.requestsPerSecMax.toFixed(0)}`;
     const gc = r.majorGcsPer10k === undefined ? "" : r.majorGcsPer10k.toFixed(2);
-    const cpu = r.cpuMicrosPerRequest === undefined ? "" : r.cpuMicrosPerRequest.toFixed(1);
+    const cpu =
+      r.cpuMicrosPerRequest === undefined
+        ? ""
+        : `${r.cpuMicrosPerRequest.toFixed(1)} + ${r.nginxCpuMicrosPerRequest.toFixed(1)}`;
     console.log(
       `| ${r.row} | ${r.requestsPerSec.toFixed(0)} (${spread}) | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.errors} | ${ratio} | ${gc} | ${cpu} |`,
     );
@@ -352,7 +376,7 @@ ${routerLocations}
   if (versusHttp !== undefined) {
     const rounds = versusHttp.rounds.map((x) => `${x.toFixed(2)}x`).join(", ");
     console.log(
-      `\nuwsgi vs http (node:http, a connection per request): ${versusHttp.ratio.toFixed(2)}x req/s; by round ${rounds} (min ${versusHttp.min.toFixed(2)}x, max ${versusHttp.max.toFixed(2)}x)`,
+      `\nuwsgi vs http (node:http, a connection per request): ${versusHttp.ratio.toFixed(2)}x req/s; by round ${rounds} (median ${versusHttp.median.toFixed(2)}x, min ${versusHttp.min.toFixed(2)}x, max ${versusHttp.max.toFixed(2)}x); from server-side CPU per request (backend + nginx): ${versusHttp.cpuRatio.toFixed(2)}x`,
     );
   }
   for (const line of routerCost(results)) console.log(line);
@@ -361,6 +385,12 @@ ${routerLocations}
   );
   if (errorLog !== "")
     console.log(`\nnginx error log:\n${errorLog.split("\n").slice(-10).join("\n")}`);
+}
+
+/** nginx's CPU per request over a row's measured runs. */
+function nginxFigures(sum) {
+  if (sum == null || sum.requests === 0) return {};
+  return { nginxCpuMicrosPerRequest: sum.micros / sum.requests };
 }
 
 /** Major GCs per 10k requests and CPU per request (and the counts) from a backend's counters. */
