@@ -21,7 +21,7 @@ export interface ConnectionHost extends ExchangeHost {
   refused(error: UwsgiRouterError): void;
   /** A request was answered by middleware. */
   answeredDirectly(): void;
-  started(exchange: Exchange): void;
+  started(): void;
   /** The client's socket closed. */
   connectionClosed(connection: ClientConnection): void;
 }
@@ -54,6 +54,8 @@ export class ClientConnection {
   #exchange: Exchange | null = null;
   #closed = false;
   #headerTimer: NodeJS.Timeout | undefined;
+  /** Its index in the router's list of connections (-1 once out of it). */
+  slot = -1;
 
   constructor(host: ConnectionHost, socket: ClientStream) {
     this.#host = host;
@@ -284,7 +286,7 @@ export class ClientConnection {
     );
     this.#pending = [];
     this.#exchange = exchange;
-    host.started(exchange);
+    host.started();
     exchange.start();
   }
 

@@ -15,7 +15,7 @@ export interface ExchangeHost {
   /** Writes an error answer (when nothing was sent yet) and lets the client go. */
   answerError(client: ClientStream, status: number): void;
   /** The request ended: `error` is undefined when it was answered. */
-  settled(exchange: Exchange, error: UwsgiRouterError | undefined): void;
+  settled(error: UwsgiRouterError | undefined): void;
 }
 
 /** Body bytes held while the backend connects; past this the client socket pauses. */
@@ -327,7 +327,7 @@ export class Exchange {
     const backend = this.#backend;
     if (backend !== null && code !== undefined) backend.destroy();
     if (code === undefined) {
-      this.#host.settled(this, undefined);
+      this.#host.settled(undefined);
       return;
     }
     const error = new UwsgiRouterError(code, message, {
@@ -341,6 +341,6 @@ export class Exchange {
         this.#host.answerError(this.#client, code === "ANSWER_TIMEOUT" ? 504 : 502);
       else this.#client.destroy();
     }
-    this.#host.settled(this, error);
+    this.#host.settled(error);
   }
 }

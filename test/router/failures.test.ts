@@ -448,6 +448,35 @@ describe("close", () => {
     expect(parseHttpAnswer((await answer).answer).status).toBe(502);
     expect(errors.map((e) => e.code)).toEqual(["SHUTDOWN"]);
   });
+
+  it("cuts idle connections at once, whichever connections left before", async () => {
+    const r = await startRouter({
+      pools: { app: { nodes: [live.address] } },
+      defaultPool: "app",
+      closeTimeout: 60_000,
+    });
+    const sockets = await Promise.all(
+      Array.from(
+        { length: 8 },
+        () =>
+          new Promise<Socket>((resolve) => {
+            const s: Socket = new Socket().connect(r.port, "127.0.0.1", () => resolve(s));
+            s.on("error", () => {});
+          }),
+      ),
+    );
+    for (const s of sockets) s.write(PACKET.subarray(0, 3));
+    const gone = [5, 0, 3];
+    for (const i of gone) sockets[i]!.destroy();
+    // Answered after them: the router took every connection above before this one.
+    expect(parseIdentity((await exchange(r.port, [PACKET])).answer).node).toBe("live");
+    const closed = sockets
+      .filter((_, i) => !gone.includes(i))
+      .map((s) => new Promise((resolve) => s.once("close", resolve)));
+    // Were one of them missing from the router's list, close() would wait for closeTimeout.
+    await stopRouter(r.router);
+    await Promise.all(closed);
+  });
 });
 
 describe("resources", () => {
