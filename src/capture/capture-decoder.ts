@@ -1,5 +1,6 @@
 import type { Frame, FrameHandler } from "./capture-format.js";
 import { Connection } from "./connection.js";
+import { ConnectionTable } from "./connection-table.js";
 import { decodeFrame, FrameKind, newSegment, TcpFlag, type TcpSegment } from "./frame-decoder.js";
 import type { DecodeSession } from "./session.js";
 import type { PendingBudget } from "./tcp-stream.js";
@@ -32,8 +33,7 @@ export class CaptureDecoder implements FrameHandler {
   readonly #session: DecodeSession;
   readonly #limits: CaptureDecoderLimits;
   readonly #segment: TcpSegment = newSegment();
-  // Each connection is there twice, under its key and its reverse key.
-  readonly #connections = new Map<string, Connection>();
+  readonly #connections = new ConnectionTable<Connection>();
   // Tracked connections, oldest first (from #oldest on): eviction takes the oldest in O(1), where
   // a Map's first entry is found by stepping over the holes its deletions left.
   #order: Connection[] = [];
@@ -61,16 +61,12 @@ export class CaptureDecoder implements FrameHandler {
       return;
     }
     stats.tcpSegments++;
-    this.#session.now = { seconds: frame.seconds, nanos: frame.nanos };
-    // Frames come in runs of one connection: the last one found is tried before a key is made.
+    this.#session.setTime(frame.seconds, frame.nanos);
+    // Frames come in runs of one connection: the last one found is tried first.
     const last = this.#last;
-    let key = "";
     let conn: Connection | undefined;
     if (last !== null && !last.forgotten && last.carries(seg)) conn = last;
-    else {
-      key = `${seg.srcAddr} ${seg.srcPort} ${seg.dstAddr} ${seg.dstPort}`;
-      conn = this.#connections.get(key);
-    }
+    else conn = this.#connections.find(seg);
     if (conn?.isNewSyn(seg)) {
       this.#forget(conn);
       conn = undefined;
@@ -80,8 +76,7 @@ export class CaptureDecoder implements FrameHandler {
       if ((seg.flags & (TcpFlag.SYN | TcpFlag.RST)) !== TcpFlag.SYN && seg.payload.length === 0) {
         return;
       }
-      if (key === "") key = `${seg.srcAddr} ${seg.srcPort} ${seg.dstAddr} ${seg.dstPort}`;
-      conn = this.#track(seg, key);
+      conn = this.#track(seg);
       if (conn.ignored) return;
     }
     this.#last = conn;
@@ -93,8 +88,10 @@ export class CaptureDecoder implements FrameHandler {
 
   /** The capture ended: reports every connection still open. */
   finish(): void {
-    for (const conn of this.#connections.values()) {
-      if (!conn.finished) conn.finish();
+    const order = this.#order;
+    for (let i = this.#oldest; i < order.length; i++) {
+      const conn = order[i]!;
+      if (!conn.forgotten && !conn.finished) conn.finish();
     }
     this.#connections.clear();
     this.#last = null;
@@ -103,8 +100,7 @@ export class CaptureDecoder implements FrameHandler {
     this.#tracked = 0;
   }
 
-  #track(seg: TcpSegment, key: string): Connection {
-    const reverse = `${seg.dstAddr} ${seg.dstPort} ${seg.srcAddr} ${seg.srcPort}`;
+  #track(seg: TcpSegment): Connection {
     if (this.#tracked >= this.#limits.maxConnections) {
       // The oldest first: usually closed already (a tombstone), else reported as it stands.
       const order = this.#order;
@@ -113,8 +109,6 @@ export class CaptureDecoder implements FrameHandler {
     }
     const conn = new Connection(
       this.#session,
-      key,
-      reverse,
       seg,
       this.#limits.ports,
       this.#limits.heuristic,
@@ -122,8 +116,7 @@ export class CaptureDecoder implements FrameHandler {
       this.#budget,
     );
     this.#session.stats.connections++;
-    this.#connections.set(key, conn);
-    this.#connections.set(reverse, conn);
+    this.#connections.add(conn);
     this.#order.push(conn);
     this.#tracked++;
     return conn;
@@ -131,8 +124,7 @@ export class CaptureDecoder implements FrameHandler {
 
   #forget(conn: Connection): void {
     conn.finish();
-    this.#connections.delete(conn.key);
-    this.#connections.delete(conn.reverseKey);
+    this.#connections.delete(conn);
     conn.forgotten = true;
     this.#tracked--;
     // Forgotten connections leave the order lazily, all at once when they are most of it (a new

@@ -53,17 +53,51 @@ export interface FrameHandler {
   onFrame(frame: Frame): void;
 }
 
-/** A new frame object for a reader to refill. */
-export function newFrame(): Frame {
-  return {
-    linkType: 0,
-    data: Buffer.alloc(0),
-    originalLength: 0,
-    seconds: 0,
-    nanos: 0,
-    offset: 0,
-    interfaceId: 0,
-  };
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The frame object the readers refill: the frame's bytes stay where they are in the reader's
+ * buffer (`bytes[start, end)`), and `data` is a view made when it is read; the capture decoder
+ * reads them in place (most frames are ACKs: no view is made for them at all).
+ */
+export class FrameView implements Frame {
+  linkType = 0;
+  originalLength = 0;
+  seconds = 0;
+  nanos = 0;
+  offset = 0;
+  interfaceId = 0;
+  #bytes: Buffer = EMPTY;
+  #start = 0;
+  #end = 0;
+
+  /** The captured bytes: a new view of `bytes[start, end)` each time it is read. */
+  get data(): Buffer {
+    return this.#bytes.subarray(this.#start, this.#end);
+  }
+
+  /** The buffer holding the frame's bytes (valid during the callback only). */
+  get bytes(): Buffer {
+    return this.#bytes;
+  }
+
+  /** Where the frame's bytes start in `bytes`. */
+  get start(): number {
+    return this.#start;
+  }
+
+  /** Where they end. */
+  get end(): number {
+    return this.#end;
+  }
+
+  /** The frame is `bytes[start, end)`. */
+  setBytes(bytes: Buffer, start: number, end: number): void {
+    this.#bytes = bytes;
+    this.#start = start;
+    this.#end = end;
+    if (this.originalLength < end - start) this.originalLength = end - start;
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { portsKey, type TableEntry } from "./connection-table.js";
 import { Conversation } from "./conversation.js";
 import type { Endpoint } from "./exchange.js";
 import { TcpFlag, type TcpSegment } from "./frame-decoder.js";
@@ -25,9 +26,9 @@ const PROBE_OFFSETS = 65540;
  * when it was not, each direction's first 64 KiB are searched and the first that holds one is the
  * client's. Connections that fail are ignored (their segments are dropped on sight).
  */
-export class Connection implements StreamOwner {
-  readonly key: string;
-  readonly reverseKey: string;
+export class Connection implements StreamOwner, TableEntry {
+  readonly key: number;
+  readonly reverseKey: number;
   readonly #session: DecodeSession;
   readonly #ends: readonly [Endpoint, Endpoint];
   readonly #streams: readonly [TcpStream, TcpStream];
@@ -47,8 +48,6 @@ export class Connection implements StreamOwner {
 
   constructor(
     session: DecodeSession,
-    key: string,
-    reverseKey: string,
     seg: TcpSegment,
     ports: ReadonlySet<number> | null,
     heuristic: boolean,
@@ -56,8 +55,8 @@ export class Connection implements StreamOwner {
     budget: PendingBudget,
   ) {
     this.#session = session;
-    this.key = key;
-    this.reverseKey = reverseKey;
+    this.key = portsKey(seg.srcPort, seg.dstPort);
+    this.reverseKey = portsKey(seg.dstPort, seg.srcPort);
     this.#ends = [
       { address: seg.srcAddr, port: seg.srcPort },
       { address: seg.dstAddr, port: seg.dstPort },
@@ -101,6 +100,12 @@ export class Connection implements StreamOwner {
       return seg.srcAddr === b.address && seg.dstAddr === a.address;
     }
     return false;
+  }
+
+  /** Its 4-tuple as text, from the first endpoint seen (or, `reverse`, from the other). */
+  tupleText(reverse: boolean): string {
+    const [a, b] = reverse ? [this.#ends[1], this.#ends[0]] : this.#ends;
+    return `${a.address} ${a.port} ${b.address} ${b.port}`;
   }
 
   /** Direction of `seg`: 0 when its source is the first endpoint seen. */

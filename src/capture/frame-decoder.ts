@@ -1,4 +1,4 @@
-import type { Frame } from "./capture-format.js";
+import { type Frame, FrameView } from "./capture-format.js";
 
 /** Link types (LINKTYPE_* values of the pcap registry) the decoder understands. */
 export const LinkType = {
@@ -75,42 +75,42 @@ function be32(b: Buffer, p: number): number {
   return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
 }
 
-/** Offset of the IP header in the frame, -1 when the link layer does not carry IP. */
-function ipOffset(linkType: number, b: Buffer): number {
-  const len = b.length;
+/** Offset of the IP header of the frame `b[start, end)`, -1 when the link layer does not carry IP. */
+function ipOffset(linkType: number, b: Buffer, start: number, end: number): number {
+  const len = end - start;
   switch (linkType) {
     case LinkType.ETHERNET: {
-      let p = 12;
+      let p = start + 12;
       if (len < 14) return -1;
       let type = be16(b, p);
       // 802.1Q and 802.1ad tags, possibly stacked.
       while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_VLAN_OLD) {
         p += 4;
-        if (len < p + 2) return -1;
+        if (end < p + 2) return -1;
         type = be16(b, p);
       }
       return type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6 ? p + 2 : -1;
     }
     case LinkType.LINUX_SLL: {
       if (len < 16) return -1;
-      const type = be16(b, 14);
-      return type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6 ? 16 : -1;
+      const type = be16(b, start + 14);
+      return type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6 ? start + 16 : -1;
     }
     case LinkType.LINUX_SLL2: {
       if (len < 20) return -1;
-      const type = be16(b, 0);
-      return type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6 ? 20 : -1;
+      const type = be16(b, start);
+      return type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6 ? start + 20 : -1;
     }
     case LinkType.RAW:
     case LinkType.RAW_OPENBSD:
     case LinkType.IPV4:
     case LinkType.IPV6:
-      return 0;
+      return start;
     case LinkType.NULL:
     case LinkType.LOOP:
       // A 4-byte address family (host order for NULL, network order for LOOP); the IP version
       // nibble that follows says the same thing more reliably.
-      return len < 4 ? -1 : 4;
+      return len < 4 ? -1 : start + 4;
     default:
       return -1;
   }
@@ -174,10 +174,27 @@ const IPPROTO_TCP = 6;
  * skipped; an IPv6 fragment header that is not an atomic fragment means a skipped frame.
  */
 export function decodeFrame(frame: Frame, out: TcpSegment): number {
-  const b = frame.data;
-  let p = ipOffset(frame.linkType, b);
+  // The readers' frames are read where they lie; a view is made only for the payload.
+  if (frame instanceof FrameView) {
+    return decodeFrameBytes(frame.linkType, frame.bytes, frame.start, frame.end, out);
+  }
+  const data = frame.data;
+  return decodeFrameBytes(frame.linkType, data, 0, data.length, out);
+}
+
+// A segment without payload (most are: ACKs) shares this view.
+const NO_PAYLOAD = Buffer.alloc(0);
+
+function decodeFrameBytes(
+  linkType: number,
+  b: Buffer,
+  start: number,
+  frameEnd: number,
+  out: TcpSegment,
+): number {
+  let p = ipOffset(linkType, b, start, frameEnd);
   if (p < 0) return FrameKind.NOT_IP;
-  const len = b.length;
+  const len = frameEnd;
   if (len - p < 1) return FrameKind.MALFORMED;
   const version = b[p]! >> 4;
   let end: number;
@@ -203,10 +220,10 @@ export function decodeFrame(frame: Frame, out: TcpSegment): number {
     let next = b[p + 6]!;
     out.srcAddr = ipv6String(b, p + 8);
     out.dstAddr = ipv6String(b, p + 24);
-    const start = p + 40;
-    end = payloadLength === 0 ? len : Math.min(len, start + payloadLength);
-    cut = payloadLength === 0 ? 0 : Math.max(0, start + payloadLength - len);
-    p = start;
+    const ipStart = p + 40;
+    end = payloadLength === 0 ? len : Math.min(len, ipStart + payloadLength);
+    cut = payloadLength === 0 ? 0 : Math.max(0, ipStart + payloadLength - len);
+    p = ipStart;
     while (next !== IPPROTO_TCP) {
       if (next === 0 || next === 43 || next === 60) {
         if (end - p < 8) return FrameKind.MALFORMED;
@@ -238,7 +255,8 @@ export function decodeFrame(frame: Frame, out: TcpSegment): number {
   out.seq = be32(b, p + 4);
   out.ack = be32(b, p + 8);
   out.flags = b[p + 13]!;
-  out.payload = b.subarray(p + dataOffset, end);
+  const payload = p + dataOffset;
+  out.payload = payload === end ? NO_PAYLOAD : b.subarray(payload, end);
   out.missing = cut;
   return FrameKind.TCP;
 }

@@ -1,7 +1,6 @@
 import {
-  type Frame,
   type FrameHandler,
-  newFrame,
+  FrameView,
   PCAP_MAGIC_MICRO,
   PCAP_MAGIC_NANO,
   type UnitReader,
@@ -21,7 +20,7 @@ const DATA = 2;
 export class PcapRecords implements UnitReader {
   readonly #handler: FrameHandler;
   readonly #maxRecord: number;
-  readonly #frame: Frame = newFrame();
+  readonly #frame: FrameView = new FrameView();
   readonly #le: boolean;
   readonly #nano: boolean;
   #state = FILE_HEADER;
@@ -92,7 +91,7 @@ export class PcapRecords implements UnitReader {
       );
     }
     if (inclLen === 0) {
-      this.#emit(buf.subarray(p, p));
+      this.#emit(buf, p, p);
       return;
     }
     this.#state = DATA;
@@ -100,17 +99,16 @@ export class PcapRecords implements UnitReader {
   }
 
   #data(buf: Buffer, p: number): void {
-    this.#emit(buf.subarray(p, p + this.need));
+    this.#emit(buf, p, p + this.need);
     this.#state = RECORD;
     this.need = 16;
   }
 
-  #emit(data: Buffer): void {
+  #emit(buf: Buffer, start: number, end: number): void {
     const frame = this.#frame;
     frame.linkType = this.#linkType;
-    frame.data = data;
     frame.interfaceId = 0;
-    if (frame.originalLength < data.length) frame.originalLength = data.length;
+    frame.setBytes(buf, start, end);
     this.frames++;
     this.#handler.onFrame(frame);
   }

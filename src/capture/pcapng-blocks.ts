@@ -1,7 +1,6 @@
 import {
-  type Frame,
   type FrameHandler,
-  newFrame,
+  FrameView,
   PCAPNG_MAGIC,
   type UnitReader,
   u16,
@@ -31,7 +30,7 @@ const TWO_32 = 4294967296;
 export class PcapngBlocks implements UnitReader {
   readonly #handler: FrameHandler;
   readonly #maxRecord: number;
-  readonly #frame: Frame = newFrame();
+  readonly #frame: FrameView = new FrameView();
   #state = FIRST;
   #le = true;
   #blockType = SHB;
@@ -231,7 +230,7 @@ export class PcapngBlocks implements UnitReader {
     frame.originalLength = u32(buf, p + 16, le);
     iface.setTime(frame, u32(buf, ts, le), u32(buf, ts + 4, le));
     const data = p + 20;
-    this.#emit(iface.linkType, buf.subarray(data, data + capLen), id);
+    this.#emit(iface.linkType, buf, data, data + capLen, id);
   }
 
   #simplePacket(buf: Buffer, p: number, end: number): void {
@@ -252,15 +251,14 @@ export class PcapngBlocks implements UnitReader {
     const frame = this.#frame;
     frame.offset = this.recordStart;
     frame.originalLength = original;
-    this.#emit(iface.linkType, buf.subarray(p + 4, p + 4 + capLen), 0);
+    this.#emit(iface.linkType, buf, p + 4, p + 4 + capLen, 0);
   }
 
-  #emit(linkType: number, data: Buffer, interfaceId: number): void {
+  #emit(linkType: number, buf: Buffer, start: number, end: number, interfaceId: number): void {
     const frame = this.#frame;
     frame.linkType = linkType;
-    frame.data = data;
     frame.interfaceId = interfaceId;
-    if (frame.originalLength < data.length) frame.originalLength = data.length;
+    frame.setBytes(buf, start, end);
     this.frames++;
     this.#handler.onFrame(frame);
   }

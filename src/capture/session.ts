@@ -108,9 +108,13 @@ export class DecodeSession {
   readonly onBody: BodyCallback | undefined;
   readonly stats: CaptureStats;
   readonly work: CaptureWork;
-  /** The time of the frame being processed, or null without timestamps (raw and hex input). */
-  now: CaptureTime | null = null;
   #ids = 0;
+  // The time of the frame being processed; its object is made when asked for (most frames are
+  // ACKs no exchange records).
+  #timed = false;
+  #seconds = 0;
+  #nanos = 0;
+  #now: CaptureTime | null = null;
   #forest: ChainForest | null = null;
 
   constructor(
@@ -128,6 +132,22 @@ export class DecodeSession {
     this.previewBytes = previewBytes;
     this.digest = digest;
     this.onBody = onBody;
+  }
+
+  /** The time of the frame being processed, or null without timestamps (raw and hex input). */
+  get now(): CaptureTime | null {
+    if (!this.#timed) return null;
+    this.#now ??= { seconds: this.#seconds, nanos: this.#nanos };
+    return this.#now;
+  }
+
+  /** The frame being processed was captured at this time. */
+  setTime(seconds: number, nanos: number): void {
+    if (this.#timed && seconds === this.#seconds && nanos === this.#nanos) return;
+    this.#timed = true;
+    this.#seconds = seconds;
+    this.#nanos = nanos;
+    this.#now = null;
   }
 
   /** The scratch of the all-at-once request search, made on first need and shared. */

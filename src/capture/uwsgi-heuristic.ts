@@ -1,9 +1,6 @@
 import { HEADER_SIZE } from "../codec/constants.js";
-import { UwsgiError } from "../codec/errors.js";
 import type { PacketHeader } from "../codec/header.js";
-import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from "../codec/limits.js";
 import { Modifier1, modifierInfo, payloadKindOf } from "../codec/modifiers.js";
-import { decodePacket } from "../codec/packet.js";
 
 /** Answers of {@link looksLikeUwsgi}. */
 export const Verdict = { NEED_MORE: -1, NO: 0, YES: 1 } as const;
@@ -16,14 +13,6 @@ export const Check = { VARS: 2, ARRAY: 3 } as const;
 
 /** @internal Most items a request's array may have (the decode limit the heuristic uses). */
 export const MAX_ITEMS = 16384;
-
-const STRICT: DecodeOptions = {
-  ...DEFAULT_DECODE_OPTIONS,
-  maxDatasize: 65535,
-  maxVars: 16384,
-  maxItems: MAX_ITEMS,
-  allowEmptyKeys: false,
-};
 
 /**
  * Could these header fields start a uwsgi request? modifier1 is one uWSGI assigns, other than 72
@@ -78,37 +67,53 @@ export function headerVerdict(buf: Uint8Array, off: number, end: number): number
 /**
  * Does a uwsgi request start at `buf[off]`? Strict, to tell uwsgi from other TCP traffic: the
  * modifier1 is one uWSGI assigns (not 72 'H' of "HTTP" nor 255, an answer), and the whole packet
- * decodes: a vars block that parses to the byte with at least one var and every key printable
- * ASCII; an array whose first item (a function name, a key) is printable ASCII; nothing for
- * ping-like packets; for the cache's raw forms (get, del, get-stream, dump) a key of 1-255
- * printable ASCII bytes. Returns `Verdict.NEED_MORE` when the packet is not all in
- * `buf[off..end]`. Costs O(datasize); searching many offsets with it is what `RequestFinder`
- * bounds.
+ * decodes as `decodePacket` reads it without empty keys: a vars block that parses to the byte
+ * with at least one var and every key printable ASCII; an array (at most 16384 items) whose
+ * first item (a function name, a key) is printable ASCII; nothing for ping-like packets; for the
+ * cache's raw forms (get, del, get-stream, dump) a key of 1-255 printable ASCII bytes. Returns
+ * `Verdict.NEED_MORE` when the packet is not all in `buf[off..end]`. Costs O(datasize), walking
+ * the lengths in place (no decode, no error made for a "no"); searching many offsets with it is
+ * what `RequestFinder` bounds.
  */
 export function looksLikeUwsgi(buf: Uint8Array, off: number, end: number): number {
   const first = headerVerdict(buf, off, end);
   if (first !== Check.VARS && first !== Check.ARRAY) return first;
-  const src = end === buf.length ? buf : buf.subarray(0, end);
-  try {
-    const packet = decodePacket(src, off, STRICT);
-    if (packet.kind === "vars") {
-      const vars = packet.vars;
-      if (vars.size === 0) return Verdict.NO;
-      for (let i = 0; i < vars.size; i++) {
-        const key = vars.keyBytesAt(i);
-        if (printable(key, 0, key.length) === Verdict.NO) return Verdict.NO;
-      }
-      return Verdict.YES;
-    }
-    if (packet.kind !== "array" || packet.items.length === 0) return Verdict.NO;
-    // The first item names a function (RPC) or a key (cache): printable and not empty.
-    const item = packet.items.getBytes(0);
-    return item.length > 0 ? printable(item, 0, item.length) : Verdict.NO;
-  } catch (err) {
-    // A decode error is the answer "not uwsgi" here; anything else is a bug and goes on.
-    if (err instanceof UwsgiError) return Verdict.NO;
-    throw err;
+  const start = off + HEADER_SIZE;
+  const stop = start + (buf[off + 1]! | (buf[off + 2]! << 8));
+  return first === Check.VARS ? varsVerdict(buf, start, stop) : arrayVerdict(buf, start, stop);
+}
+
+/** A vars block `buf[p, end)` of one var or more, each key printable, to the byte. */
+function varsVerdict(buf: Uint8Array, p: number, end: number): number {
+  while (p < end) {
+    if (end - p < 4) return Verdict.NO;
+    const keyLength = buf[p]! | (buf[p + 1]! << 8);
+    const key = p + 2;
+    const valueField = key + keyLength;
+    if (keyLength === 0 || end - valueField < 2) return Verdict.NO;
+    const next = valueField + 2 + (buf[valueField]! | (buf[valueField + 1]! << 8));
+    if (next > end || printable(buf, key, valueField) === Verdict.NO) return Verdict.NO;
+    p = next;
   }
+  return Verdict.YES;
+}
+
+/** An array `buf[p, end)` of at most MAX_ITEMS items, to the byte; the first printable, not empty. */
+function arrayVerdict(buf: Uint8Array, p: number, end: number): number {
+  const firstLength = end - p < 2 ? 0 : buf[p]! | (buf[p + 1]! << 8);
+  if (
+    firstLength === 0 ||
+    printable(buf, p + 2, Math.min(end, p + 2 + firstLength)) === Verdict.NO
+  ) {
+    return Verdict.NO;
+  }
+  let items = 0;
+  while (p < end) {
+    if (end - p < 2 || items === MAX_ITEMS) return Verdict.NO;
+    p += 2 + (buf[p]! | (buf[p + 1]! << 8));
+    items++;
+  }
+  return p === end ? Verdict.YES : Verdict.NO;
 }
 
 /** YES when every byte of `buf[start..end]` is printable ASCII other than space. */

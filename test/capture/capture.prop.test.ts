@@ -5,7 +5,8 @@ import { decodeCapture } from "../../src/capture/decode-capture.js";
 import { CaptureError } from "../../src/capture/errors.js";
 import { newStats } from "../../src/capture/session.js";
 import { looksLikeUwsgi, Verdict } from "../../src/capture/uwsgi-heuristic.js";
-import { encodePacket } from "../../src/codec/packet.js";
+import { UwsgiError } from "../../src/codec/errors.js";
+import { decodePacket, encodePacket } from "../../src/codec/packet.js";
 import { collect, EXPECTED, readCapture, segmentsOf, summaries } from "./support/fixtures.js";
 import { writePcapng } from "./support/pcap-writer.js";
 import { mangle, pcapOf, recordsOf, reorder, resegment } from "./support/rewrite.js";
@@ -169,6 +170,45 @@ describe("the all-at-once request search agrees with checking each offset alone"
     fc.constantFrom(0, 1, 2, 3, 4, 0x0a, 0x41, 0x63, 0x6f, 0xad).map((b) => Buffer.from([b])),
   );
   const windows = fc.array(piece, { maxLength: 12 }).map((parts) => Buffer.concat(parts));
+
+  it("the heuristic's in-place walk says what decodePacket (no empty keys) and the printable checks say", () => {
+    // The oracle: the whole packet decoded as decodePacket reads it, then its keys or first item.
+    const oracle = (buf: Buffer, off: number, end: number): number => {
+      const quick = looksLikeUwsgi(buf, off, end);
+      if (quick === Verdict.NEED_MORE) return quick;
+      const printable = (b: Uint8Array) => b.length > 0 && b.every((c) => c > 0x20 && c < 0x7f);
+      try {
+        const p = decodePacket(buf.subarray(0, end), off, {
+          maxDatasize: 65535,
+          maxVars: 16384,
+          maxItems: 16384,
+        });
+        if (p.kind === "vars") {
+          return p.vars.size > 0 &&
+            [...p.vars.keys()].every((k) => printable(Buffer.from(k, "latin1")))
+            ? Verdict.YES
+            : Verdict.NO;
+        }
+        if (p.kind === "array") {
+          return p.items.length > 0 && printable(p.items.getBytes(0)) ? Verdict.YES : Verdict.NO;
+        }
+        // Empty and raw packets are judged by their header alone, in both.
+        return quick;
+      } catch (err) {
+        if (err instanceof UwsgiError) return Verdict.NO;
+        throw err;
+      }
+    };
+    fc.assert(
+      fc.property(windows, (buf) => {
+        for (let k = 0; k < buf.length; k++) {
+          expect(looksLikeUwsgi(buf, k, buf.length), `offset ${k}`).toBe(
+            oracle(buf, k, buf.length),
+          );
+        }
+      }),
+    );
+  });
 
   it("the same verdict at every offset, final or not", () => {
     const forest = new ChainForest(newStats().work);

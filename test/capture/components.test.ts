@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { AnswerDecoder } from "../../src/capture/answer-decoder.js";
 import type { Frame } from "../../src/capture/capture-format.js";
+import { ConnectionTable, portsKey } from "../../src/capture/connection-table.js";
 import {
   decodeFrame,
   FrameKind,
   ipv6String,
   LinkType,
   newSegment,
+  type TcpSegment,
 } from "../../src/capture/frame-decoder.js";
 import * as capture from "../../src/capture/index.js";
 import { DecodeSession, newStats } from "../../src/capture/session.js";
@@ -319,6 +321,59 @@ describe("AnswerDecoder", () => {
     body.push(Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab"));
     body.gap(8);
     expect(body.finish(true)).toMatchObject({ kind: "http", missing: 8, complete: false });
+  });
+});
+
+describe("ConnectionTable", () => {
+  /** A connection between two endpoints, as the table sees it. */
+  const entry = (a: string, ap: number, b: string, bp: number) => ({
+    key: portsKey(ap, bp),
+    reverseKey: portsKey(bp, ap),
+    carries: (s: TcpSegment) =>
+      (s.srcAddr === a && s.srcPort === ap && s.dstAddr === b && s.dstPort === bp) ||
+      (s.srcAddr === b && s.srcPort === bp && s.dstAddr === a && s.dstPort === ap),
+    tupleText: (reverse: boolean) => (reverse ? `${b} ${bp} ${a} ${ap}` : `${a} ${ap} ${b} ${bp}`),
+  });
+  const seg = (src: string, srcPort: number, dst: string, dstPort: number): TcpSegment => ({
+    ...newSegment(),
+    srcAddr: src,
+    srcPort,
+    dstAddr: dst,
+    dstPort,
+  });
+
+  it("finds connections either way, those sharing ports or a key too, and forgets them", () => {
+    const table = new ConnectionTable<ReturnType<typeof entry>>();
+    const one = entry("10.0.0.1", 40000, "10.0.0.9", 3031);
+    const sameports = entry("10.0.0.2", 40000, "10.0.0.9", 3031);
+    // portsKey(1, 2) === portsKey(3, 32770): the keys collide.
+    expect(portsKey(1, 2)).toBe(portsKey(3, 32770));
+    const collide = entry("10.0.0.3", 1, "10.0.0.9", 2);
+    const other = entry("10.0.0.4", 3, "10.0.0.9", 32770);
+    const same = entry("10.0.0.5", 7, "10.0.0.6", 7);
+    for (const c of [one, sameports, collide, other, same]) table.add(c);
+    expect(table.find(seg("10.0.0.1", 40000, "10.0.0.9", 3031))).toBe(one);
+    expect(table.find(seg("10.0.0.9", 3031, "10.0.0.1", 40000))).toBe(one);
+    expect(table.find(seg("10.0.0.9", 3031, "10.0.0.2", 40000))).toBe(sameports);
+    expect(table.find(seg("10.0.0.3", 1, "10.0.0.9", 2))).toBe(collide);
+    expect(table.find(seg("10.0.0.9", 32770, "10.0.0.4", 3))).toBe(other);
+    expect(table.find(seg("10.0.0.6", 7, "10.0.0.5", 7))).toBe(same);
+    expect(table.find(seg("10.0.0.7", 40000, "10.0.0.9", 3031))).toBeUndefined();
+    expect(table.find(seg("10.0.0.7", 9, "10.0.0.9", 9))).toBeUndefined();
+    table.delete(one);
+    table.delete(collide);
+    table.delete(same);
+    expect(table.find(seg("10.0.0.1", 40000, "10.0.0.9", 3031))).toBeUndefined();
+    expect(table.find(seg("10.0.0.2", 40000, "10.0.0.9", 3031))).toBe(sameports);
+    expect(table.find(seg("10.0.0.3", 1, "10.0.0.9", 2))).toBeUndefined();
+    expect(table.find(seg("10.0.0.4", 3, "10.0.0.9", 32770))).toBe(other);
+    expect(table.find(seg("10.0.0.5", 7, "10.0.0.6", 7))).toBeUndefined();
+    table.delete(sameports);
+    table.delete(other);
+    expect(table.find(seg("10.0.0.2", 40000, "10.0.0.9", 3031))).toBeUndefined();
+    table.add(one);
+    table.clear();
+    expect(table.find(seg("10.0.0.1", 40000, "10.0.0.9", 3031))).toBeUndefined();
   });
 });
 
