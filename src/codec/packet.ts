@@ -80,12 +80,21 @@ export function decodePacket(
   options?: DecodeOptions,
 ): Packet {
   const src = inputBytes("buf", buf);
-  if (isOptions(offset) && options === undefined) {
+  let at = 0;
+  // The usual call: an offset inside the buffer, checked in one test; anything else takes the
+  // full check (an out-of-line call that V8 does not inline cost ~5 ns of a 150 ns decode).
+  if (typeof offset === "number") {
+    at = offset >>> 0 === offset && offset <= src.length ? offset : offsetArgument(offset, src);
+  } else if (isOptions(offset) && options === undefined) {
     options = offset;
-    offset = undefined;
+  } else if (offset !== undefined) {
+    at = offsetArgument(offset, src);
   }
-  const at = offset === undefined ? 0 : checkInteger("offset", offset, 0, src.length);
   return decodeAt(src, at, decodeSettings(options, "decodePacket"));
+}
+
+function offsetArgument(offset: unknown, src: Uint8Array): number {
+  return checkInteger("offset", offset, 0, src.length);
 }
 
 /** @internal decodePacket on checked arguments (the streaming parser checks them once). */

@@ -44,8 +44,9 @@ export class VarsView implements Iterable<[string, string]> {
   readonly #base: number;
   readonly #count: number;
   readonly #encoding: TextEncoding;
-  // Index of the last CONTENT_LENGTH var, noted during the decoding walk (-1: none).
-  readonly #contentLengthAt: number;
+  // Where the last CONTENT_LENGTH var's value-length field is, relative to #start, noted during
+  // the decoding walk (-1: none): contentLength reads it with no look-up.
+  readonly #contentLengthField: number;
   // The whole block as latin1 text, made on the first string asked for (small blocks only): each
   // key or value is then a substring, which V8 makes far cheaper than a native decode per field.
   #text: string | undefined;
@@ -62,7 +63,7 @@ export class VarsView implements Iterable<[string, string]> {
     base: number,
     count: number,
     encoding: TextEncoding,
-    contentLengthAt: number,
+    contentLengthField: number,
   ) {
     this.#buf = buf;
     this.#start = start;
@@ -71,7 +72,7 @@ export class VarsView implements Iterable<[string, string]> {
     this.#base = base;
     this.#count = count;
     this.#encoding = encoding;
-    this.#contentLengthAt = contentLengthAt;
+    this.#contentLengthField = contentLengthField;
     this.#text = undefined;
     this.#plain = false;
   }
@@ -140,17 +141,14 @@ export class VarsView implements Iterable<[string, string]> {
     if (strict !== false) checkBoolean("strict", strict);
     if (errorOffset !== undefined)
       checkInteger("errorOffset", errorOffset, 0, Number.MAX_SAFE_INTEGER);
-    const i = this.#contentLengthAt;
-    if (i < 0) return 0;
-    const p = this.#valueField(i);
-    const len = this.#buf[p]! | (this.#buf[p + 1]! << 8);
-    return contentLengthIn(
-      this.#buf,
-      p + LENGTH_SIZE,
-      p + LENGTH_SIZE + len,
-      strict,
-      errorOffset ?? p,
-    );
+    const rel = this.#contentLengthField;
+    if (rel < 0) return 0;
+    const buf = this.#buf;
+    const p = this.#start + rel;
+    const from = p + LENGTH_SIZE;
+    const to = from + (buf[p]! | (buf[p + 1]! << 8));
+    // nginx sends CONTENT_LENGTH empty for a request without a body.
+    return from === to ? 0 : contentLengthIn(buf, from, to, strict, errorOffset ?? p);
   }
 
   /** Every value with this key, in wire order (nginx 1.22 repeats a repeated header). */
@@ -361,7 +359,7 @@ export class VarsView implements Iterable<[string, string]> {
       0,
       this.#count,
       this.#encoding,
-      this.#contentLengthAt,
+      this.#contentLengthField,
     );
   }
 
@@ -437,7 +435,7 @@ export function walkVars(
   const table = reserveOffsets(Math.min(maxVars, (end - start) >>> 2) + 1);
   const base = reservedBase();
   let count = 0;
-  let contentLengthAt = -1;
+  let contentLengthField = -1;
   let p = start;
   while (p < end) {
     if (end - p < 4) throw trailingBytes(p, end - p);
@@ -451,10 +449,11 @@ export function walkVars(
     if (next > end) throw valueOverrun(valField, valLen, end);
     if (count === maxVars) throw tooManyVars(p, maxVars);
     // Every request needs its body length: note where CONTENT_LENGTH is while passing by.
-    if (keyLen === 14 && isContentLength(src, p + LENGTH_SIZE)) contentLengthAt = count;
+    if (keyLen === 14 && isContentLength(src, p + LENGTH_SIZE))
+      contentLengthField = valField - start;
     table[base + count++] = p - start;
     p = next;
   }
   commitOffsets(count);
-  return new VarsView(src, start, end, table, base, count, encoding, contentLengthAt);
+  return new VarsView(src, start, end, table, base, count, encoding, contentLengthField);
 }
