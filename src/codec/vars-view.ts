@@ -431,26 +431,37 @@ export function walkVars(
   allowEmptyKeys: boolean,
   encoding: TextEncoding,
 ): VarsView {
-  // A var takes at least 4 bytes, so the block bounds the table; the slab makes this one view.
-  const table = reserveOffsets(Math.min(maxVars, (end - start) >>> 2) + 1);
+  // A var takes at least 4 bytes, so the block bounds the count: a limit at or over that bound
+  // is never reached, and the loop compares small integers even when maxVars is Infinity.
+  const fit = (end - start) >>> 2;
+  const limit = maxVars < fit ? maxVars : fit;
+  // The slab makes the table one view.
+  const table = reserveOffsets(limit + 1);
   const base = reservedBase();
   let count = 0;
   let contentLengthField = -1;
   let p = start;
+  // Each length's high byte is tested on its own: it is nearly always 0, and a predicted branch
+  // takes its load off the chain of loads from one var to the next (nginx-get's 17 vars: 47 ns
+  // against 77 ns for `lo | hi << 8`, Node 20.20). 2 is a length field's size, written as a
+  // literal: an imported constant is read through a cell and checked on every use.
   while (p < end) {
     if (end - p < 4) throw trailingBytes(p, end - p);
-    const keyLen = src[p]! | (src[p + 1]! << 8);
+    let keyLen = src[p]!;
+    const keyHigh = src[p + 1]!;
+    if (keyHigh !== 0) keyLen += keyHigh << 8;
     if (keyLen === 0 && !allowEmptyKeys) throw emptyKey(p);
-    const valField = p + LENGTH_SIZE + keyLen;
+    const valField = p + 2 + keyLen;
     // One test for both overruns; the cold path tells them apart.
-    if (end - valField < LENGTH_SIZE) throw lengthOverrun(p, keyLen, valField, end);
-    const valLen = src[valField]! | (src[valField + 1]! << 8);
-    const next = valField + LENGTH_SIZE + valLen;
+    if (end - valField < 2) throw lengthOverrun(p, keyLen, valField, end);
+    let valLen = src[valField]!;
+    const valHigh = src[valField + 1]!;
+    if (valHigh !== 0) valLen += valHigh << 8;
+    const next = valField + 2 + valLen;
     if (next > end) throw valueOverrun(valField, valLen, end);
-    if (count === maxVars) throw tooManyVars(p, maxVars);
+    if (count === limit) throw tooManyVars(p, maxVars);
     // Every request needs its body length: note where CONTENT_LENGTH is while passing by.
-    if (keyLen === 14 && isContentLength(src, p + LENGTH_SIZE))
-      contentLengthField = valField - start;
+    if (keyLen === 14 && isContentLength(src, p + 2)) contentLengthField = valField - start;
     table[base + count++] = p - start;
     p = next;
   }
