@@ -35,24 +35,28 @@ const ASCII_SCAN_MAX = 64;
  * Look-ups return the LAST var with the key, as uWSGI's environ does; `getAll` returns every one.
  */
 export class VarsView implements Iterable<[string, string]> {
-  readonly #buf: Uint8Array;
-  readonly #start: number;
-  readonly #end: number;
-  // Offset of each var's key-length field, relative to #start (a block is at most 65535 bytes):
-  // #count entries of #table from #base (a slice of the shared offset slab; no view is made).
-  readonly #table: Uint16Array;
-  readonly #base: number;
-  readonly #count: number;
-  readonly #encoding: TextEncoding;
-  // Where the last CONTENT_LENGTH var's value-length field is, relative to #start, noted during
+  // Properties set once in the constructor rather than #private fields: V8 defines a #field as
+  // undefined before the constructor sets it, so a number in it loses its small-integer form and
+  // every read pays for a check (nginx-get's decode + all strings ran ~15% slower with #fields,
+  // Node 20.20). TypeScript keeps them private; the published types leave them out.
+  /** @internal */ declare private readonly _buf: Uint8Array;
+  /** @internal */ declare private readonly _start: number;
+  /** @internal */ declare private readonly _end: number;
+  // Offset of each var's key-length field, relative to _start (a block is at most 65535 bytes):
+  // _count entries of _table from _base (a slice of the shared offset slab; no view is made).
+  /** @internal */ declare private readonly _table: Uint16Array;
+  /** @internal */ declare private readonly _base: number;
+  /** @internal */ declare private readonly _count: number;
+  /** @internal */ declare private readonly _encoding: TextEncoding;
+  // Where the last CONTENT_LENGTH var's value-length field is, relative to _start, noted during
   // the decoding walk (-1: none): contentLength reads it with no look-up.
-  readonly #contentLengthField: number;
+  /** @internal */ declare private readonly _contentLengthField: number;
   // The whole block as latin1 text, made on the first string asked for (small blocks only): each
   // key or value is then a substring, which V8 makes far cheaper than a native decode per field.
-  #text: string | undefined;
-  // True once #text is there and every field may be cut from it (latin1, or a block that is all
-  // ASCII under utf8): the one test on the fast path.
-  #plain: boolean;
+  /** @internal */ declare private _text: string | undefined;
+  // The same text once every field may be cut from it (latin1, or a block that is all ASCII under
+  // utf8), else undefined: the one test on the fast path.
+  /** @internal */ declare private _cut: string | undefined;
 
   /** @internal Use {@link decodeVars} or `decodePacket`. */
   constructor(
@@ -65,48 +69,48 @@ export class VarsView implements Iterable<[string, string]> {
     encoding: TextEncoding,
     contentLengthField: number,
   ) {
-    this.#buf = buf;
-    this.#start = start;
-    this.#end = end;
-    this.#table = table;
-    this.#base = base;
-    this.#count = count;
-    this.#encoding = encoding;
-    this.#contentLengthField = contentLengthField;
-    this.#text = undefined;
-    this.#plain = false;
+    this._buf = buf;
+    this._start = start;
+    this._end = end;
+    this._table = table;
+    this._base = base;
+    this._count = count;
+    this._encoding = encoding;
+    this._contentLengthField = contentLengthField;
+    this._text = undefined;
+    this._cut = undefined;
   }
 
   /** Number of vars, duplicates included. */
   get size(): number {
-    return this.#count;
+    return this._count;
   }
 
   /** Length of the vars block in bytes. */
   get byteLength(): number {
-    return this.#end - this.#start;
+    return this._end - this._start;
   }
 
   /** The whole vars block, as a view of the source. */
   get raw(): Uint8Array {
-    return this.#buf.subarray(this.#start, this.#end);
+    return this._buf.subarray(this._start, this._end);
   }
 
   /** The encoding strings are made with. */
   get encoding(): TextEncoding {
-    return this.#encoding;
+    return this._encoding;
   }
 
   /** Index of the last var whose key bytes equal `key`, or -1. */
   indexOf(key: string): number {
     if (typeof key !== "string") throw invalidArgType("key", "of type string", key);
-    const buf = this.#buf;
-    const table = this.#table;
-    const base = this.#base;
-    const needle = keyNeedle(key, this.#encoding);
+    const buf = this._buf;
+    const table = this._table;
+    const base = this._base;
+    const needle = keyNeedle(key, this._encoding);
     if (needle === null) return -1;
-    for (let i = this.#count - 1; i >= 0; i--) {
-      const p = this.#start + table[base + i]!;
+    for (let i = this._count - 1; i >= 0; i--) {
+      const p = this._start + table[base + i]!;
       const len = buf[p]! | (buf[p + 1]! << 8);
       if (bytesEqualKey(buf, p + LENGTH_SIZE, len, key, needle)) return i;
     }
@@ -121,7 +125,7 @@ export class VarsView implements Iterable<[string, string]> {
   /** The value of the last var with this key, as a string, or undefined. */
   get(key: string): string | undefined {
     const i = this.indexOf(key);
-    return i < 0 ? undefined : this.#value(i);
+    return i < 0 ? undefined : this._value(i);
   }
 
   /** The value of the last var with this key as a view of the source (no copy), or undefined. */
@@ -141,10 +145,10 @@ export class VarsView implements Iterable<[string, string]> {
     if (strict !== false) checkBoolean("strict", strict);
     if (errorOffset !== undefined)
       checkInteger("errorOffset", errorOffset, 0, Number.MAX_SAFE_INTEGER);
-    const rel = this.#contentLengthField;
+    const rel = this._contentLengthField;
     if (rel < 0) return 0;
-    const buf = this.#buf;
-    const p = this.#start + rel;
+    const buf = this._buf;
+    const p = this._start + rel;
     const from = p + LENGTH_SIZE;
     const to = from + (buf[p]! | (buf[p + 1]! << 8));
     // nginx sends CONTENT_LENGTH empty for a request without a body.
@@ -155,65 +159,65 @@ export class VarsView implements Iterable<[string, string]> {
   getAll(key: string): string[] {
     if (typeof key !== "string") throw invalidArgType("key", "of type string", key);
     const out: string[] = [];
-    const buf = this.#buf;
-    const needle = keyNeedle(key, this.#encoding);
+    const buf = this._buf;
+    const needle = keyNeedle(key, this._encoding);
     if (needle === null) return out;
-    for (let i = 0; i < this.#count; i++) {
-      const p = this.#start + this.#table[this.#base + i]!;
+    for (let i = 0; i < this._count; i++) {
+      const p = this._start + this._table[this._base + i]!;
       const len = buf[p]! | (buf[p + 1]! << 8);
-      if (bytesEqualKey(buf, p + LENGTH_SIZE, len, key, needle)) out.push(this.#value(i));
+      if (bytesEqualKey(buf, p + LENGTH_SIZE, len, key, needle)) out.push(this._value(i));
     }
     return out;
   }
 
   /** Key of var `i` (wire order) as a string. */
   keyAt(i: number): string {
-    if (i >>> 0 !== i || i >= this.#count) checkIndex("index", i, this.#count);
-    return this.#key(i);
+    if (i >>> 0 !== i || i >= this._count) checkIndex("index", i, this._count);
+    return this._key(i);
   }
 
   /** Value of var `i` (wire order) as a string. */
   valueAt(i: number): string {
-    if (i >>> 0 !== i || i >= this.#count) checkIndex("index", i, this.#count);
-    return this.#value(i);
+    if (i >>> 0 !== i || i >= this._count) checkIndex("index", i, this._count);
+    return this._value(i);
   }
 
-  // Key and value of var `i`, `i` known to be in range. The fast path cuts the block's text:
-  // `rel` is where the field's length prefix is, relative to the block.
-  #key(i: number): string {
-    const rel = this.#table[this.#base + i]!;
-    if (this.#plain) {
-      const buf = this.#buf;
-      const p = this.#start + rel;
-      return this.#text!.substring(
-        rel + LENGTH_SIZE,
-        rel + LENGTH_SIZE + (buf[p]! | (buf[p + 1]! << 8)),
-      );
+  // Key and value of var `i`, `i` known to be in range. The fast path cuts the block's text: `rel`
+  // is where the field's length prefix is, relative to the block; 2 is the prefix's size (a
+  // literal: an imported constant is read through a cell and checked on every use).
+  private _key(i: number): string {
+    const rel = this._table[this._base + i]!;
+    const cut = this._cut;
+    if (cut !== undefined) {
+      const buf = this._buf;
+      const p = this._start + rel;
+      return cut.substring(rel + 2, rel + 2 + (buf[p]! | (buf[p + 1]! << 8)));
     }
-    return this.#slowString(this.#start + rel);
+    return this._slowString(this._start + rel);
   }
 
-  #value(i: number): string {
-    const buf = this.#buf;
-    const start = this.#start;
-    const key = start + this.#table[this.#base + i]!;
-    const p = key + LENGTH_SIZE + (buf[key]! | (buf[key + 1]! << 8));
-    if (this.#plain) {
-      const rel = p - start + LENGTH_SIZE;
-      return this.#text!.substring(rel, rel + (buf[p]! | (buf[p + 1]! << 8)));
+  private _value(i: number): string {
+    const buf = this._buf;
+    const start = this._start;
+    const key = start + this._table[this._base + i]!;
+    const p = key + 2 + (buf[key]! | (buf[key + 1]! << 8));
+    const cut = this._cut;
+    if (cut !== undefined) {
+      const rel = p - start + 2;
+      return cut.substring(rel, rel + (buf[p]! | (buf[p + 1]! << 8)));
     }
-    return this.#slowString(p);
+    return this._slowString(p);
   }
 
   // True when every key and value of the block whose text is `text` is ASCII, though some length
   // bytes are not: each char over 0x7f takes one more UTF-8 byte, so the text's UTF-8 size is its
   // length plus its high chars, and only the length bytes (4 a var) may be high. One native sizing
   // and a look at the length fields, instead of a scan of every byte (1.5 us on browser-get).
-  #allAscii(text: string): boolean {
-    const buf = this.#buf;
+  private _allAscii(text: string): boolean {
+    const buf = this._buf;
     let high = 0;
-    for (let i = 0; i < this.#count; i++) {
-      const p = this.#start + this.#table[this.#base + i]!;
+    for (let i = 0; i < this._count; i++) {
+      const p = this._start + this._table[this._base + i]!;
       const v = p + LENGTH_SIZE + (buf[p]! | (buf[p + 1]! << 8));
       high += (buf[p]! >>> 7) + (buf[p + 1]! >>> 7) + (buf[v]! >>> 7) + (buf[v + 1]! >>> 7);
     }
@@ -222,23 +226,24 @@ export class VarsView implements Iterable<[string, string]> {
 
   // The first string of a view, and every string of a big block or of a utf8 block that is not
   // all ASCII.
-  #slowString(p: number): string {
-    const buf = this.#buf;
-    const start = this.#start;
-    const end = this.#end;
+  private _slowString(p: number): string {
+    const buf = this._buf;
+    const start = this._start;
+    const end = this._end;
     const from = p + LENGTH_SIZE;
     const to = from + (buf[p]! | (buf[p + 1]! << 8));
-    if (this.#text === undefined && end - start <= TEXT_MAX) {
-      this.#text = latin1Slice(buf, start, end);
-      this.#plain = this.#encoding === "latin1" || this.#allAscii(this.#text);
+    if (this._text === undefined && end - start <= TEXT_MAX) {
+      const text = latin1Slice(buf, start, end);
+      this._text = text;
+      if (this._encoding === "latin1" || this._allAscii(text)) this._cut = text;
     }
     // Under utf8, ASCII bytes read the same as latin1; anything else goes through the decoder, and
     // so does a long field (the native decoder's own ASCII path beats a JS scan on long input: a
     // 58 KiB value took 4x as long scanned first).
-    if (this.#encoding === "utf8" && (to - from > ASCII_SCAN_MAX || !isAsciiBytes(buf, from, to))) {
+    if (this._encoding === "utf8" && (to - from > ASCII_SCAN_MAX || !isAsciiBytes(buf, from, to))) {
       return decodeString(buf, from, to, "utf8");
     }
-    const text = this.#text;
+    const text = this._text;
     return text === undefined
       ? latin1Slice(buf, from, to)
       : text.substring(from - start, to - start);
@@ -246,35 +251,35 @@ export class VarsView implements Iterable<[string, string]> {
 
   /** Key of var `i` as a view of the source. */
   keyBytesAt(i: number): Uint8Array {
-    const p = this.#keyField(i);
-    return this.#buf.subarray(
+    const p = this._keyField(i);
+    return this._buf.subarray(
       p + LENGTH_SIZE,
-      p + LENGTH_SIZE + (this.#buf[p]! | (this.#buf[p + 1]! << 8)),
+      p + LENGTH_SIZE + (this._buf[p]! | (this._buf[p + 1]! << 8)),
     );
   }
 
   /** Value of var `i` as a view of the source. */
   valueBytesAt(i: number): Uint8Array {
-    const p = this.#valueField(i);
-    return this.#buf.subarray(
+    const p = this._valueField(i);
+    return this._buf.subarray(
       p + LENGTH_SIZE,
-      p + LENGTH_SIZE + (this.#buf[p]! | (this.#buf[p + 1]! << 8)),
+      p + LENGTH_SIZE + (this._buf[p]! | (this._buf[p + 1]! << 8)),
     );
   }
 
   /** `[key, value]` strings in wire order, duplicates included. */
   *entries(): IterableIterator<[string, string]> {
-    for (let i = 0; i < this.#count; i++) yield [this.#key(i), this.#value(i)];
+    for (let i = 0; i < this._count; i++) yield [this._key(i), this._value(i)];
   }
 
   /** Keys in wire order, duplicates included. */
   *keys(): IterableIterator<string> {
-    for (let i = 0; i < this.#count; i++) yield this.#key(i);
+    for (let i = 0; i < this._count; i++) yield this._key(i);
   }
 
   /** Values in wire order, duplicates included. */
   *values(): IterableIterator<string> {
-    for (let i = 0; i < this.#count; i++) yield this.#value(i);
+    for (let i = 0; i < this._count; i++) yield this._value(i);
   }
 
   /**
@@ -284,14 +289,14 @@ export class VarsView implements Iterable<[string, string]> {
   forEach(callback: (value: string, key: string, view: VarsView) => void, thisArg?: unknown): void {
     if (typeof callback !== "function")
       throw invalidArgType("callback", "of type function", callback);
-    for (let i = 0; i < this.#count; i++) {
-      callback.call(thisArg, this.#value(i), this.#key(i), this);
+    for (let i = 0; i < this._count; i++) {
+      callback.call(thisArg, this._value(i), this._key(i), this);
     }
   }
 
   /** `[key, value]` views of the source in wire order, duplicates included. */
   *entriesBytes(): IterableIterator<[Uint8Array, Uint8Array]> {
-    for (let i = 0; i < this.#count; i++) yield [this.keyBytesAt(i), this.valueBytesAt(i)];
+    for (let i = 0; i < this._count; i++) yield [this.keyBytesAt(i), this.valueBytesAt(i)];
   }
 
   [Symbol.iterator](): IterableIterator<[string, string]> {
@@ -307,14 +312,14 @@ export class VarsView implements Iterable<[string, string]> {
     // before its first key stays a fast object, filled about twice as fast (Node 20.20).
     const out: Record<string, string> = {};
     Object.setPrototypeOf(out, null);
-    const buf = this.#buf;
-    for (let i = 0; i < this.#count; i++) {
+    const buf = this._buf;
+    for (let i = 0; i < this._count; i++) {
       // A property name must be an internalized string: V8 looks a new one up in its string table
       // (about 80 ns a key, Node 20.20). The CGI names every request repeats are matched by bytes
       // and given as the interned constants instead (nginx-get's toObject: 2.0 -> 1.0 us).
-      const p = this.#start + this.#table[this.#base + i]!;
+      const p = this._start + this._table[this._base + i]!;
       const known = knownKey(buf, p + LENGTH_SIZE, buf[p]! | (buf[p + 1]! << 8));
-      out[known ?? this.#key(i)] = this.#value(i);
+      out[known ?? this._key(i)] = this._value(i);
     }
     return out;
   }
@@ -332,14 +337,14 @@ export class VarsView implements Iterable<[string, string]> {
   /** @internal `console.log` and `util.inspect` show the vars, duplicates in wire order. */
   [INSPECT](depth: number, options: object, inspect: Inspect): string {
     const pairs: [unknown, unknown][] = [];
-    for (let i = 0; i < this.#count; i++) {
-      pairs.push([this.#printable(i, true), this.#printable(i, false)]);
+    for (let i = 0; i < this._count; i++) {
+      pairs.push([this._printable(i, true), this._printable(i, false)]);
     }
     return inspectPairs("VarsView", this.size, pairs, depth, options, inspect);
   }
 
   // A string, or the bytes when they are not valid UTF-8 (printing must not throw).
-  #printable(i: number, key: boolean): unknown {
+  private _printable(i: number, key: boolean): unknown {
     try {
       return key ? this.keyAt(i) : this.valueAt(i);
     } catch {
@@ -349,29 +354,29 @@ export class VarsView implements Iterable<[string, string]> {
 
   /** A view with the same vars over its own copy of the block: the source can then be reused. */
   detach(): VarsView {
-    const copy = allocBytes(this.#end - this.#start);
-    copyBytes(this.#buf, this.#start, this.#end, copy, 0);
+    const copy = allocBytes(this._end - this._start);
+    copyBytes(this._buf, this._start, this._end, copy, 0);
     return new VarsView(
       copy,
       0,
       copy.length,
-      this.#table.slice(this.#base, this.#base + this.#count),
+      this._table.slice(this._base, this._base + this._count),
       0,
-      this.#count,
-      this.#encoding,
-      this.#contentLengthField,
+      this._count,
+      this._encoding,
+      this._contentLengthField,
     );
   }
 
-  #keyField(i: number): number {
+  private _keyField(i: number): number {
     // One test for "a whole number in 0..count-1": a string, a fraction or NaN fails >>> 0 === i.
-    if (i >>> 0 !== i || i >= this.#count) checkIndex("index", i, this.#count);
-    return this.#start + this.#table[this.#base + i]!;
+    if (i >>> 0 !== i || i >= this._count) checkIndex("index", i, this._count);
+    return this._start + this._table[this._base + i]!;
   }
 
-  #valueField(i: number): number {
-    const p = this.#keyField(i);
-    return p + LENGTH_SIZE + (this.#buf[p]! | (this.#buf[p + 1]! << 8));
+  private _valueField(i: number): number {
+    const p = this._keyField(i);
+    return p + LENGTH_SIZE + (this._buf[p]! | (this._buf[p + 1]! << 8));
   }
 }
 
