@@ -1,5 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { closeSync, fstatSync, openSync, read, readSync } from "node:fs";
 import { invalidArgType } from "../codec/arguments.js";
 import { CaptureError } from "./errors.js";
 
@@ -69,11 +68,23 @@ export async function* chunksOf(source: CaptureSource): AsyncGenerator<Buffer, v
 
 async function* fileChunks(path: string): AsyncGenerator<Buffer, void, undefined> {
   const fd = openSync(path, "r");
+  let reading: Promise<number> | null = null;
   try {
     if (!fstatSync(fd).isFile()) {
-      // A FIFO or a device may block: read it on the thread pool.
-      yield* asyncChunks(path);
-      return;
+      // A FIFO or a device may block: read on the thread pool into two buffers in turn, the
+      // next read running while the last piece is decoded.
+      const buffers = [Buffer.allocUnsafe(FILE_CHUNK), Buffer.allocUnsafe(FILE_CHUNK)];
+      let turn = 0;
+      reading = readAsync(fd, buffers[0]!);
+      for (;;) {
+        const n = await reading;
+        reading = null;
+        if (n === 0) return;
+        const chunk = buffers[turn]!.subarray(0, n);
+        turn ^= 1;
+        reading = readAsync(fd, buffers[turn]!);
+        yield chunk;
+      }
     }
     const buffer = Buffer.allocUnsafe(FILE_CHUNK);
     let sinceYield = 0;
@@ -88,31 +99,17 @@ async function* fileChunks(path: string): AsyncGenerator<Buffer, void, undefined
       }
     }
   } finally {
+    // A read still running when the consumer stops must end before the file closes.
+    if (reading !== null) await reading.catch(() => 0);
     closeSync(fd);
   }
 }
 
-/** A file that is no regular file, read into two buffers in turn, the next read running meanwhile. */
-async function* asyncChunks(path: string): AsyncGenerator<Buffer, void, undefined> {
-  const file = await open(path, "r");
-  const buffers = [Buffer.allocUnsafe(FILE_CHUNK), Buffer.allocUnsafe(FILE_CHUNK)];
-  let turn = 0;
-  let next: Promise<{ bytesRead: number }> | null = file.read(buffers[0]!, 0, FILE_CHUNK, null);
-  try {
-    for (;;) {
-      const { bytesRead } = await next!;
-      next = null;
-      if (bytesRead === 0) return;
-      const chunk = buffers[turn]!.subarray(0, bytesRead);
-      turn ^= 1;
-      next = file.read(buffers[turn]!, 0, FILE_CHUNK, null);
-      yield chunk;
-    }
-  } finally {
-    // A read still running when the consumer stops must end before the file closes.
-    if (next !== null) await next.catch(() => undefined);
-    await file.close();
-  }
+/** Reads the next piece of `fd` into `buffer` on the thread pool; resolves the bytes read. */
+function readAsync(fd: number, buffer: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    read(fd, buffer, 0, buffer.length, null, (err, n) => (err === null ? resolve(n) : reject(err)));
+  });
 }
 
 /**

@@ -1,3 +1,7 @@
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { decodeCapture } from "../../src/capture/decode-capture.js";
@@ -612,6 +616,34 @@ describe("inputs, options and refusals", () => {
       yield file.toString("latin1");
     }
     expect(summaries(await collect(strings()))).toEqual(want);
+  });
+
+  it("reads a file over several 8 MiB turns, and a FIFO (no regular file) on the thread pool", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "uwsgi-codec-capture-files-"));
+    try {
+      // The fixture's records again and again past 16 MiB (the copies are late retransmissions of
+      // the first, dropped): between its turns, the process runs its timers.
+      const records = recordsOf(segmentsOf(readCapture("lo.pcap")));
+      const copies = Math.ceil((17 * 1024 * 1024) / writePcap(records).length);
+      const big = join(dir, "big.pcap");
+      writeFileSync(big, writePcap(Array.from({ length: copies }, () => records).flat()));
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 0);
+      const list = await collect(big, { ports: [UWSGI] });
+      clearInterval(timer);
+      expectAllRequests(list);
+      expect(ticks).toBeGreaterThan(0);
+      // A FIFO: read as a stream, never blocking the process on it.
+      const fifo = join(dir, "fifo");
+      execFileSync("mkfifo", [fifo]);
+      const writer = spawn("sh", ["-c", `cat "$0" > "$1"`, capturePath("lo.pcapng"), fifo]);
+      const exited = new Promise((r) => writer.once("exit", r));
+      const fromFifo = await collect(fifo);
+      await exited;
+      expect(summaries(fromFifo)).toEqual(summaries(await collect(capturePath("lo.pcapng"))));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses what is no capture with NOT_A_CAPTURE, and a missing file with UNREADABLE", async () => {
