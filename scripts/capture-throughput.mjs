@@ -17,17 +17,10 @@
 //     Re-cuts FILE's TCP payloads into 1448-byte segments (a 1500-byte MTU) into OUT.pcap.
 //
 // --json prints the rows as data.
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import * as hostile from "./lib/hostile-captures.mjs";
-
+// The measured child loads nothing but the package: this script's own modules are imported
+// after it (a row measures the decoder, not the harness).
 const args = process.argv.slice(2);
 const DIST = new URL("../dist/capture/index.js", import.meta.url).href;
-const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
-const self = fileURLToPath(import.meta.url);
 
 if (args[0] === "--child") {
   // One measured decode: every exchange, its vars touched, counted.
@@ -53,6 +46,15 @@ if (args[0] === "--child") {
   );
   process.exit(0);
 }
+
+const { execFileSync, spawnSync } = await import("node:child_process");
+const { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } = await import("node:fs");
+const { cpus, tmpdir } = await import("node:os");
+const { join } = await import("node:path");
+const { fileURLToPath } = await import("node:url");
+const hostile = await import("./lib/hostile-captures.mjs");
+const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+const self = fileURLToPath(import.meta.url);
 
 if (args[0] === "--mss") {
   await recut(Number(args[1]), args[2], args[3]);

@@ -1,8 +1,12 @@
-import { createHash, type Hash } from "node:crypto";
+import type { Hash } from "node:crypto";
 import type { BodySummary } from "./exchange.js";
 import type { CaptureWork } from "./session.js";
 
 const EMPTY = Buffer.alloc(0);
+
+// node:crypto is loaded on the first digest asked for: a decode without digests (the API's
+// default) does not pay for loading it.
+let createHash: ((algorithm: string) => Hash) | null = null;
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /**
@@ -37,7 +41,10 @@ export class BodyDigest {
     if (n === 0) return;
     if (this.#previewLength < this.#previewMax && this.missing === 0) this.#keep(piece);
     if (this.#hashing) {
-      this.#hash ??= createHash("sha256");
+      if (this.#hash === null) {
+        createHash ??= process.getBuiltinModule("node:crypto").createHash;
+        this.#hash = createHash("sha256");
+      }
       this.#hash.update(piece);
       this.#work.hashedBytes += n;
     }

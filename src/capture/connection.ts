@@ -37,7 +37,7 @@ export class Connection implements StreamOwner, TableEntry {
   #synSeq = -1;
   #conversation: Conversation | null = null;
   // Each direction's first bytes while deciding (a RequestFinder also searches them).
-  #probes: (RequestFinder | null)[] = [null, null];
+  readonly #probes: (RequestFinder | null)[] = [null, null];
   // Bytes that did not fit in a probe (only the answer side can fill one before deciding).
   #overflow = [0, 0];
   #ruledOut = [false, false];
@@ -142,7 +142,8 @@ export class Connection implements StreamOwner, TableEntry {
     if (this.#finished) return;
     this.#finished = true;
     const stats = this.#session.stats;
-    for (const s of this.#streams) {
+    for (let i = 0; i < 2; i++) {
+      const s = this.#streams[i]!;
       s.flush();
       stats.gapBytes += s.gapBytes;
       stats.duplicateBytes += s.duplicateBytes;
@@ -152,7 +153,7 @@ export class Connection implements StreamOwner, TableEntry {
       this.#conversation.finish(server.closed || this.#reset);
       this.#conversation = null;
     }
-    this.#probes = [null, null];
+    this.#dropProbes();
   }
 
   /** TcpStream callback. */
@@ -265,7 +266,7 @@ export class Connection implements StreamOwner, TableEntry {
     const answer = this.#probes[server]?.bytes ?? null;
     const answerLost = this.#overflow[server]!;
     const handshake = !this.#streams[clientDir]!.midstream;
-    this.#probes = [null, null];
+    this.#dropProbes();
     // After a handshake, answer bytes seen while deciding answer this request. Without one, they
     // belong to an earlier request the capture missed: given first, they become a note.
     if (!handshake) this.#replayAnswer(conv, answer, answerLost);
@@ -281,6 +282,11 @@ export class Connection implements StreamOwner, TableEntry {
 
   #ignore(): void {
     this.#role = IGNORED;
-    this.#probes = [null, null];
+    this.#dropProbes();
+  }
+
+  #dropProbes(): void {
+    this.#probes[0] = null;
+    this.#probes[1] = null;
   }
 }
