@@ -263,6 +263,28 @@ describe("AnswerDecoder by framing, split at every offset", () => {
     ]);
   });
 
+  it("heads that are not what uWSGI sends: said with the codec's code and offset, the rest counted", () => {
+    const badLength = encodePacket({
+      modifier1: 173,
+      modifier2: 5,
+      vars: { CONTENT_LENGTH: "12a" },
+    });
+    expect(decodeSplit("rpc", badLength, 2).problems).toEqual([
+      expect.objectContaining({ code: "INVALID_FIELD", offset: 4 + 2 + 14 + 2 }),
+    ]);
+    const noStatus = encodePacket({ modifier1: 111, modifier2: 17, vars: { size: "1" } });
+    expect(decodeSplit("cache", noStatus, 9).problems).toEqual([
+      expect.objectContaining({ code: "MISSING_FIELD", offset: 4 }),
+    ]);
+    // A key length past the packet: the vars themselves are malformed.
+    const overrun = Buffer.from([111, 5, 0, 17, 9, 0, 0x61, 0x62, 0x63]);
+    const bad = decodeSplit("cache", overrun, 4);
+    expect(bad.problems).toEqual([
+      expect.objectContaining({ code: "KEY_OVERRUNS_DATASIZE", offset: 4 }),
+    ]);
+    expect(shape(bad.answer)).toMatchObject({ kind: "packets", packet: [111, 5, 17], length: 0 });
+  });
+
   it("an answer cut inside its packet: its header, TRUNCATED; a gap in the head turns the rest raw", () => {
     const cut = decodeSplit("rpc", Buffer.from([173, 9, 0, 0, 0x41]), 2, true);
     expect(shape(cut.answer)).toMatchObject({
@@ -306,6 +328,20 @@ describe("what follows a request packet", () => {
     expect(cut!.body).toMatchObject({ length: 4, complete: false });
     expect(cut!.errors).toEqual([
       expect.objectContaining({ code: "TRUNCATED", offset: set.length - 2 }),
+    ]);
+  });
+
+  it("a cache set whose size is too large to be exact: said, and nothing read as its value", async () => {
+    const set = encodePacket({
+      modifier1: 111,
+      modifier2: 17,
+      vars: { cmd: "set", key: "k", size: "99999999999999999999" },
+    });
+    const ping = encodePacket({ modifier1: 100 });
+    const list = await collect(Buffer.concat([set, ping]));
+    expect(list.map((e) => [e.modifierName, e.bodyFraming, e.errors.map((x) => x.code)])).toEqual([
+      ["CACHE", "none", ["BODY_TOO_LARGE"]],
+      ["PING", "none", []],
     ]);
   });
 
