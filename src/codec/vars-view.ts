@@ -42,8 +42,9 @@ export class VarsView implements Iterable<[string, string]> {
   /** @internal */ declare private readonly _buf: Uint8Array;
   /** @internal */ declare private readonly _start: number;
   /** @internal */ declare private readonly _end: number;
-  // Offset of each var's key-length field, relative to _start (a block is at most 65535 bytes):
-  // _count entries of _table from _base (a slice of the shared offset slab; no view is made).
+  // Where each var's key-length field and value-length field are, relative to _start (a block is
+  // at most 65535 bytes): 2 * _count entries of _table from _base, key then value (a slice of the
+  // shared offset slab; no view is made).
   /** @internal */ declare private readonly _table: Uint16Array;
   /** @internal */ declare private readonly _base: number;
   /** @internal */ declare private readonly _count: number;
@@ -110,7 +111,7 @@ export class VarsView implements Iterable<[string, string]> {
     const needle = keyNeedle(key, this._encoding);
     if (needle === null) return -1;
     for (let i = this._count - 1; i >= 0; i--) {
-      const p = this._start + table[base + i]!;
+      const p = this._start + table[base + 2 * i]!;
       const len = buf[p]! | (buf[p + 1]! << 8);
       if (bytesEqualKey(buf, p + LENGTH_SIZE, len, key, needle)) return i;
     }
@@ -163,7 +164,7 @@ export class VarsView implements Iterable<[string, string]> {
     const needle = keyNeedle(key, this._encoding);
     if (needle === null) return out;
     for (let i = 0; i < this._count; i++) {
-      const p = this._start + this._table[this._base + i]!;
+      const p = this._start + this._table[this._base + 2 * i]!;
       const len = buf[p]! | (buf[p + 1]! << 8);
       if (bytesEqualKey(buf, p + LENGTH_SIZE, len, key, needle)) out.push(this._value(i));
     }
@@ -186,7 +187,7 @@ export class VarsView implements Iterable<[string, string]> {
   // is where the field's length prefix is, relative to the block; 2 is the prefix's size (a
   // literal: an imported constant is read through a cell and checked on every use).
   private _key(i: number): string {
-    const rel = this._table[this._base + i]!;
+    const rel = this._table[this._base + 2 * i]!;
     const cut = this._cut;
     if (cut !== undefined) {
       const buf = this._buf;
@@ -197,16 +198,14 @@ export class VarsView implements Iterable<[string, string]> {
   }
 
   private _value(i: number): string {
-    const buf = this._buf;
-    const start = this._start;
-    const key = start + this._table[this._base + i]!;
-    const p = key + 2 + (buf[key]! | (buf[key + 1]! << 8));
+    const rel = this._table[this._base + 2 * i + 1]!;
     const cut = this._cut;
     if (cut !== undefined) {
-      const rel = p - start + 2;
-      return cut.substring(rel, rel + (buf[p]! | (buf[p + 1]! << 8)));
+      const buf = this._buf;
+      const p = this._start + rel;
+      return cut.substring(rel + 2, rel + 2 + (buf[p]! | (buf[p + 1]! << 8)));
     }
-    return this._slowString(p);
+    return this._slowString(this._start + rel);
   }
 
   // True when every key and value of the block whose text is `text` is ASCII, though some length
@@ -217,8 +216,8 @@ export class VarsView implements Iterable<[string, string]> {
     const buf = this._buf;
     let high = 0;
     for (let i = 0; i < this._count; i++) {
-      const p = this._start + this._table[this._base + i]!;
-      const v = p + LENGTH_SIZE + (buf[p]! | (buf[p + 1]! << 8));
+      const p = this._start + this._table[this._base + 2 * i]!;
+      const v = this._start + this._table[this._base + 2 * i + 1]!;
       high += (buf[p]! >>> 7) + (buf[p + 1]! >>> 7) + (buf[v]! >>> 7) + (buf[v + 1]! >>> 7);
     }
     return utf8ByteLength(text) - text.length === high;
@@ -317,7 +316,7 @@ export class VarsView implements Iterable<[string, string]> {
       // A property name must be an internalized string: V8 looks a new one up in its string table
       // (about 80 ns a key, Node 20.20). The CGI names every request repeats are matched by bytes
       // and given as the interned constants instead (nginx-get's toObject: 2.0 -> 1.0 us).
-      const p = this._start + this._table[this._base + i]!;
+      const p = this._start + this._table[this._base + 2 * i]!;
       const known = knownKey(buf, p + LENGTH_SIZE, buf[p]! | (buf[p + 1]! << 8));
       out[known ?? this._key(i)] = this._value(i);
     }
@@ -360,7 +359,7 @@ export class VarsView implements Iterable<[string, string]> {
       copy,
       0,
       copy.length,
-      this._table.slice(this._base, this._base + this._count),
+      this._table.slice(this._base, this._base + 2 * this._count),
       0,
       this._count,
       this._encoding,
@@ -371,12 +370,12 @@ export class VarsView implements Iterable<[string, string]> {
   private _keyField(i: number): number {
     // One test for "a whole number in 0..count-1": a string, a fraction or NaN fails >>> 0 === i.
     if (i >>> 0 !== i || i >= this._count) checkIndex("index", i, this._count);
-    return this._start + this._table[this._base + i]!;
+    return this._start + this._table[this._base + 2 * i]!;
   }
 
   private _valueField(i: number): number {
-    const p = this._keyField(i);
-    return p + LENGTH_SIZE + (this._buf[p]! | (this._buf[p + 1]! << 8));
+    if (i >>> 0 !== i || i >= this._count) checkIndex("index", i, this._count);
+    return this._start + this._table[this._base + 2 * i + 1]!;
   }
 }
 
@@ -441,9 +440,11 @@ export function walkVars(
   const fit = (end - start) >>> 2;
   const limit = maxVars < fit ? maxVars : fit;
   // The slab makes the table one view.
-  const table = reserveOffsets(limit + 1);
+  const table = reserveOffsets(2 * limit + 2);
   const base = reservedBase();
-  let count = 0;
+  // The next entry of the table, and the one the var over the limit would take.
+  let t = base;
+  const full = base + 2 * limit;
   let contentLengthField = -1;
   let p = start;
   // Each length's high byte is tested on its own: it is nearly always 0, and a predicted branch
@@ -464,12 +465,14 @@ export function walkVars(
     if (valHigh !== 0) valLen += valHigh << 8;
     const next = valField + 2 + valLen;
     if (next > end) throw valueOverrun(valField, valLen, end);
-    if (count === limit) throw tooManyVars(p, maxVars);
+    if (t === full) throw tooManyVars(p, maxVars);
     // Every request needs its body length: note where CONTENT_LENGTH is while passing by.
     if (keyLen === 14 && isContentLength(src, p + 2)) contentLengthField = valField - start;
-    table[base + count++] = p - start;
+    table[t] = p - start;
+    table[t + 1] = valField - start;
+    t += 2;
     p = next;
   }
-  commitOffsets(count);
-  return new VarsView(src, start, end, table, base, count, encoding, contentLengthField);
+  commitOffsets(t - base);
+  return new VarsView(src, start, end, table, base, (t - base) >>> 1, encoding, contentLengthField);
 }
