@@ -55,6 +55,7 @@ export {
 } from "./server/options.js";
 export type { UwsgiRequest } from "./server/request.js";
 export type { UwsgiServerResponse } from "./server/response.js";
+export type { ResponseError, ResponseErrorCode } from "./server/response-errors.js";
 export {
   type ClientErrorListener,
   createServer,

@@ -1,5 +1,5 @@
 import { invalidArgType } from "../codec/arguments.js";
-import { UwsgiServerError } from "./server-error.js";
+import { invalidChar, invalidHeaderValue, invalidToken } from "./response-errors.js";
 
 /** A response header's value: several strings are several header lines (`Set-Cookie`). */
 export type HeaderValue = string | number | readonly string[];
@@ -16,68 +16,50 @@ for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) TOKEN[c] = 1;
 for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;
 
-/** A header name argument: a string, else `ERR_INVALID_ARG_TYPE`. */
+/** A header name argument: a string, else `ERR_INVALID_ARG_TYPE` (as `getHeader` in `node:http`). */
 export function checkNameType(name: unknown): asserts name is string {
   if (typeof name !== "string") throw invalidArgType("name", "of type string", name);
 }
 
-/** Throws `INVALID_HEADER` unless `name` is a non-empty HTTP token (`ERR_INVALID_ARG_TYPE` if not a string). */
-export function checkHeaderName(name: string): void {
-  checkNameType(name);
-  if (name.length === 0) {
-    throw new UwsgiServerError("INVALID_HEADER", `header name ${JSON.stringify(name)} is empty`);
-  }
+/** Throws `ERR_INVALID_HTTP_TOKEN` unless `name` is a non-empty HTTP token (a string). */
+export function checkHeaderName(name: unknown): asserts name is string {
+  if (typeof name !== "string" || name.length === 0) throw invalidToken(name, -1);
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
-    if (c >= 128 || TOKEN[c] === 0) {
-      throw new UwsgiServerError(
-        "INVALID_HEADER",
-        `header name ${JSON.stringify(name)} has ${JSON.stringify(name[i])} at ${i}; a name is an HTTP token`,
-      );
-    }
+    if (c >= 128 || TOKEN[c] === 0) throw invalidToken(name, i);
   }
 }
 
 /**
- * Throws `INVALID_HEADER` when `text` has a byte that is not HTAB, visible ASCII, space or
- * 0x80-0xFF: CR and LF would end the line early (header injection), and a char above U+00FF has no
- * byte in the latin1 the head is written in.
+ * Throws `ERR_INVALID_CHAR` when `text` (the value of `header`, or the reason phrase when
+ * `header` is null) has a character that is not HTAB, visible ASCII, space or 0x80-0xFF: CR and
+ * LF would end the line early (header injection), and a char above U+00FF has no byte in the
+ * latin1 the head is written in. The same characters as `node:http` refuses.
  */
-export function checkFieldText(text: string, what: string): void {
+export function checkFieldText(text: string, header: string | null): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) {
-      throw new UwsgiServerError(
-        "INVALID_HEADER",
-        `${what} has ${JSON.stringify(text[i])} (U+${c.toString(16).padStart(4, "0").toUpperCase()}) at ${i}`,
-      );
-    }
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) throw invalidChar(text, i, header);
   }
 }
 
-/** Checks a value and returns what is stored: a string or a copied array of strings. */
-export function checkHeaderValue(name: string, value: HeaderValue): string | string[] {
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) {
-      throw new UwsgiServerError("INVALID_HEADER", `header ${name} is ${value}`);
-    }
-    return String(value);
-  }
+/**
+ * Checks a value and returns what is stored: a string or a copied array of strings. A value that
+ * is not a string, a finite number or an array of them is `ERR_HTTP_INVALID_HEADER_VALUE`.
+ */
+export function checkHeaderValue(name: string, value: unknown): string | string[] {
   if (typeof value === "string") {
-    checkFieldText(value, `header ${name}`);
+    checkFieldText(value, name);
     return value;
   }
-  if (!Array.isArray(value)) {
-    throw new UwsgiServerError(
-      "INVALID_HEADER",
-      `header ${name} is a ${typeof value}, not a string, number or array of strings`,
-    );
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw invalidHeaderValue(name, value);
+    return String(value);
   }
+  if (!Array.isArray(value)) throw invalidHeaderValue(name, value);
   const out: string[] = [];
   for (const v of value as readonly unknown[]) {
-    if (typeof v !== "string" && typeof v !== "number") {
-      throw new UwsgiServerError("INVALID_HEADER", `header ${name} has a ${typeof v} in its array`);
-    }
+    if (typeof v !== "string" && typeof v !== "number") throw invalidHeaderValue(name, v);
     out.push(checkHeaderValue(name, v) as string);
   }
   return out;

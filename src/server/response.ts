@@ -1,7 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { Writable } from "node:stream";
-import { invalidArgType } from "../codec/arguments.js";
+import { invalidArgType, invalidArgValue } from "../codec/arguments.js";
 import {
   checkFieldText,
   checkHeaderName,
@@ -12,7 +12,7 @@ import {
   type ResponseHeaders,
 } from "./headers.js";
 import type { UwsgiRequest } from "./request.js";
-import { UwsgiServerError } from "./server-error.js";
+import { headersSent, invalidStatus } from "./response-errors.js";
 
 /** What an answer tells its connection. */
 export interface AnswerSink {
@@ -91,7 +91,7 @@ export class UwsgiServerResponse extends Writable {
 
   /** Sets a header, replacing one of the same name (any case). An array makes one line each. */
   setHeader(name: string, value: HeaderValue): this {
-    this.#checkOpen();
+    this.#checkOpen("set");
     checkHeaderName(name);
     const stored = checkHeaderValue(name, value);
     this.#headers ??= new Map();
@@ -101,7 +101,7 @@ export class UwsgiServerResponse extends Writable {
 
   /** Adds value(s) to a header, keeping what it had: many `Set-Cookie` lines. */
   appendHeader(name: string, value: HeaderValue): this {
-    this.#checkOpen();
+    this.#checkOpen("append");
     checkHeaderName(name);
     const stored = checkHeaderValue(name, value);
     this.#headers ??= new Map();
@@ -140,14 +140,16 @@ export class UwsgiServerResponse extends Writable {
   /** Removes a header (any case). */
   removeHeader(name: string): this {
     checkNameType(name);
-    this.#checkOpen();
+    this.#checkOpen("remove");
     this.#headers?.delete(name.toLowerCase());
     return this;
   }
 
   /**
    * Fixes the status line and headers (merged over those set with `setHeader`); they go out with
-   * the first body bytes, or at `end`. Throws `INVALID_STATUS`, `INVALID_HEADER` or `HEADERS_SENT`.
+   * the first body bytes, or at `end`. Throws as `node:http` does: `ERR_HTTP_HEADERS_SENT`,
+   * `ERR_HTTP_INVALID_STATUS_CODE`, `ERR_INVALID_HTTP_TOKEN`, `ERR_INVALID_CHAR`,
+   * `ERR_HTTP_INVALID_HEADER_VALUE`.
    */
   writeHead(statusCode: number, statusMessage?: string, headers?: ResponseHeaders): this;
   writeHead(statusCode: number, headers?: ResponseHeaders): this;
@@ -156,10 +158,10 @@ export class UwsgiServerResponse extends Writable {
     reasonOrHeaders?: string | ResponseHeaders,
     headers?: ResponseHeaders,
   ): this {
-    this.#checkOpen();
+    this.#checkOpen("write");
     checkStatus(statusCode);
     if (typeof reasonOrHeaders === "string") {
-      checkFieldText(reasonOrHeaders, "reason phrase");
+      checkFieldText(reasonOrHeaders, null);
       this.statusMessage = reasonOrHeaders;
     } else if (reasonOrHeaders !== undefined) {
       headers = reasonOrHeaders;
@@ -172,10 +174,7 @@ export class UwsgiServerResponse extends Writable {
       if (Array.isArray(headers)) {
         for (const pair of headers as readonly (readonly [string, HeaderValue])[]) {
           if (!Array.isArray(pair)) {
-            throw new UwsgiServerError(
-              "INVALID_HEADER",
-              "writeHead's header array holds [name, value] pairs",
-            );
+            throw invalidArgValue("headers", headers, "must be an array of [name, value] pairs");
           }
           this.setHeader(pair[0], pair[1]);
         }
@@ -302,20 +301,16 @@ export class UwsgiServerResponse extends Writable {
     return true;
   }
 
-  #checkOpen(): void {
-    if (this.#head !== null) {
-      throw new UwsgiServerError(
-        "HEADERS_SENT",
-        "the status line and headers are already fixed (writeHead or a write came first)",
-      );
-    }
+  /** Throws `ERR_HTTP_HEADERS_SENT` once the head is fixed; `verb` says what was tried. */
+  #checkOpen(verb: string): void {
+    if (this.#head !== null) throw headersSent(verb);
   }
 
   #fixHead(): void {
     const code = this.statusCode;
     checkStatus(code);
     const reason = this.statusMessage ?? STATUS_CODES[code] ?? "Unknown";
-    checkFieldText(reason, "reason phrase");
+    checkFieldText(reason, null);
     this.#bodiless = code === 204 || code === 304 || this.req.method === "HEAD";
     let head = `HTTP/1.1 ${code} ${reason}\r\n`;
     if (this.#headers !== null) {
@@ -346,7 +341,5 @@ export class UwsgiServerResponse extends Writable {
 }
 
 function checkStatus(code: number): void {
-  if (!(Number.isInteger(code) && code >= 100 && code <= 999)) {
-    throw new UwsgiServerError("INVALID_STATUS", `status code ${String(code)} is not 100-999`);
-  }
+  if (!(Number.isInteger(code) && code >= 100 && code <= 999)) throw invalidStatus(code);
 }

@@ -13,10 +13,9 @@
  * - `HANDLER_FAILED`: user code failed: a request handler threw or its promise rejected, or a
  *   listener the server ran (on the request, the answer, `'clientError'`) threw; `cause` is what
  *   was thrown.
- * - `INVALID_HEADER`: a response header name that is not an HTTP token, or a name, value or reason
- *   phrase with CR, LF, NUL or another control byte (it would split the answer: header injection).
- * - `INVALID_STATUS`: a status code that is not an integer 100-999.
- * - `HEADERS_SENT`: a header change after `writeHead` or the first `write`.
+ *
+ * A response used the wrong way (a bad header, status code, or a change to the head once it is
+ * fixed) is an argument error as `node:http` reports it, not one of these (response-errors.ts).
  */
 export type UwsgiServerErrorCode =
   | "HEADER_TIMEOUT"
@@ -26,10 +25,7 @@ export type UwsgiServerErrorCode =
   | "ABORTED"
   | "SHUTDOWN"
   | "UNSUPPORTED_PACKET"
-  | "HANDLER_FAILED"
-  | "INVALID_HEADER"
-  | "INVALID_STATUS"
-  | "HEADERS_SENT";
+  | "HANDLER_FAILED";
 
 /** The error type of the server layer; codec problems keep their `UwsgiError`. */
 export class UwsgiServerError extends Error {

@@ -46,6 +46,7 @@ describe("published declarations", () => {
       "server/response.d.ts",
       "server/options.d.ts",
       "server/server-error.d.ts",
+      "server/response-errors.d.ts",
       "adapters/node-stream.d.ts",
       "adapters/async-iterable.d.ts",
       "adapters/web-stream.d.ts",

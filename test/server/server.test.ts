@@ -162,15 +162,14 @@ describe("response headers", () => {
     );
   });
 
-  it("refuses header injection and bad names, values, status codes with typed errors", async () => {
+  it("refuses header injection and bad names, values, status codes as node:http does; nothing of them goes out", async () => {
     const codes: string[] = [];
     const attempt = (f: () => unknown) => {
       try {
         f();
         codes.push("none");
       } catch (err) {
-        expect(err).toBeInstanceOf(UwsgiServerError);
-        codes.push((err as UwsgiServerError).code);
+        codes.push(`${(err as Error).name} ${(err as { code: string }).code}`);
       }
     };
     const { port } = await start((_req, res) => {
@@ -206,20 +205,26 @@ describe("response headers", () => {
     });
     const { answer } = await exchange(port, [packet(GET)]);
     expect(text(answer)).toBe("HTTP/1.1 200 OK\r\nX-Ok: 1\r\n\r\ndone");
+    const char = "TypeError ERR_INVALID_CHAR";
+    const value = "TypeError ERR_HTTP_INVALID_HEADER_VALUE";
+    const token = "TypeError ERR_INVALID_HTTP_TOKEN";
+    const status = "RangeError ERR_HTTP_INVALID_STATUS_CODE";
+    const sent = "Error ERR_HTTP_HEADERS_SENT";
     expect(codes).toEqual([
-      ...Array(9).fill("INVALID_HEADER"),
-      ...Array(4).fill("INVALID_HEADER"),
-      "INVALID_STATUS",
-      "INVALID_STATUS",
-      "INVALID_HEADER",
-      "INVALID_HEADER",
-      "INVALID_STATUS",
-      "INVALID_HEADER",
+      ...Array(6).fill(char),
+      ...Array(3).fill(value),
+      ...Array(4).fill(token),
+      status,
+      status,
+      char,
+      "TypeError ERR_INVALID_ARG_VALUE",
+      status,
+      char,
       "none",
-      "HEADERS_SENT",
-      "HEADERS_SENT",
-      "HEADERS_SENT",
-      "HEADERS_SENT",
+      sent,
+      sent,
+      sent,
+      sent,
     ]);
   });
 });
