@@ -2,8 +2,8 @@
 // The capture decoder's speed and memory, measured with dist/ (npm run bench:capture builds it).
 //
 //   node scripts/capture-throughput.mjs FILE [FILE...] [--runs N] [--ports P]
-//     For each file, interleaved, N runs each (default 5), median wall time, peak RSS over the
-//     runs: decodeCapture as the API runs it (no digests), with digest: true, the CLI
+//     For each file, interleaved, N runs each (default 5), median wall time and CPU time (user +
+//     system), peak RSS over the runs: decodeCapture as the API runs it (no digests), with digest: true, the CLI
 //     (uwsgi-codec decode --json > /dev/null), and tshark -r FILE -q reading the same file.
 //     Every row is a whole process, start-up included, its peak RSS from GNU time.
 //     Make the file with: npm run build && node scripts/make-captures.mjs --big=100 --out FILE
@@ -79,10 +79,10 @@ if (!existsSync(fileURLToPath(DIST))) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Runs `cmd args` under GNU time: wall ms (measured here) and peak RSS in KiB. */
+/** Runs `cmd args` under GNU time: wall ms (measured here), CPU ms (user + system, all threads), peak RSS in KiB. */
 function timed(cmd, argv) {
   const start = process.hrtime.bigint();
-  const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...argv], {
+  const r = spawnSync("/usr/bin/time", ["-f", "%M %U %S", cmd, ...argv], {
     encoding: "utf8",
     maxBuffer: 1 << 30,
   });
@@ -90,8 +90,8 @@ function timed(cmd, argv) {
   if (r.status !== 0 && !(cmd.endsWith("node") && r.status === 1)) {
     throw new Error(`${cmd} ${argv.join(" ")} failed (${r.status}): ${r.stderr}`);
   }
-  const rss = Number(r.stderr.trim().split("\n").at(-1));
-  return { ms, rssKiB: rss, stdout: r.stdout };
+  const [rss, user, system] = r.stderr.trim().split("\n").at(-1).split(" ").map(Number);
+  return { ms, cpuMs: (user + system) * 1000, rssKiB: rss, stdout: r.stdout };
 }
 
 if (args.includes("--hostile")) {
@@ -221,12 +221,13 @@ for (const file of files) {
     ],
   ];
   if (tshark) cases.push(["tshark -r FILE -q", "tshark", ["-r", file, "-q"]]);
-  const seen = cases.map(() => ({ ms: [], rss: [], exchanges: 0, frames: 0 }));
+  const seen = cases.map(() => ({ ms: [], cpu: [], rss: [], exchanges: 0, frames: 0 }));
   for (let i = 0; i < runs; i++) {
     // Interleaved: each run of each case sees the same machine state, in turn.
     cases.forEach(([, cmd, argv], c) => {
       const r = timed(cmd, argv);
       seen[c].ms.push(r.ms);
+      seen[c].cpu.push(r.cpuMs);
       seen[c].rss.push(r.rssKiB);
       if (argv[1] === "--child") {
         const out = JSON.parse(r.stdout);
@@ -248,6 +249,8 @@ for (const file of files) {
       q1Ms: sorted[Math.floor((sorted.length - 1) / 4)],
       q3Ms: sorted[Math.ceil((3 * (sorted.length - 1)) / 4)],
       mbPerS: bytes / 1e6 / (ms / 1e3),
+      // CPU time moves less than wall time on a shared machine: what the process itself spent.
+      cpuMs: median(seen[c].cpu),
       peakRssMiB: Math.max(...seen[c].rss) / 1024,
       vsTshark: ms / base,
       exchanges: seen[c].exchanges,
@@ -258,15 +261,15 @@ for (const file of files) {
 if (json) console.log(JSON.stringify({ machine, runs, rows }, null, 1));
 else {
   console.log(
-    `${machine}; whole processes, median wall of ${runs} interleaved runs, peak RSS over them`,
+    `${machine}; whole processes, median wall and CPU time of ${runs} interleaved runs, peak RSS over them`,
   );
   console.log(
-    "| file | what | wall (middle half of the runs) | speed | peak RSS | time vs tshark |",
+    "| file | what | wall (middle half of the runs) | CPU | speed | peak RSS | time vs tshark |",
   );
-  console.log("|---|---|---:|---:|---:|---:|");
+  console.log("|---|---|---:|---:|---:|---:|---:|");
   for (const r of rows) {
     console.log(
-      `| ${mib(r.bytes)} | ${r.name} | ${r.medianMs.toFixed(0)} ms (${r.q1Ms.toFixed(0)}-${r.q3Ms.toFixed(0)}) | ${r.mbPerS.toFixed(0)} MB/s | ${r.peakRssMiB.toFixed(1)} MiB | ${Number.isNaN(r.vsTshark) ? "-" : `${r.vsTshark.toFixed(2)}x`} |`,
+      `| ${mib(r.bytes)} | ${r.name} | ${r.medianMs.toFixed(0)} ms (${r.q1Ms.toFixed(0)}-${r.q3Ms.toFixed(0)}) | ${r.cpuMs.toFixed(0)} ms | ${r.mbPerS.toFixed(0)} MB/s | ${r.peakRssMiB.toFixed(1)} MiB | ${Number.isNaN(r.vsTshark) ? "-" : `${r.vsTshark.toFixed(2)}x`} |`,
     );
   }
   const api = rows.find((r) => r.frames > 0);
