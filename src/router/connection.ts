@@ -282,6 +282,7 @@ export class ClientConnection {
         hint: { clientAddress: req.vars.get("REMOTE_ADDR"), sticky: cookie },
         modifier1: req.modifier1 !== req.originalModifier1 ? req.modifier1 : undefined,
         modifier2: req.modifier2 !== req.originalModifier2 ? req.modifier2 : undefined,
+        vars: packet.vars,
       },
     );
     this.#pending = [];

@@ -1,4 +1,5 @@
 import { connect, type Socket } from "node:net";
+import type { VarsView } from "../codec/vars-view.js";
 import type { PickHint } from "./balancer.js";
 import type { ClientStream } from "./connection.js";
 import { UwsgiRouterError, type UwsgiRouterErrorCode } from "./errors.js";
@@ -39,6 +40,8 @@ export class Exchange {
   readonly #hint: PickHint;
   readonly #modifier1: number | undefined;
   readonly #modifier2: number | undefined;
+  /** The request's vars as the client sent them (its CONTENT_LENGTH says where its body ends). */
+  readonly #vars: VarsView;
   #pool: Pool;
   #pending: Uint8Array[] | null;
   #pendingBytes: number;
@@ -73,6 +76,7 @@ export class Exchange {
       readonly hint: PickHint;
       readonly modifier1: number | undefined;
       readonly modifier2: number | undefined;
+      readonly vars: VarsView;
     },
   ) {
     this.#host = host;
@@ -86,6 +90,7 @@ export class Exchange {
     this.#hint = request.hint;
     this.#modifier1 = request.modifier1;
     this.#modifier2 = request.modifier2;
+    this.#vars = request.vars;
     this.#retriesLeft = host.options.retries;
     this.#visited.add(pool.name);
     client.on("drain", this.#onClientDrain);
@@ -288,13 +293,43 @@ export class Exchange {
       );
       return;
     }
-    if (this.#head !== null) this.#client.write(this.#head);
+    const client = this.#client;
+    if (this.#head !== null) client.write(this.#head);
     this.#head = null;
-    // The backend has said all: close it now rather than half-close it first. The request is
-    // answered once the client's socket took the last byte (a client gone by then is an abort).
+    // The backend has said all: close it now rather than half-close it first.
     this.#backend!.destroy();
-    this.#client.end(this.#onClientFinish);
+    if (client.writableLength === 0 && this.#requestComplete()) {
+      // The client sent its whole request and the kernel holds the whole answer: close, as uWSGI
+      // and FastRouter do, rather than half-close and wait for the client to close (a wake-up, a
+      // read and a shutdown per request). nginx reads the answer, then the end of the stream.
+      client.destroy();
+      this.#settle(undefined, "", undefined);
+      return;
+    }
+    // Else half-close: the client may still send (closing with unread bytes would reset the
+    // connection, and it could lose the answer); what it sends is read and dropped until it
+    // closes. The request is answered once the client's socket took the last byte (a client gone
+    // by then is an abort).
+    client.end(this.#onClientFinish);
   };
+
+  /**
+   * True when the client has sent its whole request: it ended its stream, or the body its
+   * CONTENT_LENGTH announces (none when empty or missing, as uWSGI reads it) went through, not a
+   * byte more, and no chunked body follows.
+   */
+  #requestComplete(): boolean {
+    if (this.#clientEnded) return true;
+    const vars = this.#vars;
+    let length: number;
+    try {
+      length = vars.contentLength();
+    } catch {
+      return false; // too large to be exact: not a body that went through
+    }
+    const body = this.#bytesSent - this.#packet.length;
+    return body === length && !vars.has("HTTP_TRANSFER_ENCODING");
+  }
 
   #onClientFinish = (): void => {
     this.#settle(undefined, "", undefined);

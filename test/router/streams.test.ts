@@ -285,3 +285,79 @@ describe("clients", () => {
     ]);
   });
 });
+
+describe("the end of a connection", () => {
+  const ANSWER = "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+  /**
+   * Sends `parts` on a connection that stays open for writing after the router's end of stream
+   * (allowHalfOpen), reads the answer to that end, then writes two more bytes and ends: a router
+   * that closed its socket resets the connection ("ECONNRESET", or EPIPE, said the same), one that
+   * only half-closed reads them and closes cleanly ("open").
+   */
+  function sendThenPoke(port: number, parts: Buffer[]): Promise<{ answer: string; after: string }> {
+    return new Promise((resolve) => {
+      const s = connect({ port, host: "127.0.0.1", allowHalfOpen: true }, () => {
+        for (const p of parts) s.write(p);
+      });
+      const chunks: Buffer[] = [];
+      let after = "open";
+      s.on("data", (c: Buffer) => chunks.push(c));
+      s.on("end", () => s.write("x", () => s.end("y")));
+      s.on("error", (e: NodeJS.ErrnoException) => {
+        after = e.code === "EPIPE" ? "ECONNRESET" : (e.code ?? "error");
+      });
+      s.on("close", () => resolve({ answer: Buffer.concat(chunks).toString("latin1"), after }));
+    });
+  }
+
+  it("closes the client's connection with the answer once the request was read to its end, as uWSGI does", async () => {
+    const address = await backend((s) => s.once("data", () => s.end(ANSWER)));
+    const { port, router: r } = await router({
+      pools: { app: { nodes: [address] } },
+      defaultPool: "app",
+    });
+    // No body (nginx sends CONTENT_LENGTH empty), then a body of exactly CONTENT_LENGTH bytes.
+    const get = packet([
+      ["HTTP_HOST", "x"],
+      ["CONTENT_LENGTH", ""],
+    ]);
+    expect(await sendThenPoke(port, [get])).toEqual({ answer: ANSWER, after: "ECONNRESET" });
+    const post = packet([
+      ["HTTP_HOST", "x"],
+      ["CONTENT_LENGTH", "5"],
+    ]);
+    const body = Buffer.from("hello");
+    expect(await sendThenPoke(port, [Buffer.concat([post, body])])).toEqual({
+      answer: ANSWER,
+      after: "ECONNRESET",
+    });
+    expect(r.stats()).toMatchObject({ answered: 2, failed: {} });
+  });
+
+  it("half-closes instead while the client may still send (a body not all read, or chunked)", async () => {
+    // Answers as soon as the packet came, without waiting for the body.
+    const address = await backend((s) => {
+      s.once("data", () => s.end(ANSWER));
+      s.resume();
+    });
+    const { port, router: r } = await router({
+      pools: { app: { nodes: [address] } },
+      defaultPool: "app",
+    });
+    const partial = packet([
+      ["HTTP_HOST", "x"],
+      ["CONTENT_LENGTH", "100"],
+    ]);
+    expect(await sendThenPoke(port, [partial, Buffer.from("0123456789")])).toEqual({
+      answer: ANSWER,
+      after: "open",
+    });
+    const chunked = packet([
+      ["HTTP_HOST", "x"],
+      ["HTTP_TRANSFER_ENCODING", "chunked"],
+    ]);
+    expect(await sendThenPoke(port, [chunked])).toEqual({ answer: ANSWER, after: "open" });
+    expect(r.stats()).toMatchObject({ answered: 2, failed: {} });
+  });
+});
