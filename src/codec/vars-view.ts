@@ -156,6 +156,14 @@ export class VarsView implements Iterable<[string, string]> {
     return from === to ? 0 : contentLengthIn(buf, from, to, strict, errorOffset ?? p);
   }
 
+  /**
+   * @internal True when a CONTENT_LENGTH var is there (an empty one too): noted by the decoding
+   * walk, so a request's body rule asks it with no look-up.
+   */
+  get hasContentLength(): boolean {
+    return this._contentLengthField >= 0;
+  }
+
   /** Every value with this key, in wire order (nginx 1.22 repeats a repeated header). */
   getAll(key: string): string[] {
     if (typeof key !== "string") throw invalidArgType("key", "of type string", key);

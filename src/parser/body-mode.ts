@@ -31,8 +31,9 @@ export type BodyMode = "none" | "length" | "chunked";
  */
 export function bodyModeOf(vars: VarsView, length: number, at: number): BodyMode {
   if (length > 0) return "length";
-  // Most requests stop at one of these scans: nginx always sends CONTENT_LENGTH.
-  if (vars.has("CONTENT_LENGTH") || vars.indexOf("HTTP_TRANSFER_ENCODING") < 0) return "none";
+  // nginx always sends CONTENT_LENGTH (empty without a body): the decoding walk noted it, so most
+  // requests stop here with no look-up. Only a packet without one is searched for a coding.
+  if (vars.hasContentLength || vars.indexOf("HTTP_TRANSFER_ENCODING") < 0) return "none";
   const codings = vars.getAll("HTTP_TRANSFER_ENCODING").join(",");
   if (lastCodingIsChunked(codings)) return "chunked";
   throw new UwsgiError(

@@ -72,6 +72,21 @@ describe("the body mode a packet announces", () => {
     ["a coding alone that is not chunked", [POST, TE("gzip")], "UNSUPPORTED_TRANSFER_ENCODING@0"],
     ["chunked with a parameter", [POST, TE("chunked;q=1")], "UNSUPPORTED_TRANSFER_ENCODING@0"],
     ["an empty transfer coding", [POST, TE("")], "UNSUPPORTED_TRANSFER_ENCODING@0"],
+    [
+      "an empty CONTENT_LENGTH after the coding decides too",
+      [POST, TE("chunked"), CL("")],
+      "none:0",
+    ],
+    [
+      "a key one byte off CONTENT_LENGTH is no CONTENT_LENGTH",
+      [POST, ["CONTENT_LENGTX", ""], ["CONTENT_LENGT", ""], TE("chunked")],
+      "chunked:0",
+    ],
+    [
+      "CONTENT_LENGTH repeated, the last one empty",
+      [POST, CL("5"), TE("chunked"), CL("")],
+      "none:0",
+    ],
   ])("%s", (_, vars, expected) => {
     expect(modeOf(vars)).toBe(expected);
   });
