@@ -1,14 +1,13 @@
-import { type AnswerFraming, answerFramingOf, requestTrailerOf } from "../codec/answer-framing.js";
+import { requestTrailerOf } from "../codec/answer-framing.js";
 import { HEADER_SIZE } from "../codec/constants.js";
 import { truncated, UwsgiError } from "../codec/errors.js";
 import type { DecodeOptions } from "../codec/limits.js";
 import { modifierInfo } from "../codec/modifiers.js";
 import type { Packet } from "../codec/packet.js";
-import type { VarsView } from "../codec/vars-view.js";
 import { PacketParser, type ParserHandler, type ParserOptions } from "../parser/packet-parser.js";
 import { AnswerDecoder } from "./answer-decoder.js";
 import type { Endpoint } from "./exchange.js";
-import { ExchangeDraft } from "./exchange-draft.js";
+import { ExchangeDraft, valueSizeOf } from "./exchange-draft.js";
 import type { RequestFinder } from "./request-finder.js";
 import type { DecodeSession } from "./session.js";
 
@@ -142,7 +141,7 @@ export class Conversation implements ParserHandler {
     const now = this.#session.now;
     if (draft.answer === null) {
       draft.answerTime = now;
-      draft.answer = new AnswerDecoder(framingOf(draft), this.#session, draft.id);
+      draft.answer = new AnswerDecoder(draft.answerFraming(), this.#session, draft.id);
     }
     draft.endTime = now;
     draft.answer.push(data);
@@ -155,7 +154,7 @@ export class Conversation implements ParserHandler {
       this.#orphanAnswerBytes += bytes;
       return;
     }
-    draft.answer ??= new AnswerDecoder(framingOf(draft), this.#session, draft.id);
+    draft.answer ??= new AnswerDecoder(draft.answerFraming(), this.#session, draft.id);
     draft.answer.gap(bytes);
   }
 
@@ -364,7 +363,7 @@ export class Conversation implements ParserHandler {
         draft.contentLength = parser.bodyLength;
         draft.bodyFraming = parser.bodyMode;
       } else if (requestTrailerOf(packet.modifier1, packet.modifier2) === "size") {
-        const size = valueSize(packet.vars);
+        const size = valueSizeOf(packet.vars);
         if (size < 0) {
           draft.error(
             "BODY_TOO_LARGE",
@@ -401,28 +400,4 @@ export class Conversation implements ParserHandler {
     this.#parser = null;
     if (this.#mode.searchAfterRequest) this.#startSearch("after the previous request", false);
   }
-}
-
-/** How the answer to the draft's request is framed: by its header, or HTTP before it is known. */
-function framingOf(draft: ExchangeDraft): AnswerFraming {
-  return draft.headerLength === HEADER_SIZE
-    ? answerFramingOf(draft.modifier1, draft.modifier2)
-    : "http";
-}
-
-/**
- * A cache request's `size` as uWSGI reads it: the last `size` var's leading digits (none: 0);
- * -1 when too large to be exact.
- */
-function valueSize(vars: VarsView): number {
-  const v = vars.getBytes("size");
-  if (v === undefined) return 0;
-  let n = 0;
-  for (let i = 0; i < v.length; i++) {
-    const d = v[i]! - 0x30;
-    if (d < 0 || d > 9) break;
-    n = n * 10 + d;
-    if (n > Number.MAX_SAFE_INTEGER) return -1;
-  }
-  return n;
 }

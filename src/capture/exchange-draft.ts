@@ -1,3 +1,4 @@
+import { type AnswerFraming, answerFramingOf } from "../codec/answer-framing.js";
 import { HEADER_SIZE } from "../codec/constants.js";
 import { modifierName } from "../codec/modifiers.js";
 import type { VarsView } from "../codec/vars-view.js";
@@ -59,6 +60,13 @@ export class ExchangeDraft {
       else if (at === 2) this.datasize |= b << 8;
       else this.modifier2 = b;
     }
+  }
+
+  /** How the answer to this request is framed: by its header, or HTTP before that is known. */
+  answerFraming(): AnswerFraming {
+    return this.headerLength === HEADER_SIZE
+      ? answerFramingOf(this.modifier1, this.modifier2)
+      : "http";
   }
 
   /** Body bytes still expected (CONTENT_LENGTH or size, less what was seen or lost). */
@@ -128,4 +136,21 @@ export class ExchangeDraft {
       errors: this.errors,
     };
   }
+}
+
+/**
+ * A cache request's `size` as uWSGI reads it: the last `size` var's leading digits (none: 0);
+ * -1 when too large to be exact.
+ */
+export function valueSizeOf(vars: VarsView): number {
+  const v = vars.getBytes("size");
+  if (v === undefined) return 0;
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    const digit = v[i]! - 0x30;
+    if (digit < 0 || digit > 9) break;
+    n = n * 10 + digit;
+    if (n > Number.MAX_SAFE_INTEGER) return -1;
+  }
+  return n;
 }
