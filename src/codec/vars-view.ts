@@ -43,8 +43,9 @@ export class VarsView implements Iterable<[string, string]> {
   /** @internal */ declare private readonly _start: number;
   /** @internal */ declare private readonly _end: number;
   // Where each var's key-length field and value-length field are, relative to _start (a block is
-  // at most 65535 bytes): 2 * _count entries of _table from _base, key then value (a slice of the
-  // shared offset slab; no view is made).
+  // at most 65535 bytes), key then value, then the block's length: 2 * _count + 1 entries of _table
+  // from _base (a slice of the shared offset slab; no view is made). A key ends where its value's
+  // field starts and a value where the next entry says, so a string is cut with no byte read.
   /** @internal */ declare private readonly _table: Uint16Array;
   /** @internal */ declare private readonly _base: number;
   /** @internal */ declare private readonly _count: number;
@@ -191,29 +192,23 @@ export class VarsView implements Iterable<[string, string]> {
     return this._value(i);
   }
 
-  // Key and value of var `i`, `i` known to be in range. The fast path cuts the block's text: `rel`
-  // is where the field's length prefix is, relative to the block; 2 is the prefix's size (a
-  // literal: an imported constant is read through a cell and checked on every use).
+  // Key and value of var `i`, `i` known to be in range. The fast path cuts the block's text between
+  // two entries of the table; 2 is a length field's size (a literal: an imported constant is read
+  // through a cell and checked on every use).
   private _key(i: number): string {
-    const rel = this._table[this._base + 2 * i]!;
+    const at = this._base + 2 * i;
+    const table = this._table;
     const cut = this._cut;
-    if (cut !== undefined) {
-      const buf = this._buf;
-      const p = this._start + rel;
-      return cut.substring(rel + 2, rel + 2 + (buf[p]! | (buf[p + 1]! << 8)));
-    }
-    return this._slowString(this._start + rel);
+    if (cut !== undefined) return cut.substring(table[at]! + 2, table[at + 1]!);
+    return this._slowString(this._start + table[at]!);
   }
 
   private _value(i: number): string {
-    const rel = this._table[this._base + 2 * i + 1]!;
+    const at = this._base + 2 * i + 1;
+    const table = this._table;
     const cut = this._cut;
-    if (cut !== undefined) {
-      const buf = this._buf;
-      const p = this._start + rel;
-      return cut.substring(rel + 2, rel + 2 + (buf[p]! | (buf[p + 1]! << 8)));
-    }
-    return this._slowString(this._start + rel);
+    if (cut !== undefined) return cut.substring(table[at]! + 2, table[at + 1]!);
+    return this._slowString(this._start + table[at]!);
   }
 
   // True when every key and value of the block whose text is `text` is ASCII, though some length
@@ -367,7 +362,7 @@ export class VarsView implements Iterable<[string, string]> {
       copy,
       0,
       copy.length,
-      this._table.slice(this._base, this._base + 2 * this._count),
+      this._table.slice(this._base, this._base + 2 * this._count + 1),
       0,
       this._count,
       this._encoding,
@@ -481,6 +476,7 @@ export function walkVars(
     t += 2;
     p = next;
   }
-  commitOffsets(t - base);
+  table[t] = end - start;
+  commitOffsets(t - base + 1);
   return new VarsView(src, start, end, table, base, (t - base) >>> 1, encoding, contentLengthField);
 }
