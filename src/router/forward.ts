@@ -7,11 +7,13 @@ import type { Health } from "./health.js";
 import type { BackendNode } from "./node.js";
 import type { ResolvedRouterOptions } from "./options.js";
 import type { Pool } from "./pool.js";
+import type { ReadBuffers } from "./read-buffers.js";
 
 /** What an exchange needs from its router. @internal */
 export interface ExchangeHost {
   readonly options: ResolvedRouterOptions;
   readonly health: Health;
+  readonly readBuffers: ReadBuffers;
   pool(name: string): Pool | undefined;
   /** Writes an error answer (when nothing was sent yet) and lets the client go. */
   answerError(client: ClientStream, status: number): void;
@@ -62,6 +64,17 @@ export class Exchange {
   /** A Set-Cookie line to add to the answer head, for cookie stickiness. */
   #cookie: string | undefined;
   #head: Buffer | null = null;
+  /** The buffer the backend socket reads into (ours until settled; null once a write holds it). */
+  #buffer: Buffer | null = null;
+  /** The backend socket's `onread`: its reads land in #buffer and go to #onBackendRead. */
+  readonly #onread = {
+    buffer: (): Buffer => {
+      if (this.#buffer === null) this.#buffer = this.#host.readBuffers.take();
+      return this.#buffer;
+    },
+    callback: (length: number, buffer: Uint8Array): boolean =>
+      this.#onBackendRead(length, buffer as Buffer),
+  };
 
   constructor(
     host: ExchangeHost,
@@ -167,7 +180,7 @@ export class Exchange {
     if (this.#pool.balancer === "cookie" && this.#hint.sticky !== node.token) {
       this.#cookie = `Set-Cookie: ${this.#pool.cookie}=${node.token}; Path=/; HttpOnly\r\n`;
     }
-    const backend = connect(node.connect);
+    const backend = connect({ ...node.connect, onread: this.#onread });
     this.#backend = backend;
     this.#connectTimer = setTimeout(this.#onConnectTimeout, this.#host.options.connectTimeout);
     backend.once("connect", this.#onConnect);
@@ -185,7 +198,6 @@ export class Exchange {
     const packet = this.#packet;
     packet[0] = this.#modifier1 ?? node.modifier1 ?? packet[0]!;
     packet[3] = this.#modifier2 ?? node.modifier2 ?? packet[3]!;
-    backend.on("data", this.#onBackendData);
     backend.on("end", this.#onBackendEnd);
     backend.on("drain", this.#onBackendDrain);
     if (this.#host.options.answerTimeout > 0) {
@@ -258,27 +270,37 @@ export class Exchange {
     this.#attempt();
   }
 
-  #onBackendData = (chunk: Buffer): void => {
-    if (this.#settled) return;
-    this.#answered += chunk.length;
+  /**
+   * Answer bytes, read into #buffer: written to the client as a view. A write the kernel did not
+   * take at once keeps its view, so the buffer is then left to it and the next read gets another.
+   * Returns false (the socket stops reading) while the client is full.
+   */
+  #onBackendRead(length: number, buffer: Buffer): boolean {
+    if (this.#settled) return true;
+    this.#answered += length;
+    const client = this.#client;
+    let chunk = buffer.subarray(0, length);
     if (this.#cookie !== undefined) {
-      const head = this.#head === null ? chunk : Buffer.concat([this.#head, chunk]);
+      // The head is held in a copy of its own: the read buffer is reused.
+      const head = this.#head === null ? Buffer.from(chunk) : Buffer.concat([this.#head, chunk]);
       const eol = head.indexOf(CRLF);
       if (eol < 0 && head.length < MAX_HEAD) {
         this.#head = head;
-        return;
+        return true;
       }
       this.#head = null;
       chunk = head;
       if (eol >= 0 && head.subarray(0, HTTP.length).equals(HTTP)) {
-        this.#client.write(head.subarray(0, eol + 2));
-        this.#client.write(this.#cookie);
+        client.write(head.subarray(0, eol + 2));
+        client.write(this.#cookie);
         chunk = head.subarray(eol + 2);
       }
       this.#cookie = undefined;
     }
-    if (!this.#client.write(chunk)) this.#backend!.pause();
-  };
+    const more = client.write(chunk);
+    if (client.writableLength > 0) this.#buffer = null;
+    return more;
+  }
 
   #onBackendEnd = (): void => {
     if (this.#settled) return;
@@ -361,6 +383,9 @@ export class Exchange {
     }
     const backend = this.#backend;
     if (backend !== null && code !== undefined) backend.destroy();
+    // The backend socket is closed (nothing reads into the buffer any more): the buffer goes back.
+    if (this.#buffer !== null) this.#host.readBuffers.give(this.#buffer);
+    this.#buffer = null;
     if (code === undefined) {
       this.#host.settled(undefined);
       return;

@@ -10,6 +10,7 @@ import { httpToUwsgi } from "./http-front.js";
 import type { NodeInit } from "./node.js";
 import { type ResolvedRouterOptions, type RouterOptions, resolveRouterOptions } from "./options.js";
 import { checkNodeInit, Pool, type PoolStats } from "./pool.js";
+import { ReadBuffers } from "./read-buffers.js";
 import { REASONS } from "./request.js";
 import { DEFAULT_SUBSCRIPTION_TOLERANCE } from "./subscription-options.js";
 import { SubscriptionServer } from "./subscription-server.js";
@@ -46,6 +47,8 @@ export class UwsgiRouter extends EventEmitter {
   readonly options: ResolvedRouterOptions;
   /** @internal */
   readonly health: Health;
+  /** @internal */
+  readonly readBuffers: ReadBuffers = new ReadBuffers();
   readonly #server: Server;
   readonly #pools = new Map<string, Pool>();
   // An array with swap-remove, not a Set: with a connection per request, a Set's table is rebuilt

@@ -94,6 +94,63 @@ describe("backpressure", () => {
     expect(sha(answer.subarray(19))).toBe(sha(body));
   });
 
+  it("an answer read in small pieces while the client is full reaches it intact", async () => {
+    // The router reads the backend into a buffer it reuses: a piece still waiting to be written
+    // to a full client must not be overwritten by the next read. Unix sockets both ways: their
+    // small kernel buffers fill fast.
+    const PIECE = 1000;
+    const PIECES = 4000;
+    const pieceOf = (i: number) => Buffer.alloc(PIECE, i % 251);
+    let felt = false;
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const dir = await mkdtemp(join(tmpdir(), "uwsgi-codec-router-pieces-"));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    // One piece per turn of the event loop, so each reaches the router alone.
+    const server = createServer((s) => {
+      s.once("data", () => {
+        s.write("HTTP/1.1 200 OK\r\n\r\n");
+        let i = 0;
+        const next = () => {
+          if (i === PIECES) {
+            release();
+            s.end();
+            return;
+          }
+          if (!s.write(pieceOf(i++))) {
+            felt = true;
+            release();
+            s.once("drain", next);
+          } else setImmediate(next);
+        };
+        next();
+      });
+    });
+    const backendPath = join(dir, "backend.sock");
+    await new Promise<void>((res) => server.listen(backendPath, () => res()));
+    cleanups.push(() => new Promise((res) => server.close(() => res())));
+    const r = createRouter({ pools: { app: { nodes: [backendPath] } }, defaultPool: "app" });
+    const path = join(dir, "router.sock");
+    await new Promise<void>((res) => r.listen(path, () => res()));
+    cleanups.push(() => stopRouter(r));
+    const answer = await new Promise<Buffer>((resolve, reject) => {
+      const s = connect(path, () => s.write(packet([["HTTP_HOST", "x"]])));
+      // The client reads nothing until the backend feels the router's backpressure.
+      s.pause();
+      void released.then(() => s.resume());
+      const chunks: Buffer[] = [];
+      s.on("data", (c: Buffer) => chunks.push(c));
+      s.on("end", () => resolve(Buffer.concat(chunks)));
+      s.on("error", reject);
+    });
+    expect(felt).toBe(true);
+    const expected = Buffer.concat(Array.from({ length: PIECES }, (_, i) => pieceOf(i)));
+    expect(answer.subarray(0, 19).toString()).toBe("HTTP/1.1 200 OK\r\n\r\n");
+    expect(sha(answer.subarray(19))).toBe(sha(expected));
+  });
+
   it("a body sent while an async middleware runs reaches the backend whole", async () => {
     const address = await backend((s) => {
       let size = 0;
