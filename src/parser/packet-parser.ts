@@ -29,7 +29,7 @@ const NO_BODY: BodyMode = "none";
  * A push-based uwsgi stream parser: feed it chunks split anywhere; it reports the same packets and
  * body bytes as a whole-buffer decode. A packet inside one chunk is decoded in place; one that
  * straddles chunks is gathered once into a buffer of exactly its size, allocated when its header is
- * known. It never holds more than `maxDatasize + 4` bytes, whatever arrives (a chunked body's
+ * known (or into the caller's `gatherBuffer`, see {@link ParserOptions.gatherBuffer}). It never holds more than `maxDatasize + 4` bytes, whatever arrives (a chunked body's
  * framing is decoded as it passes, never held).
  *
  * Every error is a `UwsgiError` whose offset counts bytes from the start of the stream; after one,
@@ -281,7 +281,9 @@ export class PacketParser {
   }
 
   #startGather(total: number): void {
-    this.#gather = gatherBuffer(total);
+    const mine = this.#o.gatherBuffer;
+    this.#gather =
+      mine !== null && total <= mine.length ? mine.subarray(0, total) : gatherBuffer(total);
     this.#gathered = 0;
     this.#state = DATA;
   }

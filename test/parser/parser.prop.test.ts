@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodePacket, encodePacket, MAX_DATASIZE } from "../../src/index.js";
+import { decodePacket, encodePacket, MAX_DATASIZE, PacketParser } from "../../src/index.js";
 import { feed, split, summary } from "./collect.js";
 
 const OPTS = {
@@ -89,6 +89,28 @@ describe("PacketParser properties", () => {
         const first = chunks[0]!;
         if (first.length >= req.length) expect(ev.packets[0]!.payload.buffer).toBe(first.buffer);
       }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("chunk invariance with a gatherBuffer of any size: the packets read in onPacket are the whole-buffer decode's", () => {
+    fc.assert(
+      fc.property(
+        fc.array(anyPacket, { maxLength: 6 }),
+        cuts,
+        fc.integer({ min: 0, max: 2000 }),
+        (pkts, c, size) => {
+          const all = Buffer.concat(pkts);
+          const seen: string[] = [];
+          const parser = new PacketParser(
+            { onPacket: (p) => seen.push(summary(p)) },
+            { ...OPTS, mode: "packets", payload: "raw", gatherBuffer: Buffer.alloc(size) },
+          );
+          for (const chunk of chunked(all, c)) parser.push(chunk);
+          parser.end();
+          expect(seen).toEqual(wholeDecode(all, "packets").packets);
+        },
+      ),
       { numRuns: 200 },
     );
   });
