@@ -43,7 +43,8 @@ if (process.send !== undefined) {
 
 let server;
 if (kind === "uwsgi") {
-  const { createServer } = await import("../../dist/node.js");
+  // BACKEND_DIST: another build of this package (side-by-side.mjs compares builds).
+  const { createServer } = await import(process.env.BACKEND_DIST ?? "../../dist/node.js");
   server = createServer(hello);
 } else if (kind === "fastcgi") {
   const fcgi = createRequire(import.meta.url)("node-fastcgi");
