@@ -331,6 +331,12 @@ const inHandler: InHandler[] = [
     node: "accepts",
   },
   {
+    name: 'res.writeHead("200"): a status code given as a string',
+    call: (_, res) => res.writeHead("200" as never),
+    error: badStatus,
+    node: "accepts",
+  },
+  {
     name: "res.statusCode = 42, then res.end()",
     call: (_, res) => {
       res.statusCode = 42;
