@@ -45,8 +45,6 @@ export {
   SUBSCRIPTION_MODIFIER1,
   type Subscription,
   type SubscriptionDecodeOptions,
-  SubscriptionError,
-  type SubscriptionErrorCode,
   type SubscriptionInit,
   signingBytes,
 } from "./codec/subscription.js";

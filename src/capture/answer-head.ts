@@ -1,7 +1,6 @@
 import type { AnswerFraming } from "../codec/answer-framing.js";
 import { readCacheAnswerHead } from "../codec/cache.js";
 import { UwsgiError } from "../codec/errors.js";
-import { UwsgiPacketError } from "../codec/packet-error.js";
 import { readRpcAnswerHead } from "../codec/rpc.js";
 
 /** What an answer's first packet announces after itself. */
@@ -47,8 +46,9 @@ function problemOf(
   framing: "rpc" | "cache",
   head: Uint8Array,
 ): { code: string; offset: number; message: string } {
-  if (err instanceof UwsgiError) return { code: err.code, offset: err.offset, message: err.detail };
-  if (!(err instanceof UwsgiPacketError)) throw err;
+  if (!(err instanceof UwsgiError)) throw err;
+  const packetCode = ["UNEXPECTED_PACKET", "MISSING_FIELD", "INVALID_FIELD"].includes(err.code);
+  if (!packetCode) return { code: err.code, offset: err.offset, message: err.detail };
   const what = framing === "rpc" ? "an RPC answer" : "a cache answer";
   let message: string;
   if (err.code === "UNEXPECTED_PACKET") {

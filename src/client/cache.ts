@@ -222,7 +222,7 @@ class MagicAnswer<T> implements AnswerReader<T> {
     try {
       head = readCacheAnswerHead(bytes);
     } catch (err) {
-      // The codec's UwsgiError or UwsgiPacketError: bytes that are no cache answer.
+      // The codec's UwsgiError: bytes that are no cache answer.
       const cause = err as Error;
       throw new UwsgiClientError("MALFORMED_ANSWER", `not a cache answer: ${cause.message}`, cause);
     }

@@ -100,7 +100,7 @@ class FramedResult implements AnswerReader<Buffer> {
     try {
       head = readRpcAnswerHead(bytes);
     } catch (err) {
-      // The codec's UwsgiError or UwsgiPacketError: bytes that are no framed answer.
+      // The codec's UwsgiError: bytes that are no framed answer.
       const cause = err as Error;
       throw new UwsgiClientError(
         "MALFORMED_ANSWER",

@@ -48,7 +48,7 @@ export class StatusReader implements AnswerReader<boolean> {
     try {
       return { value: decodeStatusAnswer(this.#bytes.bytes()).ok };
     } catch (err) {
-      // The codec's UwsgiPacketError: 4 bytes that are no status answer.
+      // The codec's UwsgiError: 4 bytes that are no status answer.
       const cause = err as Error;
       throw new UwsgiClientError(
         "MALFORMED_ANSWER",

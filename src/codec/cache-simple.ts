@@ -13,6 +13,7 @@ import {
 import { inputBytes } from "./bytes.js";
 import { CACHE_MODIFIER1, CacheModifier2 } from "./cache.js";
 import { HEADER_SIZE, MAX_U16 } from "./constants.js";
+import type { UwsgiError } from "./errors.js";
 import type { VarBytes } from "./fields.js";
 import { packetMissing, waiting } from "./framed-answer.js";
 import type { EncodeOptions } from "./limits.js";
@@ -23,7 +24,7 @@ import {
   encodePacket,
   type VarsPacket,
 } from "./packet.js";
-import { decimalField, expectModifiers, UwsgiPacketError } from "./packet-error.js";
+import { decimalField, expectModifiers, missingField } from "./packet-error.js";
 import { encodeArray } from "./uwsgi-array.js";
 import { decodeVars } from "./vars-view.js";
 
@@ -157,7 +158,7 @@ function bytesOf(value: VarBytes, options: EncodeOptions | undefined): Uint8Arra
 /**
  * Decodes a simple cache packet (modifier2 0-6, 10, 11; 17 is `decodeCacheRequest`). Byte errors
  * are `UwsgiError`s; another packet is `UNEXPECTED_PACKET`, a missing key `MISSING_FIELD`, a sync
- * `expires` that is not digits `INVALID_FIELD` (UwsgiPacketError).
+ * `expires` that is not digits `INVALID_FIELD` (`field` names the item).
  */
 export function decodeCachePacket(buf: BytesInput, offset = 0): CachePacket {
   const src = inputBytes("buf", buf);
@@ -196,7 +197,7 @@ export function decodeCachePacket(buf: BytesInput, offset = 0): CachePacket {
   const key = items.getBytes(0);
   if (m2 === 11) return { ...base, ...none, key };
   if (items.length < 2) {
-    throw new UwsgiPacketError("MISSING_FIELD", start, "a cache set without a value", "value");
+    throw missingField(start, "value", "a cache set without a value");
   }
   let expires = 0;
   if (m2 === 10 && items.length > 2) {
@@ -207,8 +208,8 @@ export function decodeCachePacket(buf: BytesInput, offset = 0): CachePacket {
   return { ...base, key, value: items.getBytes(1), cache: undefined, expires };
 }
 
-function missingKey(offset: number): UwsgiPacketError {
-  return new UwsgiPacketError("MISSING_FIELD", offset, "a cache command without a key", "key");
+function missingKey(offset: number): UwsgiError {
+  return missingField(offset, "key", "a cache command without a key");
 }
 
 /**
@@ -231,7 +232,7 @@ export function readCacheDumpHead(buf: BytesInput, offset = 0): CacheDumpHead {
   const vars = decodeVars(src, start, start + datasize, { maxVars: Number.POSITIVE_INFINITY });
   const number = (name: string): number => {
     const v = vars.getBytes(name);
-    if (v === undefined) throw new UwsgiPacketError("MISSING_FIELD", start, `no ${name} var`, name);
+    if (v === undefined) throw missingField(start, name, `no ${name} var`);
     const at = v.byteOffset - src.byteOffset;
     return decimalField(src, at, at + v.length, name, at);
   };

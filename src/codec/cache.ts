@@ -28,7 +28,7 @@ import {
 } from "./framed-answer.js";
 import type { EncodeOptions } from "./limits.js";
 import { type BytesInput, decodePacket, encodePacket, type VarsPacket } from "./packet.js";
-import { decimalField, expectModifiers, UwsgiPacketError } from "./packet-error.js";
+import { decimalField, expectModifiers, invalidField, missingField } from "./packet-error.js";
 import { decodeVars, type VarsView } from "./vars-view.js";
 
 /** modifier1 of cache requests and of their framed answers. */
@@ -184,15 +184,15 @@ export function decodeCacheRequest(buf: BytesInput, offset = 0): CacheRequest {
   const vars = packet.vars;
   const cmd = vars.get("cmd");
   if (cmd === undefined) {
-    throw new UwsgiPacketError("MISSING_FIELD", offset + HEADER_SIZE, "no cmd var", "cmd");
+    throw missingField(offset + HEADER_SIZE, "cmd", "no cmd var");
   }
   const command = cmd === "del" ? "delete" : COMMANDS.find((c) => c === cmd && c !== "delete");
   if (command === undefined) {
-    throw new UwsgiPacketError(
-      "INVALID_FIELD",
+    throw invalidField(
       valueOffset(src, vars.getBytes("cmd")!),
-      `cmd "${cmd.slice(0, 32)}" is not get, set, update, del, exists or clear`,
       "cmd",
+      "cmd get, set, update, del, exists or clear",
+      `cmd "${cmd.slice(0, 32)}" is not get, set, update, del, exists or clear`,
     );
   }
   return {
@@ -238,7 +238,7 @@ export function readCacheAnswerHead(buf: BytesInput, offset = 0): CacheAnswerHea
   const vars = decodeVars(src, start, start + datasize, { maxVars: Number.POSITIVE_INFINITY });
   const status = vars.get("status");
   if (status === undefined) {
-    throw new UwsgiPacketError("MISSING_FIELD", start, "a cache answer without status", "status");
+    throw missingField(start, "status", "a cache answer without status");
   }
   return {
     ready: true,

@@ -28,6 +28,22 @@
  * - `TRAILERS_TOO_LARGE`: a chunked body's trailer fields over `maxTrailerSize`.
  * - `UNSUPPORTED_TRANSFER_ENCODING`: a request whose HTTP_TRANSFER_ENCODING does not end in
  *   `chunked` and that has no CONTENT_LENGTH: where its body ends cannot be known.
+ *
+ * Well-formed packets that are not the message a decoder reads (RPC, cache, signal, spooler and
+ * subscription decoders; `field` names the var or item concerned):
+ * - `UNEXPECTED_PACKET`: modifier1 or modifier2 is not one this decoder reads (a signal answer
+ *   given to the RPC decoder, an XML-RPC call given to `decodeRpcCall`).
+ * - `MISSING_FIELD`: a var or item the message needs is not there (an RPC call without a function
+ *   name, an answer over 64 KiB without CONTENT_LENGTH, a cache answer without `status`, a
+ *   subscription without `key` or `address`).
+ * - `INVALID_FIELD`: a var or item is there but unusable (a length that is not decimal digits, an
+ *   empty function name, a cache command uWSGI does not know, a subscription key over 255 bytes).
+ * - `NOT_A_SUBSCRIPTION`: a subscription datagram whose modifier1 is not 224.
+ * - `DATASIZE_MISMATCH`: a subscription datagram whose datasize is not its length minus the
+ *   4-byte header (uWSGI ignores datasize; a strict reader refuses what two readers could read
+ *   differently).
+ * - `MISPLACED_SIGNATURE`: a subscription's `sign` var that is not its last var, or without a
+ *   `unix` var.
  */
 export type UwsgiErrorCode =
   | "TRUNCATED"
@@ -50,7 +66,13 @@ export type UwsgiErrorCode =
   | "INVALID_CHUNK"
   | "CHUNK_LINE_TOO_LONG"
   | "TRAILERS_TOO_LARGE"
-  | "UNSUPPORTED_TRANSFER_ENCODING";
+  | "UNSUPPORTED_TRANSFER_ENCODING"
+  | "UNEXPECTED_PACKET"
+  | "MISSING_FIELD"
+  | "INVALID_FIELD"
+  | "NOT_A_SUBSCRIPTION"
+  | "DATASIZE_MISMATCH"
+  | "MISPLACED_SIGNATURE";
 
 /**
  * The one error type for bad BYTES (wrong arguments are TypeError/RangeError with an `ERR_*` code,
@@ -67,6 +89,12 @@ export class UwsgiError extends Error {
    * for `BUFFER_TOO_SMALL`. Otherwise 0.
    */
   readonly needed: number;
+  /**
+   * The var or item concerned (`"CONTENT_LENGTH"`, `"status"`, `"key"`) when a well-formed packet
+   * is not the message asked for (`MISSING_FIELD`, `INVALID_FIELD`, `MISPLACED_SIGNATURE`);
+   * otherwise undefined (and not an own property).
+   */
+  declare readonly field?: string;
   // Not own enumerable fields: inspecting the error shows code, offset and needed beside the
   // message, and the detail is not printed twice.
   readonly #expected: string;
@@ -83,13 +111,22 @@ export class UwsgiError extends Error {
 
   /**
    * `expected` says in a few words what should have been there; `detail` is the problem in words
-   * (without the code or the offset, which the message adds).
+   * (without the code or the offset, which the message adds); `field` names the var or item
+   * concerned, when there is one.
    */
-  constructor(code: UwsgiErrorCode, offset: number, expected: string, detail: string, needed = 0) {
+  constructor(
+    code: UwsgiErrorCode,
+    offset: number,
+    expected: string,
+    detail: string,
+    needed = 0,
+    field?: string,
+  ) {
     super(`${detail} (offset ${offset})`);
     this.code = code;
     this.offset = offset;
     this.needed = needed;
+    if (field !== undefined) this.field = field;
     this.#expected = expected;
     this.#detail = detail;
   }

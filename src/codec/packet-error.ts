@@ -1,35 +1,22 @@
-// The error of the special-packet codecs (RPC, cache, signal, spooler, echo) when well-formed
-// bytes do not make the packet asked for. Malformed bytes (a truncated header, a var running past
-// datasize...) stay the codec's UwsgiError; this one is about meaning.
+// Errors of the special-packet codecs (RPC, cache, signal, spooler, echo) when well-formed bytes
+// do not make the packet asked for: the codec's UwsgiError with the codes UNEXPECTED_PACKET,
+// MISSING_FIELD and INVALID_FIELD, and `field` naming the var or item. Malformed bytes (a truncated
+// header, a var running past datasize...) are the codec's other codes.
+import { UwsgiError } from "./errors.js";
 
-/**
- * Why a packet's bytes, well formed as a packet, are not the message a decoder reads. Stable
- * strings: match on them, not on messages.
- * - `UNEXPECTED_PACKET`: modifier1 or modifier2 is not one this decoder reads (a signal answer
- *   given to the RPC decoder, an XML-RPC call given to `decodeRpcCall`).
- * - `MISSING_FIELD`: a var or item the message needs is not there (an RPC call without a function
- *   name, an answer over 64 KiB without CONTENT_LENGTH, a cache answer without `status`).
- * - `INVALID_FIELD`: a var or item is there but unusable (a length that is not decimal digits, an
- *   empty function name, a cache command uWSGI does not know).
- */
-export type UwsgiPacketErrorCode = "UNEXPECTED_PACKET" | "MISSING_FIELD" | "INVALID_FIELD";
+/** @internal The var or item `field` a message needs is not there. */
+export function missingField(offset: number, field: string, detail: string): UwsgiError {
+  return new UwsgiError("MISSING_FIELD", offset, `a ${field} field`, detail, 0, field);
+}
 
-/** Well-formed bytes that are not the expected message; `offset` is in the input. */
-export class UwsgiPacketError extends Error {
-  /** Stable machine-readable reason. */
-  readonly code: UwsgiPacketErrorCode;
-  /** Byte offset in the input where the problem is (the header, or the var concerned). */
-  readonly offset: number;
-  /** The var or item concerned (`"CONTENT_LENGTH"`, `"status"`, `"name"`), or "" for the header. */
-  readonly field: string;
-
-  constructor(code: UwsgiPacketErrorCode, offset: number, detail: string, field = "") {
-    super(`${detail} (offset ${offset})`);
-    this.name = "UwsgiPacketError";
-    this.code = code;
-    this.offset = offset;
-    this.field = field;
-  }
+/** @internal The var or item `field` is there but unusable; `expected` says what it must be. */
+export function invalidField(
+  offset: number,
+  field: string,
+  expected: string,
+  detail: string,
+): UwsgiError {
+  return new UwsgiError("INVALID_FIELD", offset, expected, detail, 0, field);
 }
 
 /** @internal modifier1/modifier2 at `offset` are not what `what` reads. */
@@ -38,10 +25,11 @@ export function unexpectedPacket(
   modifier1: number,
   modifier2: number,
   what: string,
-): UwsgiPacketError {
-  return new UwsgiPacketError(
+): UwsgiError {
+  return new UwsgiError(
     "UNEXPECTED_PACKET",
     offset,
+    what,
     `modifier1 ${modifier1}, modifier2 ${modifier2} is not ${what}`,
   );
 }
@@ -58,23 +46,22 @@ export function decimalField(
   field: string,
   offset: number,
 ): number {
-  if (start === end) {
-    throw new UwsgiPacketError("INVALID_FIELD", offset, `${field} is empty, not a number`, field);
-  }
+  const expected = `${field} in decimal digits`;
+  if (start === end) throw invalidField(offset, field, expected, `${field} is empty, not a number`);
   let n = 0;
   for (let i = start; i < end; i++) {
     const d = buf[i]! - 0x30;
     if (d < 0 || d > 9) {
-      throw new UwsgiPacketError(
-        "INVALID_FIELD",
+      throw invalidField(
         offset,
-        `${field} has the byte 0x${buf[i]!.toString(16).padStart(2, "0")}, not a decimal digit`,
         field,
+        expected,
+        `${field} has the byte 0x${buf[i]!.toString(16).padStart(2, "0")}, not a decimal digit`,
       );
     }
     n = n * 10 + d;
     if (n > Number.MAX_SAFE_INTEGER) {
-      throw new UwsgiPacketError("INVALID_FIELD", offset, `${field} is over 2^53 - 1`, field);
+      throw invalidField(offset, field, `${field} below 2^53`, `${field} is over 2^53 - 1`);
     }
   }
   return n;

@@ -34,7 +34,6 @@ export {
 } from "./cache-simple.js";
 export { ECHO_MODIFIER1, encodeEcho } from "./echo.js";
 export type { FramedAnswerHead, FramedAnswerReady, FramedAnswerWaiting } from "./framed-answer.js";
-export { UwsgiPacketError, type UwsgiPacketErrorCode } from "./packet-error.js";
 export {
   decodeRpcAnswer,
   decodeRpcCall,

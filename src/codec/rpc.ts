@@ -17,7 +17,8 @@ import { type ArrayPacket, type BytesInput, decodePacket, encodePacket } from ".
 import {
   decimalField,
   expectModifiers,
-  UwsgiPacketError,
+  invalidField,
+  missingField,
   unexpectedPacket,
 } from "./packet-error.js";
 import type { TextEncodingName } from "./text.js";
@@ -142,7 +143,7 @@ export interface RpcDecodeOptions {
  * Decodes the RPC call at `offset` of `buf`. Byte errors are `UwsgiError`s (`TRUNCATED`,
  * `ITEM_OVERRUNS_DATASIZE`, `TRAILING_BYTES`, `TOO_MANY_VARS` over 255 items); a packet that is
  * not an array call (modifier1 other than 173, modifier2 2 or 3) is `UNEXPECTED_PACKET`, a call
- * without items `MISSING_FIELD` and an empty function name `INVALID_FIELD` (UwsgiPacketError).
+ * without items `MISSING_FIELD` and an empty function name `INVALID_FIELD` (`field` "name").
  */
 export function decodeRpcCall(buf: BytesInput, offset = 0, options?: RpcDecodeOptions): RpcCall {
   const src = inputBytes("buf", buf);
@@ -162,14 +163,14 @@ export function decodeRpcCall(buf: BytesInput, offset = 0, options?: RpcDecodeOp
   }) as ArrayPacket;
   const items = packet.items;
   if (items.length === 0) {
-    throw new UwsgiPacketError("MISSING_FIELD", offset, "the call has no function name", "name");
+    throw missingField(offset, "name", "the call has no function name");
   }
   if (items.getBytes(0).length === 0) {
-    throw new UwsgiPacketError(
-      "INVALID_FIELD",
+    throw invalidField(
       offset + HEADER_SIZE,
-      "the function name is empty (uWSGI would take the next item as the name)",
       "name",
+      "a function name of 1 byte or more",
+      "the function name is empty (uWSGI would take the next item as the name)",
     );
   }
   const args: Uint8Array[] = [];
@@ -256,12 +257,7 @@ export function readRpcAnswerHead(buf: BytesInput, offset = 0): FramedAnswerHead
   const vars = decodeVars(src, start, start + datasize, { maxVars: Number.POSITIVE_INFINITY });
   const value = vars.getBytes(CONTENT_LENGTH);
   if (value === undefined) {
-    throw new UwsgiPacketError(
-      "MISSING_FIELD",
-      start,
-      "a modifier2 5 answer without CONTENT_LENGTH",
-      CONTENT_LENGTH,
-    );
+    throw missingField(start, CONTENT_LENGTH, "a modifier2 5 answer without CONTENT_LENGTH");
   }
   const at = value.byteOffset - src.byteOffset;
   const contentLength = decimalField(src, at, at + value.length, CONTENT_LENGTH, at);

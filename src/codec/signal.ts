@@ -34,7 +34,7 @@ export function encodeSignal(signum: number): Uint8Array {
 
 /**
  * Decodes a signal at `offset`: `TRUNCATED` (a UwsgiError) before the whole packet is there,
- * `UNEXPECTED_PACKET` (a UwsgiPacketError) for another modifier1.
+ * `UNEXPECTED_PACKET` (a UwsgiError) for another modifier1.
  */
 export function decodeSignal(buf: BytesInput, offset = 0): SignalPacket {
   const src = inputBytes("buf", buf);

@@ -12,7 +12,7 @@ import { inputBytes } from "./bytes.js";
 import { MAX_U16 } from "./constants.js";
 import type { EncodeOptions } from "./limits.js";
 import { type BytesInput, decodePacket, encodePacket, type VarsPacket } from "./packet.js";
-import { expectModifiers, UwsgiPacketError } from "./packet-error.js";
+import { expectModifiers, invalidField } from "./packet-error.js";
 import type { VarsInput } from "./vars-encode.js";
 import type { VarsView } from "./vars-view.js";
 
@@ -99,11 +99,11 @@ function atOf(src: Uint8Array, vars: VarsView): number {
   let ok = i > 0 && (i === value.length || value[i] === 0x2e);
   for (let j = i + 1; ok && j < value.length; j++) ok = value[j]! >= 0x30 && value[j]! <= 0x39;
   if (!ok) {
-    throw new UwsgiPacketError(
-      "INVALID_FIELD",
+    throw invalidField(
       at,
-      "at is not unix seconds (digits, an optional fraction)",
       SpoolerKey.AT,
+      "at in unix seconds",
+      "at is not unix seconds (digits, an optional fraction)",
     );
   }
   return n;

@@ -35,7 +35,7 @@ export function encodeStatusAnswer(status: number): Uint8Array {
 
 /**
  * Decodes a generic answer at `offset`: `TRUNCATED` (a UwsgiError, with `needed`) before 4 bytes,
- * `UNEXPECTED_PACKET` (a UwsgiPacketError) when modifier1 is not 255. uWSGI's own client
+ * `UNEXPECTED_PACKET` (a UwsgiError) when modifier1 is not 255. uWSGI's own client
  * (`uwsgi_remote_signal_send`) reads the 4 bytes and takes modifier2, as this does.
  */
 export function decodeStatusAnswer(buf: BytesInput, offset = 0): StatusAnswer {

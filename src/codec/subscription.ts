@@ -9,6 +9,7 @@
 import { checkOptions, invalidArgType, invalidArgValue, outOfRange } from "./arguments.js";
 import { UwsgiError } from "./errors.js";
 import { encodePacket } from "./packet.js";
+import { invalidField, missingField } from "./packet-error.js";
 import { decodeVars, type VarsView } from "./vars-view.js";
 
 /** modifier1 of a subscription packet. */
@@ -17,42 +18,6 @@ export const SUBSCRIPTION_MODIFIER1 = 224;
 export const MAX_SUBSCRIPTION_SIZE = 4096;
 /** uWSGI keeps at most 255 bytes of a key or an address (a longer one is refused). */
 export const MAX_SUBSCRIPTION_FIELD = 255;
-
-/**
- * Why a datagram is not a usable subscription (its vars block itself was well formed; a malformed
- * block is the codec's `UwsgiError`).
- * - `NOT_A_SUBSCRIPTION`: modifier1 is not 224.
- * - `DATASIZE_MISMATCH`: datasize is not the datagram's length minus the 4-byte header (uWSGI
- *   ignores datasize; a strict reader refuses what two readers could read differently).
- * - `MISSING_FIELD`: no `key` or no `address` var.
- * - `INVALID_FIELD`: a key or address empty or over 255 bytes, a number that is not plain decimal
- *   digits, a modifier over 255.
- * - `MISPLACED_SIGNATURE`: a `sign` var that is not the last var, or without a `unix` var.
- */
-export type SubscriptionErrorCode =
-  | "NOT_A_SUBSCRIPTION"
-  | "DATASIZE_MISMATCH"
-  | "MISSING_FIELD"
-  | "INVALID_FIELD"
-  | "MISPLACED_SIGNATURE";
-
-/** A datagram whose bytes decode but do not make a subscription; `offset` is in the datagram. */
-export class SubscriptionError extends Error {
-  /** Stable machine-readable reason. */
-  readonly code: SubscriptionErrorCode;
-  /** Byte offset in the datagram where the problem is. */
-  readonly offset: number;
-  /** The var concerned, when there is one. */
-  readonly field: string | undefined;
-
-  constructor(code: SubscriptionErrorCode, offset: number, message: string, field?: string) {
-    super(`${message} (${code} at offset ${offset})`);
-    this.name = "SubscriptionError";
-    this.code = code;
-    this.offset = offset;
-    this.field = field;
-  }
-}
 
 /** What a subscription announces. Numbers are what uWSGI sends as decimal strings. */
 export interface SubscriptionInit {
@@ -254,11 +219,11 @@ function decimal(
     n = c >= 0x30 && c <= 0x39 ? n * 10 + (c - 0x30) : -1;
   }
   if (n < 0 || n > max) {
-    throw new SubscriptionError(
-      "INVALID_FIELD",
+    throw invalidField(
       valueOffset(datagram, vars, i),
-      `${name} is not a decimal number 0-${max}`,
       name,
+      `${name} as a decimal number 0-${max}`,
+      `${name} is not a decimal number 0-${max}`,
     );
   }
   return n;
@@ -272,25 +237,30 @@ function text(
 ): string | undefined {
   const i = vars.indexOf(name);
   if (i < 0) {
-    if (required) throw new SubscriptionError("MISSING_FIELD", 4, `no ${name} var`, name);
+    if (required) throw missingField(4, name, `no ${name} var`);
     return undefined;
   }
   const len = vars.valueBytesAt(i).length;
   if (required && (len === 0 || len > MAX_SUBSCRIPTION_FIELD)) {
-    throw new SubscriptionError(
-      "INVALID_FIELD",
+    throw invalidField(
       valueOffset(datagram, vars, i),
-      `${name} is ${len} bytes; it must be 1-${MAX_SUBSCRIPTION_FIELD}`,
       name,
+      `${name} of 1-${MAX_SUBSCRIPTION_FIELD} bytes`,
+      `${name} is ${len} bytes; it must be 1-${MAX_SUBSCRIPTION_FIELD}`,
     );
   }
   return vars.valueAt(i);
 }
 
 /**
- * Decodes a subscription datagram. Throws the codec's `UwsgiError` for bytes that are not a packet
- * or a well-formed vars block (uWSGI's strict parser refuses the same), and
- * {@link SubscriptionError} for one that is not a usable subscription. Views point into `datagram`.
+ * Decodes a subscription datagram. Throws a `UwsgiError`: for bytes that are not a packet or a
+ * well-formed vars block (uWSGI's strict parser refuses the same) the codec's codes, for one that
+ * is not a usable subscription `NOT_A_SUBSCRIPTION` (modifier1 is not 224), `DATASIZE_MISMATCH`
+ * (datasize is not the datagram's length minus 4: uWSGI ignores it; a strict reader refuses what
+ * two readers could read differently), `MISSING_FIELD` (no `key` or `address`), `INVALID_FIELD` (a
+ * key or address empty or over 255 bytes, a number that is not plain decimal digits, a modifier
+ * over 255) and `MISPLACED_SIGNATURE` (a `sign` var that is not the last var, or without a `unix`
+ * var), with `field` naming the var. Views point into `datagram`.
  */
 export function decodeSubscription(
   datagram: Uint8Array,
@@ -326,13 +296,19 @@ export function decodeSubscription(
     );
   }
   if (datagram[0] !== SUBSCRIPTION_MODIFIER1) {
-    throw new SubscriptionError("NOT_A_SUBSCRIPTION", 0, `modifier1 is ${datagram[0]}, not 224`);
+    throw new UwsgiError(
+      "NOT_A_SUBSCRIPTION",
+      0,
+      "modifier1 224",
+      `modifier1 is ${datagram[0]}, not 224`,
+    );
   }
   const datasize = datagram[1]! | (datagram[2]! << 8);
   if (datasize !== length - 4) {
-    throw new SubscriptionError(
+    throw new UwsgiError(
       "DATASIZE_MISMATCH",
       1,
+      `datasize ${length - 4}`,
       `datasize ${datasize} but the datagram carries ${length - 4} bytes of data`,
     );
   }
@@ -346,10 +322,12 @@ export function decodeSubscription(
   if (s >= 0) {
     const keyAt = vars.keyBytesAt(s).byteOffset - datagram.byteOffset - 2;
     if (s !== vars.size - 1 || unix === undefined) {
-      throw new SubscriptionError(
+      throw new UwsgiError(
         "MISPLACED_SIGNATURE",
         keyAt,
+        "a sign var last, after a unix var",
         unix === undefined ? "a sign var without a unix var" : "the sign var is not the last var",
+        0,
         "sign",
       );
     }

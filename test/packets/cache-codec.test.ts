@@ -182,14 +182,15 @@ describe("cache simple commands (modifier2 0-11)", () => {
     });
     expect(readCacheDumpHead(bytes.subarray(0, 10))).toEqual({ ready: false, needed: 24 });
     expectThrow(() => readCacheDumpHead(Buffer.from("6f000011", "hex")), {
-      class: "UwsgiPacketError",
+      class: "UwsgiError",
       code: "UNEXPECTED_PACKET",
       offset: 0,
     });
     expectThrow(() => readCacheDumpHead(Buffer.from("6f060007010078010031", "hex")), {
-      class: "UwsgiPacketError",
+      class: "UwsgiError",
       code: "MISSING_FIELD",
       offset: 4,
+      field: "items",
     });
   });
 });

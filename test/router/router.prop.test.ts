@@ -5,7 +5,6 @@ import {
   appendSignature,
   decodeSubscription,
   encodeSubscription,
-  SubscriptionError,
   type SubscriptionInit,
   signingBytes,
 } from "../../src/codec/subscription.js";
@@ -41,7 +40,7 @@ const arbInit: fc.Arbitrary<SubscriptionInit> = fc.record(
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString("hex");
 
 function isTyped(err: unknown): boolean {
-  return err instanceof UwsgiError || err instanceof SubscriptionError;
+  return err instanceof UwsgiError;
 }
 
 describe("subscription codec properties", () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import type { UwsgiError } from "../../src/codec/errors.js";
 import { encodePacket } from "../../src/codec/packet.js";
 import {
   appendSignature,
   decodeSubscription,
   encodeSubscription,
-  type SubscriptionError,
 } from "../../src/codec/subscription.js";
 import { SubscriptionServer } from "../../src/router/subscription-server.js";
 
@@ -20,16 +20,14 @@ function thrown(f: () => unknown): { name: string; code: string } {
 }
 
 describe("subscription codec errors", () => {
-  it("gives each refusal its code and the offset in the datagram", () => {
+  it("gives each refusal its code, the offset in the datagram and the var concerned", () => {
     const at = (bytes: Uint8Array) => {
       try {
         decodeSubscription(bytes);
       } catch (e) {
-        return [
-          (e as SubscriptionError).constructor.name,
-          (e as SubscriptionError).code,
-          (e as SubscriptionError).offset,
-        ];
+        const err = e as UwsgiError;
+        const shown = [err.constructor.name, err.code, err.offset];
+        return err.field === undefined ? shown : [...shown, err.field];
       }
       return "decoded";
     };
@@ -37,17 +35,17 @@ describe("subscription codec errors", () => {
     expect(at(ok.subarray(0, 2))).toEqual(["UwsgiError", "TRUNCATED", 0]);
     expect(at(new Uint8Array(4097))).toEqual(["UwsgiError", "DATASIZE_OVER_LIMIT", 1]);
     expect(at(Uint8Array.from([0, ...ok.subarray(1)]))).toEqual([
-      "SubscriptionError",
+      "UwsgiError",
       "NOT_A_SUBSCRIPTION",
       0,
     ]);
     expect(at(Uint8Array.from([224, 0, 0, ...ok.subarray(3)]))).toEqual([
-      "SubscriptionError",
+      "UwsgiError",
       "DATASIZE_MISMATCH",
       1,
     ]);
     const only = (pairs: [string, string][]) => encodePacket({ modifier1: 224, vars: pairs });
-    expect(at(only([["address", "a:1"]]))).toEqual(["SubscriptionError", "MISSING_FIELD", 4]);
+    expect(at(only([["address", "a:1"]]))).toEqual(["UwsgiError", "MISSING_FIELD", 4, "key"]);
     // Offsets: header 4, the "key" var 8 bytes (to 12), "address" 2+7+2 then its value (23).
     expect(
       at(
@@ -56,7 +54,7 @@ describe("subscription codec errors", () => {
           ["address", ""],
         ]),
       ),
-    ).toEqual(["SubscriptionError", "INVALID_FIELD", 23]);
+    ).toEqual(["UwsgiError", "INVALID_FIELD", 23, "address"]);
     expect(
       at(
         only([
@@ -65,7 +63,7 @@ describe("subscription codec errors", () => {
           ["weight", "1x"],
         ]),
       ),
-    ).toEqual(["SubscriptionError", "INVALID_FIELD", 36]);
+    ).toEqual(["UwsgiError", "INVALID_FIELD", 36, "weight"]);
     expect(
       at(
         only([
@@ -74,7 +72,7 @@ describe("subscription codec errors", () => {
           ["modifier1", "256"],
         ]),
       ),
-    ).toEqual(["SubscriptionError", "INVALID_FIELD", 39]);
+    ).toEqual(["UwsgiError", "INVALID_FIELD", 39, "modifier1"]);
     expect(
       at(
         only([
@@ -83,7 +81,7 @@ describe("subscription codec errors", () => {
           ["sign", "s"],
         ]),
       ),
-    ).toEqual(["SubscriptionError", "MISPLACED_SIGNATURE", 26]);
+    ).toEqual(["UwsgiError", "MISPLACED_SIGNATURE", 26, "sign"]);
     expect(
       at(
         only([
@@ -94,7 +92,7 @@ describe("subscription codec errors", () => {
           ["x", "y"],
         ]),
       ),
-    ).toEqual(["SubscriptionError", "MISPLACED_SIGNATURE", 35]);
+    ).toEqual(["UwsgiError", "MISPLACED_SIGNATURE", 35, "sign"]);
     expect(
       at(
         only([

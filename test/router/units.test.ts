@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UwsgiError } from "../../src/codec/errors.js";
 import { encodePacket } from "../../src/codec/packet.js";
-import { SubscriptionError } from "../../src/codec/subscription.js";
 import { decodeVars } from "../../src/codec/vars-view.js";
 import { checkAddress, parseAddress } from "../../src/router/address.js";
 import { cookieValue } from "../../src/router/connection.js";
@@ -469,9 +468,14 @@ describe("small parts", () => {
     expect(Math.abs(s.p90 - 90) / 90).toBeLessThan(1 / 16);
     expect(s.max).toBe(4294967.295);
   });
-  it("UwsgiError stays the codec's", () => {
-    expect(new UwsgiError("TRUNCATED", 0, "x", "y").code).toBe("TRUNCATED");
-    expect(new SubscriptionError("MISSING_FIELD", 4, "no key", "key").field).toBe("key");
+  it("UwsgiError stays the codec's, with the var concerned when there is one", () => {
+    const plain = new UwsgiError("TRUNCATED", 0, "x", "y");
+    expect([plain.code, plain.field, Object.hasOwn(plain, "field")]).toEqual([
+      "TRUNCATED",
+      undefined,
+      false,
+    ]);
+    expect(new UwsgiError("MISSING_FIELD", 4, "a key var", "no key", 0, "key").field).toBe("key");
   });
 });
 

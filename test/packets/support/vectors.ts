@@ -50,13 +50,15 @@ export function pattern(n: number): Buffer {
 
 /** What a malformed entry says must be thrown. */
 export interface ExpectedThrow {
-  readonly class: "UwsgiError" | "UwsgiPacketError";
+  readonly class: "UwsgiError";
   readonly code: string;
   readonly offset: number;
   readonly needed?: number;
+  /** The var or item concerned; absent means the error names none. */
+  readonly field?: string;
 }
 
-/** Asserts `fn` throws an error of the named class with exactly this code and offset. */
+/** Asserts `fn` throws an error of the named class with exactly this code, offset and field. */
 export function expectThrow(fn: () => unknown, want: ExpectedThrow): void {
   let caught: unknown;
   try {
@@ -65,12 +67,24 @@ export function expectThrow(fn: () => unknown, want: ExpectedThrow): void {
     caught = e;
   }
   if (caught === undefined) expect.fail(`expected ${want.class} ${want.code}, nothing was thrown`);
-  const e = caught as { name?: string; code?: string; offset?: number; needed?: number };
-  const got: Record<string, unknown> = { class: e.name, code: e.code, offset: e.offset };
+  const e = caught as {
+    name?: string;
+    code?: string;
+    offset?: number;
+    needed?: number;
+    field?: string;
+  };
+  const got: Record<string, unknown> = {
+    class: e.name,
+    code: e.code,
+    offset: e.offset,
+    field: e.field,
+  };
   const expected: Record<string, unknown> = {
     class: want.class,
     code: want.code,
     offset: want.offset,
+    field: want.field,
   };
   if (want.needed !== undefined) {
     got["needed"] = e.needed;
