@@ -53,15 +53,17 @@ export class ClientConnection {
   #ended = false;
   #exchange: Exchange | null = null;
   #closed = false;
-  #headerTimer: NodeJS.Timeout | undefined;
+  /** Refused as a bad or slow client: its header deadline is off. */
+  #refused = false;
+  /** When it was accepted (`performance.now()`). */
+  readonly #since: number;
   /** Its index in the router's list of connections (-1 once out of it). */
   slot = -1;
 
   constructor(host: ConnectionHost, socket: ClientStream) {
     this.#host = host;
     this.#socket = socket;
-    const timeout = host.options.headersTimeout;
-    this.#headerTimer = timeout > 0 ? setTimeout(this.#onHeaderTimeout, timeout) : undefined;
+    this.#since = performance.now();
     socket.on("data", this.#onData);
     socket.on("end", this.#onEnd);
     socket.on("error", this.#onError);
@@ -113,7 +115,6 @@ export class ClientConnection {
     if (this.#exchange !== null) this.#exchange.clientEnd();
     else if (this.#packet === null && !this.#closed) {
       // The client stopped before a whole packet: nothing to route.
-      clearTimeout(this.#headerTimer);
       this.#socket.destroy();
     }
   };
@@ -124,14 +125,20 @@ export class ClientConnection {
 
   #onClose = (): void => {
     this.#closed = true;
-    clearTimeout(this.#headerTimer);
     this.#exchange?.clientGone(undefined);
     this.#host.connectionClosed(this);
   };
 
-  #onHeaderTimeout = (): void => {
-    this.#headerTimer = undefined;
-    if (this.#packet !== null) return;
+  /** @internal Checked at each tick of the router's clock. */
+  check(now: number): void {
+    if (this.#closed) return;
+    if (this.#exchange !== null) {
+      this.#exchange.check(now);
+      return;
+    }
+    const limit = this.#host.options.headersTimeout;
+    if (this.#packet !== null || this.#refused || limit === 0) return;
+    if (now - this.#since < limit) return;
     this.#clientError(
       new UwsgiRouterError(
         "HEADER_TIMEOUT",
@@ -139,18 +146,16 @@ export class ClientConnection {
       ),
       408,
     );
-  };
+  }
 
   #clientError(error: Error, status: number): void {
-    clearTimeout(this.#headerTimer);
+    this.#refused = true;
     this.#socket.off("data", this.#onData);
     this.#host.clientError(error, this.#socket);
     this.#host.answerError(this.#socket, status);
   }
 
   #route(packet: Packet): void {
-    clearTimeout(this.#headerTimer);
-    this.#headerTimer = undefined;
     const socket = this.#socket;
     if (packet.kind !== "vars") {
       if (packet.modifier1 === PING) socket.end(PONG);

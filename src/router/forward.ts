@@ -53,7 +53,8 @@ export class Exchange {
   #tried = new Set<BackendNode>();
   readonly #visited = new Set<string>();
   #retriesLeft: number;
-  #connectTimer: NodeJS.Timeout | undefined = undefined;
+  /** When a byte last went to or came from the backend (`performance.now()`). */
+  #active = 0;
   #connected = false;
   #failure: UwsgiRouterErrorCode | undefined = undefined;
   #cause: unknown = undefined;
@@ -124,7 +125,30 @@ export class Exchange {
       return;
     }
     this.#bytesSent += chunk.length;
+    this.#active = performance.now();
     if (!this.#backend!.write(chunk)) this.#client.pause();
+  }
+
+  /**
+   * @internal Checked at each tick of the router's clock: the connect's deadline while
+   * connecting, then the backend's silence (reads and writes reset it) until its answer ended.
+   */
+  check(now: number): void {
+    const backend = this.#backend;
+    if (this.#settled || backend === null || this.#failure !== undefined) return;
+    const options = this.#host.options;
+    if (!this.#connected) {
+      if (now - this.#started >= options.connectTimeout) {
+        this.#failure = "CONNECT_TIMEOUT";
+        backend.destroy();
+      }
+      return;
+    }
+    const limit = options.answerTimeout;
+    if (limit > 0 && !backend.destroyed && now - this.#active >= limit) {
+      this.#failure = "ANSWER_TIMEOUT";
+      backend.destroy();
+    }
   }
 
   /** The client half-closed: the backend is told so once connected. */
@@ -182,16 +206,14 @@ export class Exchange {
     }
     const backend = connect({ ...node.connect, onread: this.#onread });
     this.#backend = backend;
-    this.#connectTimer = setTimeout(this.#onConnectTimeout, this.#host.options.connectTimeout);
     backend.once("connect", this.#onConnect);
     backend.on("error", this.#onBackendError);
     backend.on("close", this.#onBackendClose);
   }
 
   #onConnect = (): void => {
-    clearTimeout(this.#connectTimer);
-    this.#connectTimer = undefined;
     const backend = this.#backend!;
+    this.#active = performance.now();
     this.#connected = true;
     const node = this.#node!;
     // The node's modifiers win over the packet's, as FastRouter's do; middleware's win over both.
@@ -200,9 +222,6 @@ export class Exchange {
     packet[3] = this.#modifier2 ?? node.modifier2 ?? packet[3]!;
     backend.on("end", this.#onBackendEnd);
     backend.on("drain", this.#onBackendDrain);
-    if (this.#host.options.answerTimeout > 0) {
-      backend.setTimeout(this.#host.options.answerTimeout, this.#onAnswerTimeout);
-    }
     backend.cork();
     backend.write(packet);
     this.#bytesSent += packet.length;
@@ -214,12 +233,6 @@ export class Exchange {
     backend.uncork();
     if (this.#clientEnded) backend.end();
     else if (!backend.writableNeedDrain && this.#client.isPaused()) this.#client.resume();
-  };
-
-  #onConnectTimeout = (): void => {
-    this.#connectTimer = undefined;
-    this.#failure = "CONNECT_TIMEOUT";
-    this.#backend!.destroy();
   };
 
   #onBackendError = (err: Error): void => {
@@ -243,8 +256,6 @@ export class Exchange {
 
   #connectFailed(): void {
     const node = this.#node!;
-    clearTimeout(this.#connectTimer);
-    this.#connectTimer = undefined;
     const code = this.#failure ?? "CONNECT_FAILED";
     this.#failure = undefined;
     if (code === "CONNECT_TIMEOUT") {
@@ -278,6 +289,7 @@ export class Exchange {
   #onBackendRead(length: number, buffer: Buffer): boolean {
     if (this.#settled) return true;
     this.#answered += length;
+    this.#active = performance.now();
     const client = this.#client;
     let chunk = buffer.subarray(0, length);
     if (this.#cookie !== undefined) {
@@ -357,11 +369,6 @@ export class Exchange {
     this.#settle(undefined, "", undefined);
   };
 
-  #onAnswerTimeout = (): void => {
-    this.#failure = "ANSWER_TIMEOUT";
-    this.#backend?.destroy();
-  };
-
   #onBackendDrain = (): void => {
     if (!this.#clientEnded && !this.#settled) this.#client.resume();
   };
@@ -374,7 +381,6 @@ export class Exchange {
   #settle(code: UwsgiRouterErrorCode | undefined, message: string, cause: unknown): void {
     if (this.#settled) return;
     this.#settled = true;
-    clearTimeout(this.#connectTimer);
     this.#client.off("drain", this.#onClientDrain);
     const node = this.#node;
     if (node !== null) {

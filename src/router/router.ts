@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type AddressInfo, createServer, type Server } from "node:net";
 import { invalidArgType } from "../codec/arguments.js";
 import type { Subscription } from "../codec/subscription.js";
+import { clockPeriod, RouterClock } from "./clock.js";
 import { ClientConnection, type ClientStream } from "./connection.js";
 import type { UwsgiRouterError, UwsgiRouterErrorCode } from "./errors.js";
 import { Health, type NodeEvent } from "./health.js";
@@ -49,6 +50,7 @@ export class UwsgiRouter extends EventEmitter {
   readonly health: Health;
   /** @internal */
   readonly readBuffers: ReadBuffers = new ReadBuffers();
+  readonly #clock: RouterClock;
   readonly #server: Server;
   readonly #pools = new Map<string, Pool>();
   // An array with swap-remove, not a Set: with a connection per request, a Set's table is rebuilt
@@ -67,6 +69,11 @@ export class UwsgiRouter extends EventEmitter {
   constructor(options?: RouterOptions) {
     super();
     this.options = resolveRouterOptions(options);
+    const o = this.options;
+    this.#clock = new RouterClock(
+      clockPeriod(o.headersTimeout, o.connectTimeout, o.answerTimeout),
+      this.#checkDeadlines,
+    );
     this.health = new Health(this.options.grace, (event, info) => this.emit(event, info));
     for (const [name, poolOptions] of Object.entries(this.options.pools)) {
       const pool = new Pool(
@@ -87,7 +94,7 @@ export class UwsgiRouter extends EventEmitter {
       this.#subscriptions = server;
     }
     this.#server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-      this.#track(new ClientConnection(this, socket));
+      this.#open(socket);
     });
     this.#server.on("error", (err) => this.emit("error", err));
     this.#server.on("listening", () => this.emit("listening"));
@@ -140,6 +147,7 @@ export class UwsgiRouter extends EventEmitter {
     for (const c of [...this.#connections]) if (!c.busy) c.abort();
     this.#server.close(() => {
       clearTimeout(cut);
+      this.#clock.stop();
       this.emit("close");
     });
     return this;
@@ -152,7 +160,7 @@ export class UwsgiRouter extends EventEmitter {
    * `http.createServer(router.handleHttp)`.
    */
   readonly handleHttp: (req: IncomingMessage, res: ServerResponse) => void = (req, res) => {
-    httpToUwsgi(req, res, (stream) => this.#track(new ClientConnection(this, stream)));
+    httpToUwsgi(req, res, (stream) => this.#open(stream));
   };
 
   /** Counters and every pool's nodes, as JSON-ready data. */
@@ -257,9 +265,21 @@ export class UwsgiRouter extends EventEmitter {
     connection.slot = -1;
   }
 
-  #track(connection: ClientConnection): void {
+  /** The clock's check: every open connection's deadlines; false when none is open. */
+  #checkDeadlines = (now: number): boolean => {
+    const list = this.#connections;
+    if (list.length === 0) return false;
+    // A copy: what a deadline does may close connections (and the list's order changes).
+    for (const c of list.slice()) c.check(now);
+    return true;
+  };
+
+  /** Takes a client's connection: listed, and the clock runs while any is. */
+  #open(stream: ClientStream): void {
+    const connection = new ClientConnection(this, stream);
     connection.slot = this.#connections.length;
     this.#connections.push(connection);
+    this.#clock.start();
   }
 
   #subscribe(sub: Subscription): void {

@@ -480,6 +480,49 @@ describe("close", () => {
 });
 
 describe("resources", () => {
+  it("makes no timer per connection, waiting for its packet or for its answer", async () => {
+    // Timers that keep the process alive (unref'd ones are not listed).
+    const timers = () => process.getActiveResourcesInfo().filter((n) => n === "Timeout").length;
+    const r = await router({ pools: { app: { nodes: [live.address] } }, defaultPool: "app" });
+    const before = timers();
+    const waiting = await Promise.all(
+      Array.from(
+        { length: 8 },
+        () =>
+          new Promise<Socket>((resolve) => {
+            const s: Socket = new Socket().connect(r.port, "127.0.0.1", () => resolve(s));
+            s.on("error", () => {});
+          }),
+      ),
+    );
+    for (const s of waiting) s.write(PACKET.subarray(0, 3));
+    const slow = Buffer.from(
+      encodePacket({
+        vars: [
+          ["PATH_INFO", "/slow/300"],
+          ["HTTP_HOST", "x"],
+        ],
+      }),
+    );
+    // Not exchange(): its own time-out is a timer.
+    const answers = [slow, slow].map(
+      (bytes) =>
+        new Promise<Buffer>((resolve, reject) => {
+          const chunks: Buffer[] = [];
+          const s: Socket = new Socket().connect(r.port, "127.0.0.1", () => s.write(bytes));
+          s.on("data", (c: Buffer) => chunks.push(c));
+          s.on("close", () => resolve(Buffer.concat(chunks)));
+          s.on("error", reject);
+        }),
+    );
+    await until(() => r.router.stats().inFlight === 2);
+    // Answered after them: the router took every connection above before this one.
+    expect(parseIdentity((await exchange(r.port, [PACKET])).answer).node).toBe("live");
+    expect(timers() - before).toBe(0);
+    for (const s of waiting) s.destroy();
+    for (const a of answers) expect(parseIdentity(await a).node).toBe("live");
+  });
+
   it("leaves no socket or timer behind once closed, after retries, time-outs, pings and subscriptions", async () => {
     const count = () =>
       process.getActiveResourcesInfo().filter((r) => r !== "CloseReq" && r !== "FSReqCallback")
