@@ -3,6 +3,7 @@ import { UwsgiError } from "../../src/codec/errors.js";
 import { encodePacket } from "../../src/codec/packet.js";
 import { decodeVars } from "../../src/codec/vars-view.js";
 import { checkAddress, parseAddress } from "../../src/router/address.js";
+import { clockPeriod } from "../../src/router/clock.js";
 import { cookieValue } from "../../src/router/connection.js";
 import { LatencyHistogram } from "../../src/router/latency.js";
 import * as mw from "../../src/router/middleware.js";
@@ -511,5 +512,14 @@ describe("PacketGatherer", () => {
         expect(Buffer.concat(rest).toString()).toBe("body!");
       }
     }
+  });
+});
+
+describe("the router's clock", () => {
+  it("checks at a twentieth of the shortest time-out, at least every millisecond", () => {
+    expect(clockPeriod(10_000, 10_000, 60_000)).toBe(500);
+    expect(clockPeriod(0, 300, 0)).toBe(15);
+    expect(clockPeriod(0, 10, 0)).toBe(1);
+    expect(clockPeriod(0, 0)).toBe(1000);
   });
 });
