@@ -1,5 +1,6 @@
 import type { Duplex } from "node:stream";
 import { encodePacket, type Packet, type VarsPacket } from "../codec/packet.js";
+import type { PickHint } from "./balancer.js";
 import { UwsgiRouterError } from "./errors.js";
 import { Exchange, type ExchangeHost } from "./forward.js";
 import { PacketGatherer } from "./packet-gatherer.js";
@@ -284,7 +285,7 @@ export class ClientConnection {
       this.#ended,
       {
         key: req.key,
-        hint: { clientAddress: req.vars.get("REMOTE_ADDR"), sticky: cookie },
+        hint: new RequestHint(req.vars, cookie),
         modifier1: req.modifier1 !== req.originalModifier1 ? req.modifier1 : undefined,
         modifier2: req.modifier2 !== req.originalModifier2 ? req.modifier2 : undefined,
         vars: packet.vars,
@@ -320,6 +321,23 @@ function keyOfEdited(vars: VarsEditor): string | undefined {
     else if (k === "SERVER_NAME" && (key === undefined || key === "")) key = v;
   }
   return key === "" ? undefined : key;
+}
+
+/** What a balancer reads of a request; REMOTE_ADDR is read only if a pool hashes it. */
+class RequestHint implements PickHint {
+  readonly sticky: string | undefined;
+  readonly #vars: VarsEditor;
+  #address: string | undefined | null = null;
+
+  constructor(vars: VarsEditor, sticky: string | undefined) {
+    this.#vars = vars;
+    this.sticky = sticky;
+  }
+
+  get clientAddress(): string | undefined {
+    if (this.#address === null) this.#address = this.#vars.get("REMOTE_ADDR");
+    return this.#address;
+  }
 }
 
 /** The value of cookie `name` in a Cookie header, or undefined. */

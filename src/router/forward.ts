@@ -50,8 +50,13 @@ export class Exchange {
   #clientEnded: boolean;
   #backend: Socket | null = null;
   #node: BackendNode | null = null;
-  #tried = new Set<BackendNode>();
-  readonly #visited = new Set<string>();
+  /** Nodes of the current pool a connect failed to (made at the first failure). */
+  #tried: Set<BackendNode> | undefined = undefined;
+  /** Pools already tried, once a fallback is taken. */
+  #visited: Set<string> | undefined = undefined;
+  /** Waiting for the client's or the backend's 'drain' (registered only under backpressure). */
+  #clientDrainWait = false;
+  #backendDrainWait = false;
   #retriesLeft: number;
   /** When a byte last went to or came from the backend (`performance.now()`). */
   #active = 0;
@@ -106,8 +111,6 @@ export class Exchange {
     this.#modifier2 = request.modifier2;
     this.#vars = request.vars;
     this.#retriesLeft = host.options.retries;
-    this.#visited.add(pool.name);
-    client.on("drain", this.#onClientDrain);
   }
 
   /** Starts: picks a node and connects. */
@@ -126,7 +129,10 @@ export class Exchange {
     }
     this.#bytesSent += chunk.length;
     this.#active = performance.now();
-    if (!this.#backend!.write(chunk)) this.#client.pause();
+    if (!this.#backend!.write(chunk)) {
+      this.#client.pause();
+      this.#waitBackendDrain();
+    }
   }
 
   /**
@@ -178,11 +184,12 @@ export class Exchange {
     while (node === undefined) {
       const fallback = this.#pool.fallback;
       const next =
-        fallback === undefined || this.#visited.has(fallback)
+        fallback === undefined || fallback === this.#pool.name || this.#visited?.has(fallback)
           ? undefined
           : this.#host.pool(fallback);
       if (next === undefined) {
-        const code = this.#tried.size > 0 ? "RETRIES_EXHAUSTED" : "NO_NODE";
+        const code =
+          this.#tried !== undefined && this.#tried.size > 0 ? "RETRIES_EXHAUSTED" : "NO_NODE";
         const message =
           code === "NO_NODE"
             ? `pool ${this.#pool.name} has no node up`
@@ -190,9 +197,10 @@ export class Exchange {
         this.#settle(code, message, this.#cause);
         return;
       }
+      this.#visited ??= new Set([this.#pool.name]);
       this.#visited.add(next.name);
       this.#pool = next;
-      this.#tried = new Set();
+      this.#tried = undefined;
       this.#retriesLeft = this.#host.options.retries;
       node = next.pick(this.#key, this.#hint, this.#tried);
     }
@@ -221,7 +229,6 @@ export class Exchange {
     packet[0] = this.#modifier1 ?? node.modifier1 ?? packet[0]!;
     packet[3] = this.#modifier2 ?? node.modifier2 ?? packet[3]!;
     backend.on("end", this.#onBackendEnd);
-    backend.on("drain", this.#onBackendDrain);
     backend.cork();
     backend.write(packet);
     this.#bytesSent += packet.length;
@@ -232,7 +239,8 @@ export class Exchange {
     this.#pending = null;
     backend.uncork();
     if (this.#clientEnded) backend.end();
-    else if (!backend.writableNeedDrain && this.#client.isPaused()) this.#client.resume();
+    else if (backend.writableNeedDrain) this.#waitBackendDrain();
+    else if (this.#client.isPaused()) this.#client.resume();
   };
 
   #onBackendError = (err: Error): void => {
@@ -269,6 +277,7 @@ export class Exchange {
     node.inFlight--;
     this.#node = null;
     this.#backend = null;
+    this.#tried ??= new Set();
     this.#tried.add(node);
     this.#host.health.connectFailed(this.#pool, node);
     if (this.#retriesLeft > 0) {
@@ -311,6 +320,10 @@ export class Exchange {
     }
     const more = client.write(chunk);
     if (client.writableLength > 0) this.#buffer = null;
+    if (!more && !this.#clientDrainWait) {
+      this.#clientDrainWait = true;
+      client.once("drain", this.#onClientDrain);
+    }
     return more;
   }
 
@@ -361,19 +374,28 @@ export class Exchange {
     } catch {
       return false; // too large to be exact: not a body that went through
     }
-    const body = this.#bytesSent - this.#packet.length;
-    return body === length && !vars.has("HTTP_TRANSFER_ENCODING");
+    if (this.#bytesSent - this.#packet.length !== length) return false;
+    // A chunked body comes without CONTENT_LENGTH (uWSGI's http router sends one so).
+    return length > 0 || !vars.has("HTTP_TRANSFER_ENCODING");
   }
 
   #onClientFinish = (): void => {
     this.#settle(undefined, "", undefined);
   };
 
+  #waitBackendDrain(): void {
+    if (this.#backendDrainWait) return;
+    this.#backendDrainWait = true;
+    this.#backend!.once("drain", this.#onBackendDrain);
+  }
+
   #onBackendDrain = (): void => {
+    this.#backendDrainWait = false;
     if (!this.#clientEnded && !this.#settled) this.#client.resume();
   };
 
   #onClientDrain = (): void => {
+    this.#clientDrainWait = false;
     this.#backend?.resume();
   };
 
@@ -381,7 +403,7 @@ export class Exchange {
   #settle(code: UwsgiRouterErrorCode | undefined, message: string, cause: unknown): void {
     if (this.#settled) return;
     this.#settled = true;
-    this.#client.off("drain", this.#onClientDrain);
+    if (this.#clientDrainWait) this.#client.off("drain", this.#onClientDrain);
     const node = this.#node;
     if (node !== null) {
       node.inFlight--;
