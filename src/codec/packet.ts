@@ -99,39 +99,58 @@ function offsetArgument(offset: unknown, src: Uint8Array): number {
 
 /** @internal decodePacket on checked arguments (the streaming parser checks them once). */
 export function decodeAt(src: Uint8Array, offset: number, o: DecodeSettings): Packet {
+  // Kept small (errors and the rarer kinds out of line) so that V8 inlines it, and the vars walk
+  // into it, the same way in every caller.
   const avail = src.length - offset;
   if (avail < HEADER_SIZE) throw truncated(offset, HEADER_SIZE - avail, "4-byte packet header");
   const modifier1 = src[offset]!;
   const datasize = src[offset + 1]! | (src[offset + 2]! << 8);
   const modifier2 = src[offset + 3]!;
-  if (datasize > o.maxDatasize) {
-    throw new UwsgiError(
-      "DATASIZE_OVER_LIMIT",
-      offset + 1,
-      `a datasize of at most ${o.maxDatasize} (option maxDatasize)`,
-      `datasize ${datasize} is over maxDatasize ${o.maxDatasize} (uWSGI resets the connection past its --buffer-size)`,
-    );
-  }
-  const byteLength = HEADER_SIZE + datasize;
-  if (avail < byteLength) throw truncated(offset, byteLength - avail, `${byteLength}-byte packet`);
+  if (datasize > o.maxDatasize) throw datasizeOverLimit(offset, datasize, o.maxDatasize);
+  if (avail < HEADER_SIZE + datasize) throw truncatedPacket(offset, datasize, avail);
   const start = offset + HEADER_SIZE;
-  const end = start + datasize;
   // modifier1 0 (a WSGI request, what nginx sends) is by far the most common: no table look-up.
-  const kind: PayloadKind =
-    o.payload !== "auto"
-      ? o.payload
-      : modifier1 === 0
-        ? "vars"
-        : payloadKindOf(modifier1, modifier2);
+  const payload = o.payload;
+  if (payload === "auto" ? modifier1 === 0 : payload === "vars") {
+    const vars = walkVars(src, start, start + datasize, o.maxVars, o.allowEmptyKeys, o.encoding);
+    return new DecodedVarsPacket(modifier1, datasize, modifier2, vars);
+  }
+  return decodeOther(src, start, modifier1, datasize, modifier2, o);
+}
+
+// A packet whose kind is not the vars of a request: its kind from the options or the registry.
+function decodeOther(
+  src: Uint8Array,
+  start: number,
+  modifier1: number,
+  datasize: number,
+  modifier2: number,
+  o: DecodeSettings,
+): Packet {
+  const kind: PayloadKind = o.payload !== "auto" ? o.payload : payloadKindOf(modifier1, modifier2);
   if (kind === "vars") {
-    const vars = walkVars(src, start, end, o.maxVars, o.allowEmptyKeys, o.encoding);
+    const vars = walkVars(src, start, start + datasize, o.maxVars, o.allowEmptyKeys, o.encoding);
     return new DecodedVarsPacket(modifier1, datasize, modifier2, vars);
   }
   if (kind === "array") {
-    const items = walkArray(src, start, end, o.maxItems, o.encoding);
+    const items = walkArray(src, start, start + datasize, o.maxItems, o.encoding);
     return new DecodedArrayPacket(modifier1, datasize, modifier2, items);
   }
   return new DecodedRawPacket(src, modifier1, datasize, modifier2, start);
+}
+
+function datasizeOverLimit(offset: number, datasize: number, max: number): UwsgiError {
+  return new UwsgiError(
+    "DATASIZE_OVER_LIMIT",
+    offset + 1,
+    `a datasize of at most ${max} (option maxDatasize)`,
+    `datasize ${datasize} is over maxDatasize ${max} (uWSGI resets the connection past its --buffer-size)`,
+  );
+}
+
+function truncatedPacket(offset: number, datasize: number, avail: number): UwsgiError {
+  const byteLength = HEADER_SIZE + datasize;
+  return truncated(offset, byteLength - avail, `${byteLength}-byte packet`);
 }
 
 /** What a decoded packet prints and serialises as: its header, then its data. */
