@@ -180,16 +180,27 @@ export class VarsView implements Iterable<[string, string]> {
     return out;
   }
 
+  // keyAt and valueAt do their fast path themselves, without a helper: V8 often optimises them on
+  // their own before their caller (they are called once per string), and a caller then inlines
+  // them only if that code inlined little (nginx-get's all strings ran 941 ns against 478 ns when
+  // they had inlined their helpers first, Node 20.20). The cold path is a call.
+
   /** Key of var `i` (wire order) as a string. */
   keyAt(i: number): string {
     if (i >>> 0 !== i || i >= this._count) checkIndex("index", i, this._count);
-    return this._key(i);
+    const at = this._base + 2 * i;
+    const cut = this._cut;
+    if (cut !== undefined) return cut.substring(this._table[at]! + 2, this._table[at + 1]!);
+    return this._slowString(this._start + this._table[at]!);
   }
 
   /** Value of var `i` (wire order) as a string. */
   valueAt(i: number): string {
     if (i >>> 0 !== i || i >= this._count) checkIndex("index", i, this._count);
-    return this._value(i);
+    const at = this._base + 2 * i + 1;
+    const cut = this._cut;
+    if (cut !== undefined) return cut.substring(this._table[at]! + 2, this._table[at + 1]!);
+    return this._slowString(this._start + this._table[at]!);
   }
 
   // Key and value of var `i`, `i` known to be in range. The fast path cuts the block's text between
