@@ -357,6 +357,18 @@ describe("decodeVars", () => {
     expectError(() => decodeVars(many(1), 0, undefined, { maxVars: 0 }), "TOO_MANY_VARS", 0);
   });
 
+  it("maxVars around the most vars a block can hold (4 bytes each): refused exactly past it", () => {
+    const empty = (n: number) => new Uint8Array(4 * n); // n vars of an empty key and value
+    const opts = (maxVars: number) => ({ allowEmptyKeys: true, maxVars });
+    for (const maxVars of [3, 4, 1000, Number.POSITIVE_INFINITY]) {
+      expect(decodeVars(empty(3), 0, undefined, opts(maxVars)).size).toBe(3);
+    }
+    expectError(() => decodeVars(empty(3), 0, undefined, opts(2)), "TOO_MANY_VARS", 8);
+    expectError(() => decodeVars(empty(4), 0, undefined, opts(3)), "TOO_MANY_VARS", 12);
+    const last = decodeVars(empty(3), 0, undefined, opts(3));
+    expect([last.keyAt(2), last.valueAt(2), last.toObject()]).toEqual(["", "", { "": "" }]);
+  });
+
   it("allowEmptyKeys: an empty key and an empty value make a 4-byte var", () => {
     const block = unhex("0000 0000  0000 0100 78");
     expectError(() => decodeVars(block), "EMPTY_KEY", 0);
