@@ -60,13 +60,16 @@ export interface ParserOptions extends DecodeOptions {
   /**
    * Memory to gather a packet that arrives split across chunks into, instead of new memory: the
    * same idea as `net.Socket`'s `onread.buffer`. A split packet that fits is gathered at its start
-   * and decoded there, so its views (`payload`, the vars and the strings they have not made yet)
-   * read this memory and stay valid only until it is written again: by this parser's next split
-   * packet (in `"packets"` mode that can be in the same `push()`, right after `onPacket` returns),
-   * or by another parser given the same memory. Read what you need in `onPacket` or `detach()` it.
-   * A packet that arrives whole in one chunk is decoded in that chunk as always, and one larger
-   * than this memory is gathered into new memory. Without it (the default), a split packet gets
-   * memory of its own, which is slower for a large packet: memory no cache has seen yet.
+   * over several `push()` calls and decoded there, so its views (`payload`, the vars and the
+   * strings they have not made yet) read this memory and stay valid only until it is written
+   * again: by this parser's next split packet (in `"packets"` mode that can be in the same
+   * `push()`, right after `onPacket` returns), or by another parser given the same memory. Read
+   * what you need in `onPacket` or `detach()` it. Give the same memory to several parsers only if
+   * no two of them can be in the middle of a packet at once (one connection after another, never
+   * connections open side by side): a packet half gathered would be overwritten. A packet that
+   * arrives whole in one chunk is decoded in that chunk as always, and one larger than this memory
+   * is gathered into new memory. Without it (the default), a split packet gets memory of its own,
+   * which is slower for a large packet: memory no cache has seen yet.
    */
   readonly gatherBuffer?: Uint8Array;
 }
