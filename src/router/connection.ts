@@ -5,7 +5,7 @@ import { UwsgiRouterError } from "./errors.js";
 import { Exchange, type ExchangeHost } from "./forward.js";
 import { PacketGatherer } from "./packet-gatherer.js";
 import type { Pool } from "./pool.js";
-import { RouterRequest } from "./request.js";
+import { RouterRequest, sourceOf } from "./request.js";
 import { fastRouterKey } from "./routing-key.js";
 import { hasKeyPrefix, VarsEditor } from "./vars-editor.js";
 
@@ -31,13 +31,6 @@ const PONG = Buffer.from([100, 0, 0, 1]);
 /** Body bytes held while the backend connects; past this the client socket pauses. */
 const MAX_PENDING = 64 * 1024;
 const PING = 100;
-
-/** The source of a connection for trust decisions: its IP (IPv4 unmapped), or "unix". @internal */
-export function sourceOf(socket: ClientStream): string {
-  const remote = socket.remoteAddress;
-  if (remote === undefined) return "unix";
-  return remote.startsWith("::ffff:") ? remote.slice(7) : remote;
-}
 
 /**
  * One client connection: reads the request packet (PacketGatherer), routes it (key, pool,
@@ -171,8 +164,10 @@ export class ClientConnection {
       return;
     }
     const host = this.#host;
-    const source = sourceOf(socket);
-    const trusted = host.options.trust(source);
+    // The peer's address is a syscall on TCP (getpeername): read only when trust depends on it,
+    // or when middleware asks for req.source.
+    const trust = host.options.trust;
+    const trusted = typeof trust === "boolean" ? trust : trust(sourceOf(socket));
     const raw = packet.vars.raw;
     const vars = new VarsEditor(packet.vars);
     // An untrusted client's UWSGI_* vars are dropped before anything reads them.
@@ -184,7 +179,7 @@ export class ClientConnection {
       packet.modifier2,
       defaultKey,
       undefined,
-      source,
+      socket,
       trusted,
     );
     if (host.options.key !== undefined) {
@@ -201,7 +196,7 @@ export class ClientConnection {
         packet.modifier2,
         key,
         undefined,
-        source,
+        socket,
         trusted,
       );
     }

@@ -68,7 +68,8 @@ export interface ResolvedRouterOptions {
   readonly defaultPool: string | undefined;
   readonly key: ((req: RouterRequest) => string | undefined) | undefined;
   readonly middleware: readonly Middleware[];
-  readonly trust: (source: string) => boolean;
+  /** A boolean when it does not depend on the source (the peer's address is then never read). */
+  readonly trust: boolean | ((source: string) => boolean);
   readonly retries: number;
   readonly grace: number;
   readonly connectTimeout: number;
@@ -100,9 +101,9 @@ const ALIASES = {
 };
 const MAX_MS = 2_147_483_647;
 
-function trustOf(value: RouterOptions["trust"]): (source: string) => boolean {
-  if (value === undefined || value === false) return () => false;
-  if (value === true) return () => true;
+function trustOf(value: RouterOptions["trust"]): boolean | ((source: string) => boolean) {
+  if (value === undefined || value === false) return false;
+  if (value === true) return true;
   if (typeof value === "function") return value;
   if (Array.isArray(value)) {
     const set = new Set<string>();

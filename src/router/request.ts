@@ -1,4 +1,5 @@
 import { checkInteger, invalidArgType, invalidArgValue } from "../codec/arguments.js";
+import type { ClientStream } from "./connection.js";
 import type { VarsEditor } from "./vars-editor.js";
 
 /** Header values of a direct answer: one string, or several for repeated headers. */
@@ -19,14 +20,14 @@ export class RouterRequest {
   pool: string | undefined;
   /** The routing key (FastRouter's, or what the `key` option returned). */
   readonly key: string | undefined;
-  /** Who sent it: the peer's IP address, or `"unix"` for a unix socket connection. */
-  readonly source: string;
   /** True when `source` is trusted (its `UWSGI_*` vars were kept). */
   readonly trusted: boolean;
   /** The modifiers the packet came with. */
   readonly originalModifier1: number;
   readonly originalModifier2: number;
   #answer: Uint8Array | undefined = undefined;
+  #source: string | undefined;
+  readonly #client: ClientStream | undefined;
 
   /** @internal */
   constructor(
@@ -35,7 +36,7 @@ export class RouterRequest {
     modifier2: number,
     key: string | undefined,
     pool: string | undefined,
-    source: string,
+    source: string | ClientStream,
     trusted: boolean,
   ) {
     this.vars = vars;
@@ -45,8 +46,15 @@ export class RouterRequest {
     this.originalModifier2 = modifier2;
     this.key = key;
     this.pool = pool;
-    this.source = source;
+    if (typeof source === "string") this.#source = source;
+    else this.#client = source;
     this.trusted = trusted;
+  }
+
+  /** Who sent it: the peer's IP address, or `"unix"` for a unix socket connection. */
+  get source(): string {
+    if (this.#source === undefined) this.#source = sourceOf(this.#client!);
+    return this.#source;
   }
 
   /** True once `respond` or `redirect` was called: the chain stops and no backend is asked. */
@@ -129,3 +137,10 @@ export const REASONS: Readonly<Record<number, string>> = {
 
 /** A middleware: a plain function over the request; it may return a promise. */
 export type Middleware = (req: RouterRequest) => void | Promise<void>;
+
+/** The source of a connection for trust decisions: its IP (IPv4 unmapped), or "unix". @internal */
+export function sourceOf(socket: ClientStream): string {
+  const remote = socket.remoteAddress;
+  if (remote === undefined) return "unix";
+  return remote.startsWith("::ffff:") ? remote.slice(7) : remote;
+}

@@ -261,6 +261,23 @@ describe("the sticky cookie and odd answers", () => {
 });
 
 describe("clients", () => {
+  it("tells trust and middleware the peer's address", async () => {
+    const address = await backend((s) => s.once("data", () => s.end("HTTP/1.0 200 OK\r\n\r\n")));
+    const seen: [string, boolean][] = [];
+    const asked: string[] = [];
+    const { port } = await router({
+      pools: { app: { nodes: [address] } },
+      defaultPool: "app",
+      trust: (source) => {
+        asked.push(source);
+        return false;
+      },
+      middleware: [(req) => void seen.push([req.source, req.trusted])],
+    });
+    await exchange(port, [packet([["HTTP_HOST", "x"]])]);
+    expect([asked, seen]).toEqual([["127.0.0.1"], [["127.0.0.1", false]]]);
+  });
+
   it("listens on a unix socket, where the source is 'unix' (trusted here)", async () => {
     const address = await backend((s) =>
       s.once("data", (c: Buffer) =>
