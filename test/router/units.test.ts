@@ -8,6 +8,7 @@ import { cookieValue } from "../../src/router/connection.js";
 import { LatencyHistogram } from "../../src/router/latency.js";
 import * as mw from "../../src/router/middleware.js";
 import { DEFAULT_ROUTER_OPTIONS } from "../../src/router/options.js";
+import { ReadBuffers } from "../../src/router/read-buffers.js";
 import { RouterRequest } from "../../src/router/request.js";
 import { createRouter } from "../../src/router/router.js";
 import { fastRouterKey } from "../../src/router/routing-key.js";
@@ -521,5 +522,17 @@ describe("the router's clock", () => {
     expect(clockPeriod(0, 300, 0)).toBe(15);
     expect(clockPeriod(0, 10, 0)).toBe(1);
     expect(clockPeriod(0, 0)).toBe(1000);
+  });
+});
+
+describe("read buffers", () => {
+  it("keeps at most 32 buffers for reuse and hands kept ones out first", () => {
+    const pool = new ReadBuffers();
+    const given = Array.from({ length: 40 }, () => pool.take());
+    expect(new Set(given).size).toBe(40);
+    for (const b of given) pool.give(b);
+    const again = Array.from({ length: 40 }, () => pool.take());
+    expect(again.filter((b) => given.includes(b)).length).toBe(32);
+    expect(again.every((b) => b.length === 64 * 1024)).toBe(true);
   });
 });
