@@ -11,7 +11,8 @@
 //   nginx, the kernel and the scheduler);
 // - from CPU time: the user+system time of each process group on the server side (nginx, the
 //   uWSGI app, the row's router: every process of it, FastRouter's master included) read from
-//   /proc around each measured run, over the requests wrk counted. This moves far less than the
+//   /proc around each measured run, over the requests wrk counted (the router's user time
+//   alone too: its system time is the sockets' work in the kernel). This moves far less than the
 //   rate when other work shares the machine, and compares the routers like for like: our router,
 //   the bare proxy and FastRouter each run as one process on the same core.
 import { readdirSync, readFileSync } from "node:fs";
@@ -123,22 +124,35 @@ export async function startRouterRows({ dir, here, transport, freePort, startPro
       }
       spent.set(row, sum);
     },
-    /** `{ cpuMicrosPerRequestIn: { nginx, app, router } }` for a router row, else `{}`. */
+    /**
+     * `{ cpuMicrosPerRequestIn: { nginx, app, router, routerUser } }` for a router row (user +
+     * system; `routerUser` the router's user time alone), else `{}`.
+     */
     figures(row) {
       const sum = spent.get(row);
       if (sum === undefined || sum.requests === 0) return {};
       const per = (name) => (sum.ticks[name] * TICK_MICROS) / sum.requests;
       const figures = { nginx: per("nginx"), app: per("app") };
-      if (ROUTER_OF[row] !== undefined) figures.router = per(ROUTER_OF[row]);
+      if (ROUTER_OF[row] !== undefined) {
+        figures.router = per(ROUTER_OF[row]);
+        figures.routerUser = per(`${ROUTER_OF[row]}:user`);
+      }
       return { cpuMicrosPerRequestIn: figures };
     },
   };
 }
 
-/** User + system CPU ticks of every live process in each group, from /proc/<pid>/stat. */
+/**
+ * User + system CPU ticks of every live process in each group, from /proc/<pid>/stat (and the
+ * user ticks alone as `<group>:user`).
+ */
 function groupTicks(pgids) {
   const byGroup = new Map(Object.entries(pgids).map(([name, id]) => [id, name]));
-  const ticks = Object.fromEntries(Object.keys(pgids).map((name) => [name, 0]));
+  const ticks = {};
+  for (const name of Object.keys(pgids)) {
+    ticks[name] = 0;
+    ticks[`${name}:user`] = 0;
+  }
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     let stat;
@@ -151,7 +165,9 @@ function groupTicks(pgids) {
     // stime 15.
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const name = byGroup.get(Number(f[2]));
-    if (name !== undefined) ticks[name] += Number(f[11]) + Number(f[12]);
+    if (name === undefined) continue;
+    ticks[name] += Number(f[11]) + Number(f[12]);
+    ticks[`${name}:user`] += Number(f[11]);
   }
   return ticks;
 }
@@ -205,7 +221,10 @@ export function routerCost(results) {
     lines.push("CPU time per request (user + system, us) by process group:");
     for (const row of cpu) {
       const c = byRow.get(row).cpuMicrosPerRequestIn;
-      const router = c.router === undefined ? "" : `router ${c.router.toFixed(1)}, `;
+      const router =
+        c.router === undefined
+          ? ""
+          : `router ${c.router.toFixed(1)} (user ${c.routerUser.toFixed(1)}), `;
       const total = (c.router ?? 0) + c.app + c.nginx;
       lines.push(
         `  ${row}: ${router}app ${c.app.toFixed(1)}, nginx ${c.nginx.toFixed(1)}, sum ${total.toFixed(1)}`,
