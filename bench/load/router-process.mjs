@@ -1,7 +1,8 @@
 // This package's router in its own process for the load benchmark:
 // `node bench/load/router-process.mjs <listen: port|socket path> <backend address>`. One static
 // pool with the one backend, defaults otherwise. Prints "ready" once listening; exits on SIGTERM.
-import { createRouter } from "../../dist/node.js";
+// ROUTER_DIST=/path/to/dist/node.js runs another build (bench/load/router-ab.mjs compares two).
+const { createRouter } = await import(process.env.ROUTER_DIST ?? "../../dist/node.js");
 
 const [listen, backend] = process.argv.slice(2);
 const router = createRouter({ pools: { app: { nodes: [backend] } }, defaultPool: "app" });
