@@ -1,4 +1,4 @@
-// npm run bench [-- --json[=FILE]] [--time=MS] [--rounds=N] [--filter=TEXT]
+// npm run bench [-- --json[=FILE]] [--time=MS] [--rounds=N] [--filter=TEXT] [--match=REGEXP]
 // Each task runs in batches sized to about 20 us, so the timer's own cost does not dominate
 // sub-microsecond operations; a task's figure is the median batch divided by its size. The whole
 // set runs `rounds` times, interleaved, and each task keeps the median of its rounds: on a shared
@@ -39,12 +39,19 @@ async function main(): Promise<void> {
   const time = Number(option("time") ?? 100);
   const rounds = Number(option("rounds") ?? 3);
   const filter = option("filter");
+  // A regular expression over "scenario protocol task", for sets a substring cannot name.
+  const match = option("match");
+  const pattern = match === undefined ? undefined : new RegExp(match);
   const json = option("json");
   const tasks = loadScenarios()
     .flatMap(scenarioTasks)
-    .filter(
-      (t) => filter === undefined || `${t.scenario} ${t.protocol} ${t.task}`.includes(filter),
-    );
+    .filter((t) => {
+      const name = `${t.scenario} ${t.protocol} ${t.task}`;
+      return (
+        (filter === undefined || name.includes(filter)) &&
+        (pattern === undefined || pattern.test(name))
+      );
+    });
   const reps = tasks.map((t) => batchSize(t.fn));
   const perRound: number[][] = tasks.map(() => []);
   const samples = tasks.map(() => 0);
