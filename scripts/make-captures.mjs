@@ -10,7 +10,6 @@
 //          a large pcapng (default 100 MiB) of the same kinds of requests, to a temp path
 //          (printed), for scripts/capture-throughput.mjs; never committed.
 // Needs: uwsgi (+ python3 and ping plugins), nginx, dumpcap; runs as root (capture rights).
-import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
@@ -22,24 +21,23 @@ import {
   writeFileSync,
 } from "node:fs";
 import { request } from "node:http";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { patternBytes } from "./lib/bodies.mjs";
+import { Daemons, requireBinaries, sleep } from "./lib/daemons.mjs";
 import { nginxArgs, writeNginxConf } from "./lib/nginx-conf.mjs";
 import { freePort, waitForPort } from "./lib/ports.mjs";
+import { rawExchange } from "./lib/raw-exchange.mjs";
+import { uwsgiAppArgs } from "./lib/uwsgi-args.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const OUT = join(ROOT, "fixtures", "captures");
 
-for (const bin of ["uwsgi", "nginx", "dumpcap"]) {
-  if (spawnSync("sh", ["-c", `command -v ${bin}`]).status !== 0) {
-    console.error(
-      `${bin} is not installed: apt-get install -y uwsgi-core uwsgi-plugin-python3 nginx-light tshark`,
-    );
-    process.exit(1);
-  }
-}
+requireBinaries(
+  ["uwsgi", "nginx", "dumpcap"],
+  "uwsgi-core uwsgi-plugin-python3 nginx-light tshark",
+);
 
 const args = process.argv.slice(2);
 const bigArg = args.find((a) => a === "--big" || a.startsWith("--big="));
@@ -48,44 +46,7 @@ const outIndex = args.indexOf("--out");
 const bigOut =
   outIndex >= 0 ? args[outIndex + 1] : join(tmpdir(), `uwsgi-codec-big-${bigMiB}MiB.pcapng`);
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-const daemons = [];
-function start(cmd, argv, cwd) {
-  const child = spawn(cmd, argv, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (out += d));
-  const exited = new Promise((r) => child.once("exit", r));
-  const d = { child, output: () => out, exited };
-  daemons.push(d);
-  return d;
-}
-async function stop(d, signal = "SIGTERM") {
-  try {
-    process.kill(-d.child.pid, signal);
-  } catch {}
-  const t = setTimeout(() => {
-    try {
-      process.kill(-d.child.pid, "SIGKILL");
-    } catch {}
-  }, 3000);
-  await d.exited;
-  clearTimeout(t);
-}
-
-// Deterministic bytes, so a re-run captures the same bodies.
-function bodyOf(n, seed) {
-  const b = Buffer.allocUnsafe(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
+const daemons = new Daemons();
 
 function encodeVars(pairs) {
   const parts = [];
@@ -105,27 +66,6 @@ function packet(modifier1, data, modifier2 = 0) {
   return Buffer.concat([h, data]);
 }
 
-function rawExchange(port, bytes) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    const s = connect({ host: "127.0.0.1", port });
-    const t = setTimeout(() => {
-      s.destroy();
-      reject(new Error("no answer"));
-    }, 10_000);
-    s.on("connect", () => s.write(bytes));
-    s.on("data", (c) => chunks.push(c));
-    s.on("error", (e) => {
-      clearTimeout(t);
-      reject(e);
-    });
-    s.on("close", () => {
-      clearTimeout(t);
-      resolve(Buffer.concat(chunks));
-    });
-  });
-}
-
 function httpExchange(port, method, path, headers, body) {
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port, method, path, headers, agent: false }, (res) => {
@@ -143,7 +83,7 @@ const sha256 = (b) => createHash("sha256").update(b).digest("hex");
 
 const dir = mkdtempSync(join(tmpdir(), "uwsgi-codec-captures-"));
 const cleanup = async () => {
-  for (const d of daemons.reverse()) await stop(d);
+  await daemons.stopAll();
   rmSync(dir, { recursive: true, force: true });
 };
 process.on("SIGINT", () => cleanup().then(() => process.exit(130)));
@@ -151,25 +91,11 @@ process.on("SIGINT", () => cleanup().then(() => process.exit(130)));
 try {
   const uwsgiPort = await freePort();
   const nginxPort = await freePort();
-  const uwsgi = start(
+  daemons.start(
     "uwsgi",
     [
-      "--plugin",
-      "python3,ping",
-      "--socket",
-      `127.0.0.1:${uwsgiPort}`,
-      "--wsgi-file",
-      join(ROOT, "fixtures/apps/environ_echo.py"),
-      "--buffer-size",
-      "65535",
-      "--processes",
-      "1",
-      "--threads",
-      "4",
-      "--die-on-term",
-      "--need-app",
-      "--chdir",
-      dir,
+      ...uwsgiAppArgs({ port: uwsgiPort, app: "fixtures/apps/environ_echo.py", dir }),
+      ...["--plugin", "ping"],
     ],
     dir,
   );
@@ -185,11 +111,9 @@ try {
     }
   }`,
   });
-  const nginx = start("nginx", nginxArgs(dir), dir);
+  daemons.start("nginx", nginxArgs(dir), dir);
   await waitForPort(uwsgiPort);
   await waitForPort(nginxPort);
-  void uwsgi;
-  void nginx;
 
   const both = `tcp port ${nginxPort} or tcp port ${uwsgiPort}`;
   const onlyUwsgi = `tcp port ${uwsgiPort}`;
@@ -205,14 +129,7 @@ try {
   const dumpcaps = [];
   for (const c of captures) {
     const file = c.file ?? join(dir, c.name);
-    // A 64 MiB kernel buffer: loopback at full speed overruns the default 2 MiB and drops frames.
-    const d = start("dumpcap", [...c.argv, "-B", "64", "-w", file], dir);
-    dumpcaps.push({ ...c, file, d });
-  }
-  for (const { d } of dumpcaps) {
-    for (let i = 0; i < 200 && !d.output().includes("Capturing on"); i++) await sleep(25);
-    if (!d.output().includes("Capturing on"))
-      throw new Error(`dumpcap did not start: ${d.output()}`);
+    dumpcaps.push({ ...c, file, d: await daemons.startDumpcap(c.argv, file, dir) });
   }
   await sleep(300);
 
@@ -249,7 +166,7 @@ try {
   if (bigMiB > 0) {
     // Mixed traffic until the capture file is big enough: POSTs of 256 KiB and small GETs.
     const target = bigMiB * 1024 * 1024;
-    const body = bodyOf(256 * 1024, 7);
+    const body = patternBytes(256 * 1024, 7);
     let n = 0;
     while ((statSync(bigOut, { throwIfNoEntry: false })?.size ?? 0) < target) {
       const batch = [];
@@ -278,7 +195,7 @@ try {
         "POST",
         `/upload/${size}`,
         { "Content-Type": "application/octet-stream" },
-        bodyOf(size, i + 1),
+        patternBytes(size, i + 1),
       );
     }
     await viaNginx("GET", "/status/404", {});
@@ -323,7 +240,7 @@ try {
   }
 
   await sleep(500);
-  for (const c of dumpcaps) await stop(c.d, "SIGINT");
+  for (const c of dumpcaps) await daemons.stop(c.d, "SIGINT");
   if (bigMiB > 0) {
     console.log(bigOut);
   } else {

@@ -11,84 +11,29 @@
 // Usage: node scripts/make-chunked-capture.mjs
 // Needs: uwsgi (Debian uwsgi-core with the http plugin, uwsgi-plugin-python3), dumpcap; runs as
 // root (capture rights).
-import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { chunkedBody, patternBytes } from "./lib/bodies.mjs";
+import { Daemons, requireBinaries, sleep } from "./lib/daemons.mjs";
 import { freePort, waitForPort } from "./lib/ports.mjs";
+import { uwsgiAppArgs } from "./lib/uwsgi-args.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const OUT = join(ROOT, "fixtures", "captures", "chunked");
 
-for (const bin of ["uwsgi", "dumpcap"]) {
-  if (spawnSync("sh", ["-c", `command -v ${bin}`]).status !== 0) {
-    console.error(
-      `${bin} is not installed: apt-get install -y uwsgi-core uwsgi-plugin-python3 tshark`,
-    );
-    process.exit(1);
-  }
-}
+requireBinaries(["uwsgi", "dumpcap"], "uwsgi-core uwsgi-plugin-python3 tshark");
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const sha256 = (b) => createHash("sha256").update(b).digest("hex");
 
-const daemons = [];
-function start(cmd, argv, cwd) {
-  const child = spawn(cmd, argv, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (out += d));
-  const exited = new Promise((r) => child.once("exit", r));
-  const d = { child, output: () => out, exited };
-  daemons.push(d);
-  return d;
-}
-async function stop(d, signal = "SIGTERM") {
-  try {
-    process.kill(-d.child.pid, signal);
-  } catch {}
-  const t = setTimeout(() => {
-    try {
-      process.kill(-d.child.pid, "SIGKILL");
-    } catch {}
-  }, 3000);
-  await d.exited;
-  clearTimeout(t);
-}
+const daemons = new Daemons();
 
-// Deterministic bytes, so a re-run sends the same bodies.
-function bodyOf(n, seed) {
-  const b = Buffer.allocUnsafe(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
-
-/** `body` as HTTP/1.1 chunks of the given sizes (the rest in one), then the last chunk. */
-function chunked(body, sizes) {
-  const parts = [];
-  let off = 0;
-  for (const n of [...sizes, body.length]) {
-    const size = Math.min(n, body.length - off);
-    if (size <= 0) break;
-    parts.push(
-      Buffer.from(`${size.toString(16)}\r\n`),
-      body.subarray(off, off + size),
-      Buffer.from("\r\n"),
-    );
-    off += size;
-  }
-  parts.push(Buffer.from("0\r\n\r\n"));
-  return Buffer.concat(parts);
-}
+/** `body` as HTTP/1.1 chunks of the given sizes, then the rest in one, then the last chunk. */
+const chunked = (body, sizes) =>
+  chunkedBody(body, [...sizes, body.length - sizes.reduce((a, b) => a + b, 0)]);
 
 /**
  * One HTTP/1.1 request on its own connection, written in `writes` pieces with a pause between
@@ -123,7 +68,7 @@ function httpExchange(port, head, writes) {
 
 const dir = mkdtempSync(join(tmpdir(), "uwsgi-codec-chunked-"));
 const cleanup = async () => {
-  for (const d of daemons.reverse()) await stop(d);
+  await daemons.stopAll();
   rmSync(dir, { recursive: true, force: true });
 };
 process.on("SIGINT", () => cleanup().then(() => process.exit(130)));
@@ -131,25 +76,15 @@ process.on("SIGINT", () => cleanup().then(() => process.exit(130)));
 try {
   const uwsgiPort = await freePort();
   const httpPort = await freePort();
-  const common = ["--master", "--processes", "1", "--die-on-term", "--chdir", dir];
-  start(
+  daemons.start(
     "uwsgi",
-    [
-      ...common,
-      "--plugin",
-      "python3",
-      "--socket",
-      `127.0.0.1:${uwsgiPort}`,
-      "--wsgi-file",
-      join(ROOT, "fixtures/apps/chunked_echo.py"),
-      "--need-app",
-    ],
+    [...uwsgiAppArgs({ port: uwsgiPort, app: "fixtures/apps/chunked_echo.py", dir }), "--master"],
     dir,
   );
-  start(
+  daemons.start(
     "uwsgi",
     [
-      ...common,
+      ...["--master", "--processes", "1", "--die-on-term", "--chdir", dir],
       "--plugin",
       "http",
       "--http",
@@ -164,13 +99,11 @@ try {
   await waitForPort(httpPort);
 
   const file = join(dir, "chunked.pcapng");
-  const dumpcap = start(
-    "dumpcap",
-    ["-i", "lo", "-f", `tcp port ${uwsgiPort}`, "-B", "64", "-w", file],
+  const dumpcap = await daemons.startDumpcap(
+    ["-i", "lo", "-f", `tcp port ${uwsgiPort}`],
+    file,
     dir,
   );
-  for (let i = 0; i < 200 && !dumpcap.output().includes("Capturing on"); i++) await sleep(25);
-  if (!dumpcap.output().includes("Capturing on")) throw new Error(`dumpcap: ${dumpcap.output()}`);
   await sleep(300);
 
   const requests = [];
@@ -201,7 +134,7 @@ try {
     });
   };
 
-  const big = bodyOf(47_392, 11);
+  const big = patternBytes(47_392, 11);
   await send(
     "a 47392-byte body in chunks of 1, 1000, 16384, 7, then the rest",
     "/upload/odd",
@@ -228,7 +161,7 @@ try {
   await send("a chunk size that is not hex (INVALID_CHUNK)", "/upload/bad", null, bad, 1);
 
   await sleep(500);
-  await stop(dumpcap, "SIGINT");
+  await daemons.stop(dumpcap, "SIGINT");
   mkdirSync(OUT, { recursive: true });
   copyFileSync(file, join(OUT, "chunked.pcapng"));
   chmodSync(join(OUT, "chunked.pcapng"), 0o644);

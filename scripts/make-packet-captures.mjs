@@ -9,76 +9,25 @@
 // Usage: npm run build && node scripts/make-packet-captures.mjs
 // Needs: uwsgi (+ python3 and the plugins above: Debian uwsgi-core, uwsgi-plugin-python3),
 // dumpcap; runs as root (capture rights).
-import { spawn, spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Daemons, requireBinaries, sleep } from "./lib/daemons.mjs";
 import { freePort, waitForPort } from "./lib/ports.mjs";
+import { rawExchange } from "./lib/raw-exchange.mjs";
+import { packetsAppArgs, uwsgiAppArgs } from "./lib/uwsgi-args.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const OUT = join(ROOT, "fixtures", "captures");
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
 
-for (const bin of ["uwsgi", "dumpcap"]) {
-  if (spawnSync("sh", ["-c", `command -v ${bin}`]).status !== 0) {
-    console.error(
-      `${bin} is not installed: apt-get install -y uwsgi-core uwsgi-plugin-python3 tshark`,
-    );
-    process.exit(1);
-  }
-}
+requireBinaries(["uwsgi", "dumpcap"], "uwsgi-core uwsgi-plugin-python3 tshark");
 const codec = await import(dist("index.js"));
 const node = await import(dist("node.js"));
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const daemons = [];
-function start(cmd, argv, cwd) {
-  const child = spawn(cmd, argv, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (out += d));
-  const exited = new Promise((r) => child.once("exit", r));
-  const d = { child, output: () => out, exited };
-  daemons.push(d);
-  return d;
-}
-async function stop(d, signal = "SIGTERM") {
-  try {
-    process.kill(-d.child.pid, signal);
-  } catch {}
-  const t = setTimeout(() => {
-    try {
-      process.kill(-d.child.pid, "SIGKILL");
-    } catch {}
-  }, 3000);
-  await d.exited;
-  clearTimeout(t);
-}
-
-/** Sends bytes, gathers the answer until the close (for packets no client of ours sends). */
-function rawExchange(port, bytes) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    const s = connect({ host: "127.0.0.1", port });
-    const t = setTimeout(() => {
-      s.destroy();
-      reject(new Error("no answer"));
-    }, 10_000);
-    s.on("connect", () => s.write(bytes));
-    s.on("data", (c) => chunks.push(c));
-    s.on("error", (e) => {
-      clearTimeout(t);
-      reject(e);
-    });
-    s.on("close", () => {
-      clearTimeout(t);
-      resolve(Buffer.concat(chunks));
-    });
-  });
-}
+const daemons = new Daemons();
 
 async function route(port, path, query, body) {
   const res = await node.request({
@@ -108,7 +57,7 @@ mkdirSync(spoolDir);
 let rpcServer;
 let udp;
 const cleanup = async () => {
-  for (const d of daemons.reverse()) await stop(d);
+  await daemons.stopAll();
   rpcServer?.close();
   udp?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -139,38 +88,13 @@ try {
     `udp port ${syncPort}`,
   ].join(" or ");
   const file = join(dir, "packets.pcapng");
-  const dumpcap = start("dumpcap", ["-i", "lo", "-f", filter, "-B", "64", "-w", file], dir);
-  for (let i = 0; i < 200 && !dumpcap.output().includes("Capturing on"); i++) await sleep(25);
-  if (!dumpcap.output().includes("Capturing on")) throw new Error(`dumpcap: ${dumpcap.output()}`);
+  const dumpcap = await daemons.startDumpcap(["-i", "lo", "-f", filter], file, dir);
 
-  const uwsgi = start(
+  const uwsgi = daemons.start(
     "uwsgi",
     [
-      "--plugin",
-      "python3,rpc,cache,signal,spooler,echo,ping",
-      "--socket",
-      `127.0.0.1:${uwsgiPort}`,
-      "--wsgi-file",
-      join(ROOT, "fixtures/apps/packets_app.py"),
-      "--buffer-size",
-      "65535",
-      "--master",
-      "--processes",
-      "1",
-      "--threads",
-      "4",
-      "--die-on-term",
-      "--need-app",
-      "--chdir",
-      dir,
-      "--cache2",
-      "name=main,items=16,blocksize=4096",
-      "--cache2",
-      "name=shared,items=64,blocksize=131072",
-      "--cache2",
-      `name=synced,items=16,blocksize=4096,udp=127.0.0.1:${syncPort}`,
-      "--spooler",
-      spoolDir,
+      ...uwsgiAppArgs({ port: uwsgiPort, app: "fixtures/apps/packets_app.py", dir }),
+      ...packetsAppArgs({ syncPort, spoolDir }),
       "--subscribe-to",
       `127.0.0.1:${subscribePort}:packets.test`,
       "--subscribe-freq",
@@ -250,9 +174,9 @@ try {
   });
   // At least two subscription announcements (every second), then uWSGI's unsubscribe on exit.
   await sleep(2500);
-  await stop(uwsgi);
+  await daemons.stop(uwsgi);
   await sleep(300);
-  await stop(dumpcap, "SIGINT");
+  await daemons.stop(dumpcap, "SIGINT");
 
   copyFileSync(file, join(OUT, "packets.pcapng"));
   const expected = {

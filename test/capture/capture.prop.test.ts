@@ -7,7 +7,7 @@ import { newStats } from "../../src/capture/session.js";
 import { looksLikeUwsgi, Verdict } from "../../src/capture/uwsgi-heuristic.js";
 import { UwsgiError } from "../../src/codec/errors.js";
 import { decodePacket, encodePacket } from "../../src/codec/packet.js";
-import { collect, EXPECTED, readCapture, segmentsOf, summaries } from "./support/fixtures.js";
+import { collect, EXPECTED, prng, readCapture, segmentsOf, summaries } from "./support/fixtures.js";
 import { writePcapng } from "./support/pcap-writer.js";
 import { mangle, pcapOf, recordsOf, reorder, resegment } from "./support/rewrite.js";
 
@@ -129,13 +129,7 @@ describe("decoding does not depend on how the input or the stream is cut", () =>
         fc.integer({ min: 1, max: 600 }),
         fc.integer({ min: 1, max: 8 }),
         async (seed, maxSize, window) => {
-          let x = seed;
-          const rand = () => {
-            x ^= x << 13;
-            x ^= x >>> 17;
-            x ^= x << 5;
-            return (x >>> 0) / 4294967296;
-          };
+          const rand = prng(seed);
           const cut = resegment(small, () => 1 + Math.floor(rand() * maxSize));
           const list = await collect(pcapOf(mangle(reorder(cut, window, rand), rand)));
           expect(summaries(list)).toEqual(want);

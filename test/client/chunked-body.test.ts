@@ -5,11 +5,11 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { patternBytes } from "../../scripts/lib/bodies.mjs";
 import { request } from "../../src/client/request.js";
 import { decodePacket } from "../../src/index.js";
 import { createServer } from "../../src/server/server.js";
 import { sha256 } from "../support/bytes.js";
-import { bytesOf } from "./support/echo.js";
 import { type FakeBackend, startFakeBackend } from "./support/fake-backend.js";
 import { type ClientPeer, startClientPeer } from "./support/uwsgi-peer.js";
 
@@ -62,7 +62,7 @@ function oddPieces(whole: Buffer): Buffer[] {
 
 describe("chunked request bodies read by a real uWSGI app (uwsgi.chunked_read)", () => {
   it("1 MiB streamed in odd piece sizes, with backpressure, arrives whole", async () => {
-    const whole = bytesOf(1024 * 1024, 11);
+    const whole = patternBytes(1024 * 1024, 11);
     const pieces = oddPieces(whole);
     const read = await send(Readable.from(pieces, { objectMode: true, highWaterMark: 2 }));
     expect([read.body_length, read.body_sha256]).toEqual([whole.length, sha256(whole)]);
@@ -85,7 +85,7 @@ describe("chunked request bodies read by a real uWSGI app (uwsgi.chunked_read)",
   });
 
   it("a 200 KiB Buffer goes out as 64 KiB chunks; no body is an empty chunked body", async () => {
-    const whole = bytesOf(200 * 1024, 3);
+    const whole = patternBytes(200 * 1024, 3);
     const read = await send(whole);
     expect([read.body_length, read.body_sha256, read.pieces]).toEqual([
       whole.length,
@@ -143,7 +143,7 @@ describe("chunked request bodies read by this package's own server", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       const port = (server.address() as { port: number }).port;
-      const whole = bytesOf(1024 * 1024, 5);
+      const whole = patternBytes(1024 * 1024, 5);
       const res = await request({
         port,
         vars,

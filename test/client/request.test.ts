@@ -4,11 +4,12 @@ import { buffer } from "node:stream/consumers";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { patternBytes } from "../../scripts/lib/bodies.mjs";
 import { UwsgiClientError } from "../../src/client/errors.js";
 import { request } from "../../src/client/request.js";
 import { decodePacket, encodePacket } from "../../src/index.js";
 import { sha256 } from "../support/bytes.js";
-import { bodyError, bytesOf, readEcho, streamSha256 } from "./support/echo.js";
+import { bodyError, readEcho, streamSha256 } from "./support/echo.js";
 import { type ClientPeer, startClientPeer } from "./support/uwsgi-peer.js";
 
 // A real collection before each memory sample, so garbage is not counted as held memory.
@@ -62,7 +63,7 @@ describe("request() against real uWSGI", () => {
   });
 
   it("POST of 5 MiB from a Buffer: CONTENT_LENGTH is added, the app hashes the same bytes", async () => {
-    const body = bytesOf(5 * 1024 * 1024);
+    const body = patternBytes(5 * 1024 * 1024, 1);
     const res = await request({ ...tcp(), vars: base("POST", "/upload"), body });
     const echo = await readEcho(res);
     expect(echo.environ.get("CONTENT_LENGTH")?.toString()).toBe(String(body.length));
@@ -77,7 +78,7 @@ describe("request() against real uWSGI", () => {
   });
 
   it("a streamed body (Readable, with backpressure) of 3 MiB, length from contentLength", async () => {
-    const whole = bytesOf(3 * 1024 * 1024, 7);
+    const whole = patternBytes(3 * 1024 * 1024, 7);
     let reads = 0;
     const source = new Readable({
       highWaterMark: 16 * 1024,
@@ -217,7 +218,7 @@ describe("request() against real uWSGI", () => {
   it("200 concurrent requests: none lost, none mixed", async () => {
     const results = await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
-        const body = bytesOf(1000 + i, i + 1);
+        const body = patternBytes(1000 + i, i + 1);
         const res = await request({
           ...tcp(),
           vars: base("POST", `/c/${i}`, [["HTTP_X_ID", String(i)]]),

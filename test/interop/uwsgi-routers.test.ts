@@ -3,10 +3,10 @@
 // loses the body, our server says so instead of answering 200.
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chunkedBody, patternBytes } from "../../scripts/lib/bodies.mjs";
 import type { RequestHandler } from "../../src/server/server.js";
 import { type Served, serve, until } from "../server/support/serve.js";
 import { sha256 } from "../support/bytes.js";
-import { chunkedBody, patternBytes } from "../support/chunked.js";
 import { parseHttpAnswer } from "./support/exchange.js";
 import {
   startUwsgiRouter,

@@ -4,6 +4,7 @@
 // way round.
 import { createSocket } from "node:dgram";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rawExchange } from "../../scripts/lib/raw-exchange.mjs";
 import {
   CACHE_GET_PREFIX_SIZE,
   encodeCachePacket,
@@ -11,7 +12,6 @@ import {
   readCacheDumpHead,
 } from "../../src/index.js";
 import { UwsgiCache } from "../../src/node.js";
-import { rawExchange } from "./support/raw-exchange.js";
 import { type PacketsPeer, startPacketsUwsgi } from "./support/uwsgi-app.js";
 
 let uwsgi: PacketsPeer;

@@ -4,6 +4,7 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { rawExchange } from "../../scripts/lib/raw-exchange.mjs";
 import { encodeRpcCall } from "../../src/index.js";
 import {
   createRpcServer,
@@ -14,7 +15,6 @@ import {
   UwsgiClientError,
   type UwsgiServer,
 } from "../../src/node.js";
-import { rawExchange } from "./support/raw-exchange.js";
 
 const servers: UwsgiServer[] = [];
 afterEach(async () => {

@@ -2,13 +2,13 @@
 // router and router_uwsgi send an upload): the handler reads the decoded bytes with backpressure;
 // bad framing, a refusal by option, a body that never comes each end the request with a status.
 import { afterEach, describe, expect, it } from "vitest";
+import { chunkedBody, patternBytes } from "../../scripts/lib/bodies.mjs";
 import { encodePacket } from "../../src/index.js";
 import type { UwsgiRequest } from "../../src/server/request.js";
 import type { RequestHandler, UwsgiServer } from "../../src/server/server.js";
 import type { UwsgiServerError } from "../../src/server/server-error.js";
 import { exchange } from "../interop/support/exchange.js";
 import { sha256 } from "../support/bytes.js";
-import { chunkedBody, patternBytes } from "../support/chunked.js";
 import { rawClient, type Served, serve, until } from "./support/serve.js";
 
 const stops: Served[] = [];

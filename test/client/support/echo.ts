@@ -36,19 +36,6 @@ export function streamSha256(n: number): string {
   return hash.digest("hex");
 }
 
-/** Deterministic pseudo-random bytes. */
-export function bytesOf(n: number, seed = 1): Buffer {
-  const out = Buffer.allocUnsafe(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
 /** Rejects with what `body` errors with (or resolves undefined if it ends cleanly). */
 export function bodyError(body: Readable): Promise<Error | undefined> {
   return new Promise((resolve) => {

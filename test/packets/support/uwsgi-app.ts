@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { packetsAppArgs } from "../../../scripts/lib/uwsgi-args.mjs";
 import { request } from "../../../src/node.js";
 import { freePort } from "../../interop/support/ports.js";
 import { startUwsgi, type UwsgiPeer } from "../../interop/support/uwsgi.js";
@@ -28,19 +29,8 @@ export async function startPacketsUwsgi(extraArgs: readonly string[] = []): Prom
     peer = await startUwsgi({
       app: "fixtures/apps/packets_app.py",
       extraArgs: [
-        "--plugin",
-        "rpc,cache,signal,spooler,echo,ping",
-        "--master",
-        "--cache2",
-        "name=main,items=16,blocksize=4096",
-        "--cache2",
-        "name=shared,items=64,blocksize=131072",
-        "--cache2",
-        `name=synced,items=16,blocksize=4096,udp=127.0.0.1:${syncPort}`,
-        "--spooler",
-        spoolDir,
-        "--spooler-frequency",
-        "1",
+        ...packetsAppArgs({ syncPort, spoolDir }),
+        ...["--spooler-frequency", "1"],
         ...extraArgs,
       ],
     });

@@ -1,16 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { freePort } from "../../interop/support/ports.js";
-import {
-  awaitListening,
-  type Daemon,
-  requireBinary,
-  startDaemon,
-} from "../../interop/support/process.js";
-
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+import { startUwsgi } from "../../interop/support/uwsgi.js";
 
 /** A real uWSGI running fixtures/apps/identity.py, answering as node `id`. */
 export interface Backend {
@@ -18,7 +6,6 @@ export interface Backend {
   readonly port: number;
   /** `127.0.0.1:port`, as routers name it. */
   readonly address: string;
-  readonly daemon: Daemon;
   logs(): string;
   /** SIGKILL to the whole process group: no unsubscription, sockets reset by the kernel. */
   kill(): void;
@@ -33,50 +20,24 @@ export async function startBackend(
   id: string,
   extraArgs: readonly string[] = [],
 ): Promise<Backend> {
-  requireBinary("uwsgi", "uwsgi-core uwsgi-plugin-python3");
-  const dir = await mkdtemp(join(tmpdir(), "uwsgi-codec-router-"));
-  const port = await freePort();
-  const daemon = startDaemon(
-    "uwsgi",
-    [
-      "--plugin",
-      "python3",
-      "--socket",
-      `127.0.0.1:${port}`,
-      "--wsgi-file",
-      join(ROOT, "fixtures/apps/identity.py"),
-      "--env",
-      `NODE_ID=${id}`,
-      "--buffer-size",
-      "65535",
-      "--processes",
-      "1",
-      "--threads",
-      "8",
-      "--die-on-term",
-      "--need-app",
-      "--disable-logging",
-      "--chdir",
-      dir,
-      ...extraArgs,
-    ],
-    dir,
-  );
-  const stop = await awaitListening("uWSGI", daemon, port, dir);
+  const peer = await startUwsgi({
+    app: "fixtures/apps/identity.py",
+    threads: 8,
+    extraArgs: ["--env", `NODE_ID=${id}`, "--disable-logging", ...extraArgs],
+  });
   return {
     id,
-    port,
-    address: `127.0.0.1:${port}`,
-    daemon,
-    logs: daemon.output,
+    port: peer.port,
+    address: `127.0.0.1:${peer.port}`,
+    logs: peer.logs,
     kill() {
       try {
-        process.kill(-daemon.pid, "SIGKILL");
+        process.kill(-peer.pid, "SIGKILL");
       } catch {
         // Already gone.
       }
     },
-    stop,
+    stop: peer.stop,
   };
 }
 
