@@ -116,7 +116,7 @@ describe("uwsgi-codec decode", () => {
       // RPC over 64 KiB: the vars head, then the 70000-byte result.
       expect(out).toMatch(/uwsgi packet RPC \(173\/5\) datasize 23, content 70000 B sha256 /);
       expect(out).toContain("uwsgi packet RESPONSE (255/1) datasize 0");
-      expect(out).toMatch(/body {6}5 B \(value\) sha256 [0-9a-f]{16}…  "hello"/);
+      expect(out).toMatch(/body {6}5 B \(value\) sha256 [0-9a-f]{16}… {2}"hello"/);
       const json = (await run(["decode", capturePath("packets.pcapng"), "--json", "-q"])).out
         .trimEnd()
         .split("\n")

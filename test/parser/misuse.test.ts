@@ -10,6 +10,7 @@ import {
   encodePacket,
   PacketDecoderStream,
   PacketParser,
+  type ParserOptions,
   parseStream,
 } from "../../src/index.js";
 import { PacketDecoder } from "../../src/node.js";
@@ -248,6 +249,67 @@ describe("parser layer misuse", () => {
         // nothing comes
       }
     }).rejects.toMatchObject({ code: "ERR_INVALID_ARG_TYPE" });
+  });
+
+  // Options are read when a parser is made: an options object reused after a change is checked
+  // again and gives the new values (a cache of checked options must keep this true).
+  it.each<[string, unknown, string]>([
+    ["mode", "stream", "ERR_INVALID_ARG_VALUE"],
+    ["maxBodySize", -1, "ERR_OUT_OF_RANGE"],
+    ["strictContentLength", 1, "ERR_INVALID_ARG_TYPE"],
+    ["afterBody", "keep", "ERR_INVALID_ARG_VALUE"],
+    ["maxChunkLineLength", 2, "ERR_OUT_OF_RANGE"],
+    ["maxTrailerSize", -1, "ERR_OUT_OF_RANGE"],
+    ["gatherBuffer", "memory", "ERR_INVALID_ARG_TYPE"],
+    ["maxDatasize", 65536, "ERR_OUT_OF_RANGE"],
+    ["maxVars", -1, "ERR_OUT_OF_RANGE"],
+    ["maxItems", 0.5, "ERR_OUT_OF_RANGE"],
+    ["allowEmptyKeys", "yes", "ERR_INVALID_ARG_TYPE"],
+    ["encoding", "ascii", "ERR_INVALID_ARG_VALUE"],
+    ["payload", "json", "ERR_INVALID_ARG_VALUE"],
+  ])(
+    "an options object used for parser after parser is checked again when %s changed",
+    (key, bad, code) => {
+      const options: Record<string, unknown> = {};
+      new PacketParser(h, options);
+      new PacketParser(h, options);
+      options[key] = bad;
+      let thrown: unknown;
+      try {
+        new PacketParser(h, options as ParserOptions);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toMatchObject({ code });
+      delete options[key];
+      expect(() => new PacketParser(h, options)).not.toThrow();
+    },
+  );
+
+  it("an options object used again gives each parser the values it holds then", () => {
+    const pkt = encodePacket({ vars: { A: "b" } });
+    const kinds = (options: ParserOptions): string[] => {
+      const seen: string[] = [];
+      const p = new PacketParser(
+        { onPacket: (x) => seen.push(x.kind), onError: () => {} },
+        options,
+      );
+      p.push(Buffer.concat([pkt, pkt]));
+      return p.state === "failed" ? [...seen, "failed"] : seen;
+    };
+    const options: { -readonly [K in keyof ParserOptions]: ParserOptions[K] } = { mode: "packets" };
+    expect(kinds(options)).toEqual(["vars", "vars"]);
+    options.mode = "request";
+    // The second packet is bytes after the first request (afterBody "error").
+    expect(kinds(options)).toEqual(["vars", "failed"]);
+    options.afterBody = "return";
+    expect(kinds(options)).toEqual(["vars"]);
+    options.mode = "packets";
+    options.maxDatasize = 3;
+    expect(kinds(options)).toEqual(["failed"]);
+    options.maxDatasize = 4096;
+    options.payload = "raw";
+    expect(kinds(options)).toEqual(["raw", "raw"]);
   });
 
   it("what is accepted: any ArrayBufferView or ArrayBuffer, an ended parser ended again", () => {
