@@ -473,6 +473,21 @@ describe("README", () => {
     expect(lines[4]).toMatch(/^npm test/);
   });
 
+  it("every link to a part of the README finds its heading", () => {
+    // GitHub's anchors: the heading's text in lower case, code marks and punctuation dropped,
+    // spaces as hyphens.
+    const anchor = (heading: string) =>
+      heading
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, "")
+        .replace(/ /g, "-");
+    const headings = new Set([...README.matchAll(/^#+ (.*)$/gm)].map((m) => anchor(m[1]!)));
+    const links = [...README.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThan(10);
+    expect(links.filter((link) => !headings.has(link))).toEqual([]);
+  });
+
   for (const snippet of snippets) {
     const test = TESTS[snippet.name];
     it.runIf(test !== undefined)(`"${snippet.name}" (line ${snippet.line}) runs as written`, () =>
