@@ -70,4 +70,22 @@ describe("published declarations", () => {
     );
     expect(result).toBe("");
   }, 120_000);
+
+  it.each([
+    ["server/request.d.ts", ["pushBody", "endBody", "abort("]],
+    ["server/response.d.ts", ["answerInstead", "socketDrained", "answerStarted"]],
+    ["parser/chunked-decoder.d.ts", ["decode(", "get failure"]],
+    ["parser/parser-options.d.ts", ["parserSettings", "ParserSettings"]],
+  ])("%s has none of its @internal members", async (file, names) => {
+    const text = await readFile(join(ROOT, "dist", file), "utf8");
+    for (const name of names) expect(text, name).not.toContain(name);
+  });
+
+  it("CaptureStats has no work counters (internal)", async () => {
+    const text = await readFile(join(ROOT, "dist", "capture", "session.d.ts"), "utf8");
+    const start = text.indexOf("interface CaptureStats");
+    const stats = text.slice(start, text.indexOf("}", start));
+    expect(stats).toContain("gapBytes");
+    expect(stats).not.toContain("work");
+  });
 });
