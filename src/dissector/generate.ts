@@ -2,6 +2,7 @@
 // two never disagree: `uwsgi-codec dissector > uwsgi.lua`. Pure: it returns text.
 
 import { checkOptions, invalidArgType, invalidArgValue } from "../codec/arguments.js";
+import { LUA_CHUNKED } from "./lua-chunked.js";
 import { LUA_FIELDS } from "./lua-fields.js";
 import { LUA_MAIN } from "./lua-main.js";
 import { LUA_PACKET } from "./lua-packet.js";
@@ -59,15 +60,18 @@ const HEAD = `-- uwsgi.lua: a Wireshark dissector for the uwsgi protocol (uWSGI,
 -- -o uwsgi.tcp_ports:3031): the TCP and UDP ports, and the heuristic that finds uwsgi on any port.
 --
 -- Filter fields: uwsgi.modifier1, uwsgi.modifier2, uwsgi.datasize, uwsgi.direction (0 request,
--- 1 answer), uwsgi.var.key, uwsgi.var.value, uwsgi.item, uwsgi.body.length, uwsgi.http.status,
--- uwsgi.http.header.name, uwsgi.rpc.function, uwsgi.cache.command, uwsgi.cache.key, uwsgi.signal,
--- uwsgi.status, uwsgi.subscription.key, uwsgi.error (TRUNCATED, a codec error code).
+-- 1 answer), uwsgi.var.key, uwsgi.var.value, uwsgi.item, uwsgi.body.length, uwsgi.body.chunked,
+-- uwsgi.body.decoded_length, uwsgi.chunk.size, uwsgi.chunk.data, uwsgi.chunk.trailer,
+-- uwsgi.http.status, uwsgi.http.header.name, uwsgi.rpc.function, uwsgi.cache.command,
+-- uwsgi.cache.key, uwsgi.signal, uwsgi.status, uwsgi.subscription.key, uwsgi.error (TRUNCATED, a
+-- codec error code).
 `;
 
 /**
  * The Wireshark dissector for uwsgi, as Lua source (Wireshark 4.0 and later): TCP reassembly
  * (several packets per segment, packets over many segments), requests with their vars as a tree
- * and as filter fields, bodies, HTTP and uwsgi-framed answers (ping, RPC, cache, signal, spooler),
+ * and as filter fields, bodies (CONTENT_LENGTH bytes, or a chunked stream shown chunk by chunk with
+ * its decoded length), HTTP and uwsgi-framed answers (ping, RPC, cache, signal, spooler),
  * subscriptions and cache sync datagrams over UDP, a heuristic and port preferences; captures cut
  * short are marked as such (`uwsgi.error == "TRUNCATED"`), never a Lua error.
  */
@@ -88,6 +92,7 @@ export function generateDissector(options?: DissectorOptions): string {
     LUA_FIELDS,
     LUA_WALK,
     LUA_PACKET,
+    LUA_CHUNKED,
     LUA_STREAM,
     LUA_MAIN,
   ].join("");

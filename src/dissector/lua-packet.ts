@@ -113,7 +113,7 @@ local function add_packet(tvb, pinfo, root, offset, is_request, head_kind)
   if kind == "array" then summary = summary .. ", " .. count .. " items" end
   tree:set_text("uwsgi " .. (is_request and "request" or "answer") .. ": " .. summary .. (text and (", " .. text) or ""))
   pinfo.cols.info:append((is_request and " > " or " < ") .. (text or summary))
-  return { m1 = m1, m2 = m2, ds = ds, vars = complete and vars or nil, complete = complete }
+  return { m1 = m1, m2 = m2, ds = ds, vars = complete and vars or nil, complete = complete, tree = tree, at = tvb(offset, 0) }
 end
 
 -- Bytes that are not a packet: a request body, a result, a value, an HTTP body, raw data.

@@ -2,7 +2,14 @@
 // Lua 5.2 as Wireshark 4.0 runs it; held as text (String.raw keeps its backslashes for Lua).
 
 /** @internal */
-export const LUA_STREAM: string = String.raw`-- What follows a request packet: the state of the request side after it.
+export const LUA_STREAM: string = String.raw`-- Is the last of a comma-separated list of codings chunked (any case, OWS around)? Only the last
+-- value of a repeated HTTP_TRANSFER_ENCODING matters: joining adds commas between values only.
+local function last_coding_is_chunked(codings)
+  local last = codings:match("([^,]*)$"):match("^[ 	]*(.-)[ 	]*$")
+  return last:lower() == "chunked"
+end
+
+-- What follows a request packet: the state of the request side after it.
 local function after_request(st, stream, info)
   -- The answers come in the order of the requests: the n-th answer is framed by the n-th request.
   st.count = (st.count or 0) + 1
@@ -12,7 +19,22 @@ local function after_request(st, stream, info)
   if trailer == "none" then st.phase = HEADER return end
   if info.vars == nil then st.phase = RAW return end
   local n = 0
-  if trailer == "content-length" then n = leading_digits(value_of(info.vars, "CONTENT_LENGTH") or "") end
+  if trailer == "content-length" then
+    -- As the parser (src/parser/body-mode.ts): any CONTENT_LENGTH decides; without one, a
+    -- transfer coding ending in chunked is a chunked body, any other coding cannot be framed.
+    local te = value_of(info.vars, "HTTP_TRANSFER_ENCODING")
+    if info.vars["CONTENT_LENGTH"] == nil and te ~= nil then
+      if last_coding_is_chunked(te) then
+        start_chunked(st)
+      else
+        problem(info.tree, "UNSUPPORTED_TRANSFER_ENCODING", info.at)
+        st.phase = UNFRAMED
+        st.label = "a body whose transfer coding does not end in chunked"
+      end
+      return
+    end
+    n = leading_digits(value_of(info.vars, "CONTENT_LENGTH") or "")
+  end
   if trailer == "size" then n = leading_digits(value_of(info.vars, "size") or "") end
   if n > 0 then
     st.phase = BODY
@@ -206,6 +228,8 @@ end
 
 local function request_step(tvb, pinfo, root, offset, st, stream)
   if st.phase == HEADER then return packet_step(tvb, pinfo, root, offset, st, stream, true) end
+  if st.phase == CHUNKED then return chunked_step(tvb, pinfo, root, offset, st) end
+  if st.phase == UNFRAMED then return unframed_step(tvb, root, offset, st) end
   return piece_step(tvb, root, offset, st, true)
 end
 `;

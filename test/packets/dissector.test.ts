@@ -24,7 +24,8 @@ import {
 } from "./support/dissector-compare.js";
 import { type Dissection, dissection, runTshark } from "./support/dissector-view.js";
 
-const FILES = readdirSync(CAPTURES).filter((f) => /\.pcap(ng)?$/.test(f));
+const CHUNKED = "chunked/chunked.pcapng";
+const FILES = [...readdirSync(CAPTURES).filter((f) => /\.pcap(ng)?$/.test(f)), CHUNKED];
 const PACKETS = join(CAPTURES, "packets.pcapng");
 const PORTS = JSON.parse(readFileSync(join(CAPTURES, "packets-expected.json"), "utf8")).ports as {
   uwsgi: number;
@@ -33,6 +34,19 @@ const PORTS = JSON.parse(readFileSync(join(CAPTURES, "packets-expected.json"), "
 const LO_PORT = (
   JSON.parse(readFileSync(join(CAPTURES, "expected.json"), "utf8")) as { uwsgiPort: number }
 ).uwsgiPort;
+const CHUNKED_EXPECTED = JSON.parse(
+  readFileSync(join(CAPTURES, "chunked/expected.json"), "utf8"),
+) as {
+  uwsgiPort: number;
+  requests: { path: string; body_length: number | null; wire_length: number }[];
+};
+/** The uwsgi server ports of a capture, as decode --port and uwsgi.tcp_ports take them. */
+const portsOf = (file: string): number[] =>
+  file.startsWith("packets")
+    ? [PORTS.uwsgi, PORTS.nodeRpc]
+    : file === CHUNKED
+      ? [CHUNKED_EXPECTED.uwsgiPort]
+      : [LO_PORT];
 
 let lua: string;
 const dissections = new Map<string, Dissection>();
@@ -128,6 +142,14 @@ describe("the generated dissector", () => {
       "uwsgi.var.value",
       "uwsgi.item",
       "uwsgi.body.length",
+      "uwsgi.body.chunked",
+      "uwsgi.body.decoded_length",
+      "uwsgi.body.chunks",
+      "uwsgi.chunk.size",
+      "uwsgi.chunk.extension",
+      "uwsgi.chunk.data",
+      "uwsgi.chunk.trailer",
+      "uwsgi.unframed",
       "uwsgi.http.status",
       "uwsgi.http.header.name",
       "uwsgi.rpc.function",
@@ -175,7 +197,7 @@ describe.each(FILES)("%s: the dissector shows what decode --json shows", (file) 
   });
 
   it("with the server port given (decode --port, -o uwsgi.tcp_ports) and no heuristic", async () => {
-    const ports = file.startsWith("packets") ? [PORTS.uwsgi, PORTS.nodeRpc] : [LO_PORT];
+    const ports = portsOf(file);
     const args = [...ports.flatMap((p) => ["--port", String(p)]), "--no-heuristic"];
     const decoded = decodedExchanges(await decodeJson(join(CAPTURES, file), args));
     const { exchanges } = dissection(
@@ -185,6 +207,66 @@ describe.each(FILES)("%s: the dissector shows what decode --json shows", (file) 
       ]),
     );
     expect(differences(decoded, exchanges)).toEqual([]);
+  });
+});
+
+describe("chunked/chunked.pcapng: chunked request bodies (uWSGI's http router, --http-chunked-input)", () => {
+  it("each upload shows its chunks and decoded length as expected.json and decode --json have them", async () => {
+    const decoded = decodedExchanges(await decodeJson(join(CAPTURES, CHUNKED)));
+    const { exchanges } = dissect(CHUNKED);
+    const uri = (vars: [string, string][] | null) => vars?.find(([k]) => k === "REQUEST_URI")?.[1];
+    expect(exchanges.map((e) => uri(e.vars))).toEqual(CHUNKED_EXPECTED.requests.map((r) => r.path));
+    for (const [i, want] of CHUNKED_EXPECTED.requests.entries()) {
+      const x = exchanges[i]!;
+      const d = decoded.find((e) => e.client === x.client)!;
+      expect({ chunked: x.chunked, errors: x.errors, body: x.bodyLength }).toEqual({
+        chunked: true,
+        errors: d.errors,
+        body: d.bodyLength,
+      });
+      if (want.body_length === null) {
+        // "5\r\nhello\r\nzz\r\n...": the first chunk, then a size that is not hex.
+        expect([x.errors, x.bodyLength, x.decodedLength]).toEqual([["INVALID_CHUNK"], 5, null]);
+      } else {
+        expect([x.bodyLength, x.decodedLength]).toEqual([want.body_length, want.body_length]);
+      }
+    }
+    expect(exchanges.map((e) => e.chunks)).toEqual([
+      [1, 1000, 16384, 7, 47392 - 1 - 1000 - 16384 - 7, 0],
+      [20, 0],
+      [0],
+      [5, 24, 0],
+      [5],
+    ]);
+    expect(exchanges[3]!.trailers).toEqual(["X-Trailer: yes"]);
+  });
+
+  it("the decoded length filters: uwsgi.body.decoded_length, uwsgi.body.chunked", () => {
+    const run = spawnSync(
+      "tshark",
+      [
+        "-n",
+        "-X",
+        `lua_script:${lua}`,
+        "-r",
+        join(CAPTURES, CHUNKED),
+        "-Y",
+        "uwsgi.body.decoded_length > 20",
+      ].concat(["-T", "fields", "-e", "uwsgi.body.decoded_length"]),
+      { encoding: "utf8" },
+    );
+    expect(
+      run.stdout
+        .split("\n")
+        .filter((l) => l !== "")
+        .sort(),
+    ).toEqual(["29", "47392"]);
+    const chunked = spawnSync(
+      "tshark",
+      ["-n", "-X", `lua_script:${lua}`, "-r", join(CAPTURES, CHUNKED), "-Y", "uwsgi.body.chunked"],
+      { encoding: "utf8" },
+    );
+    expect(chunked.stdout.split("\n").filter((l) => l !== "").length).toBeGreaterThanOrEqual(5);
   });
 });
 

@@ -16,8 +16,19 @@ export interface DissectedExchange {
   /** The packet's data when it is not vars (items rebuilt with their lengths, or the payload). */
   payloadHex: string | null;
   bodyLength: number;
-  /** Bytes of the request's body (or value) still announced after the last piece seen. */
+  /**
+   * Bytes of the request's body (or value) still announced after the last piece seen; for a
+   * chunked body, of the chunk being read.
+   */
   bodyRemaining: number;
+  /** The body was shown as chunked (uwsgi.body.chunked). */
+  chunked: boolean;
+  /** A chunked body's chunk sizes, in order, the last chunk's 0 included (uwsgi.chunk.size). */
+  chunks: number[];
+  /** A chunked body's trailer fields (uwsgi.chunk.trailer). */
+  trailers: string[];
+  /** A chunked body's decoded length, shown with its last chunk (uwsgi.body.decoded_length). */
+  decodedLength: number | null;
   answer: DissectedAnswer | null;
   /** Bytes of the answer's result, value or body still announced after the last piece seen. */
   answerRemaining: number;
@@ -171,6 +182,11 @@ export function dissection(frames: Json[]): Dissection {
       if (request) {
         ex.bodyLength += num(node["uwsgi.body.length"] ?? 0);
         if (remaining !== undefined) ex.bodyRemaining = num(remaining);
+        if (node["uwsgi.body.chunked"] !== undefined) ex.chunked = true;
+        ex.chunks.push(...list(node["uwsgi.chunk.size"]).map(num));
+        ex.trailers.push(...list(node["uwsgi.chunk.trailer"]).map(String));
+        const decoded = node["uwsgi.body.decoded_length"];
+        if (decoded !== undefined) ex.decodedLength = num(decoded);
         continue;
       }
       if (remaining !== undefined) ex.answerRemaining = num(remaining);
@@ -216,6 +232,10 @@ function newExchange(client: string, server: string, into: DissectedExchange[]):
     payloadHex: null,
     bodyLength: 0,
     bodyRemaining: 0,
+    chunked: false,
+    chunks: [],
+    trailers: [],
+    decodedLength: null,
     answer: null,
     answerRemaining: 0,
     errors: [],
