@@ -7,6 +7,7 @@ import { PacketGatherer } from "./packet-gatherer.js";
 import type { Pool } from "./pool.js";
 import { RouterRequest, sourceOf } from "./request.js";
 import { fastRouterKey } from "./routing-key.js";
+import { cookieValue } from "./sticky-cookie.js";
 import { hasKeyPrefix, VarsEditor } from "./vars-editor.js";
 
 /** A client's connection: a socket, or the HTTP front's stream over one. @internal */
@@ -333,14 +334,4 @@ class RequestHint implements PickHint {
     if (this.#address === null) this.#address = this.#vars.get("REMOTE_ADDR");
     return this.#address;
   }
-}
-
-/** The value of cookie `name` in a Cookie header, or undefined. */
-export function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (header === undefined) return undefined;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }

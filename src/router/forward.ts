@@ -1,20 +1,22 @@
 import { connect, type Socket } from "node:net";
 import type { VarsView } from "../codec/vars-view.js";
 import type { PickHint } from "./balancer.js";
+import { bodyComplete } from "./body-complete.js";
 import type { ClientStream } from "./connection.js";
 import { UwsgiRouterError, type UwsgiRouterErrorCode } from "./errors.js";
+import { Failover, type FailoverHost } from "./failover.js";
 import type { Health } from "./health.js";
 import type { BackendNode } from "./node.js";
 import type { ResolvedRouterOptions } from "./options.js";
 import type { Pool } from "./pool.js";
 import type { ReadBuffers } from "./read-buffers.js";
+import { gatherHead, setCookieLine, writeStatusLineWith } from "./sticky-cookie.js";
 
 /** What an exchange needs from its router. @internal */
-export interface ExchangeHost {
+export interface ExchangeHost extends FailoverHost {
   readonly options: ResolvedRouterOptions;
   readonly health: Health;
   readonly readBuffers: ReadBuffers;
-  pool(name: string): Pool | undefined;
   /** Writes an error answer (when nothing was sent yet) and lets the client go. */
   answerError(client: ClientStream, status: number): void;
   /** The request ended: `error` is undefined when it was answered. */
@@ -23,15 +25,12 @@ export interface ExchangeHost {
 
 /** Body bytes held while the backend connects; past this the client socket pauses. */
 const MAX_PENDING = 64 * 1024;
-/** The largest answer head held back to add a Set-Cookie line. */
-const MAX_HEAD = 8192;
-const CRLF = Buffer.from("\r\n");
-const HTTP = Buffer.from("HTTP/");
 
 /**
  * One request forwarded to a backend: picks a node, connects (retrying on other nodes while no byte
- * was sent), sends the packet and streams the body one way and the answer the other, each side
- * paused while the other is full. Every socket and timer it made is released when it settles.
+ * was sent: failover.ts), sends the packet and streams the body one way and the answer the other,
+ * each side paused while the other is full. Every socket and timer it made is released when it
+ * settles.
  * @internal
  */
 export class Exchange {
@@ -50,14 +49,11 @@ export class Exchange {
   #clientEnded: boolean;
   #backend: Socket | null = null;
   #node: BackendNode | null = null;
-  /** Nodes of the current pool a connect failed to (made at the first failure). */
-  #tried: Set<BackendNode> | undefined = undefined;
-  /** Pools already tried, once a fallback is taken. */
-  #visited: Set<string> | undefined = undefined;
+  /** Retries and fallbacks, made at the first failure (failover.ts); #pool follows its pool. */
+  #failover: Failover | undefined = undefined;
   /** Waiting for the client's or the backend's 'drain' (registered only under backpressure). */
   #clientDrainWait = false;
   #backendDrainWait = false;
-  #retriesLeft: number;
   /** When a byte last went to or came from the backend (`performance.now()`). */
   #active = 0;
   #connected = false;
@@ -67,8 +63,9 @@ export class Exchange {
   #answered = 0;
   #started = 0;
   #settled = false;
-  /** A Set-Cookie line to add to the answer head, for cookie stickiness. */
+  /** A Set-Cookie line to add to the answer head, for cookie stickiness (sticky-cookie.ts). */
   #cookie: string | undefined;
+  /** The answer's head held until its status line is whole, while #cookie waits to be added. */
   #head: Buffer | null = null;
   /** The buffer the backend socket reads into (ours until settled; null once a write holds it). */
   #buffer: Buffer | null = null;
@@ -110,7 +107,6 @@ export class Exchange {
     this.#modifier1 = request.modifier1;
     this.#modifier2 = request.modifier2;
     this.#vars = request.vars;
-    this.#retriesLeft = host.options.retries;
   }
 
   /** Starts: picks a node and connects. */
@@ -180,38 +176,30 @@ export class Exchange {
   }
 
   #attempt(): void {
-    let node = this.#pool.pick(this.#key, this.#hint, this.#tried);
-    while (node === undefined) {
-      const fallback = this.#pool.fallback;
-      const next =
-        fallback === undefined || fallback === this.#pool.name || this.#visited?.has(fallback)
-          ? undefined
-          : this.#host.pool(fallback);
-      if (next === undefined) {
-        const code =
-          this.#tried !== undefined && this.#tried.size > 0 ? "RETRIES_EXHAUSTED" : "NO_NODE";
-        const message =
-          code === "NO_NODE"
-            ? `pool ${this.#pool.name} has no node up`
-            : `no node of pool ${this.#pool.name} could be reached`;
-        this.#settle(code, message, this.#cause);
-        return;
-      }
-      this.#visited ??= new Set([this.#pool.name]);
-      this.#visited.add(next.name);
-      this.#pool = next;
-      this.#tried = undefined;
-      this.#retriesLeft = this.#host.options.retries;
-      node = next.pick(this.#key, this.#hint, this.#tried);
+    let failover = this.#failover;
+    let node =
+      failover === undefined
+        ? this.#pool.pick(this.#key, this.#hint, undefined)
+        : failover.next(this.#key, this.#hint);
+    if (node === undefined && failover === undefined) {
+      failover = this.#failover = new Failover(this.#host, this.#pool);
+      node = failover.fallback(this.#key, this.#hint);
+    }
+    if (failover !== undefined) this.#pool = failover.pool;
+    if (node === undefined) {
+      const code = failover!.exhausted ? "RETRIES_EXHAUSTED" : "NO_NODE";
+      const message =
+        code === "NO_NODE"
+          ? `pool ${this.#pool.name} has no node up`
+          : `no node of pool ${this.#pool.name} could be reached`;
+      this.#settle(code, message, this.#cause);
+      return;
     }
     this.#node = node;
     node.inFlight++;
     node.requests++;
     this.#started = performance.now();
-    this.#cookie = undefined;
-    if (this.#pool.balancer === "cookie" && this.#hint.sticky !== node.token) {
-      this.#cookie = `Set-Cookie: ${this.#pool.cookie}=${node.token}; Path=/; HttpOnly\r\n`;
-    }
+    this.#cookie = setCookieLine(this.#pool, this.#hint, node);
     // A spread of the node's options, not a new literal: with `{ path, onread }` (or
     // Object.assign onto `{}`) the router process promoted ten times as much per young GC (625
     // against 59 KB, 5 against 1 mark-compacts in 3 s) and its CPU per request rose by a third
@@ -277,20 +265,10 @@ export class Exchange {
         { address: node.address, pool: this.#pool.name },
       );
     }
-    node.failures++;
-    node.inFlight--;
     this.#node = null;
     this.#backend = null;
-    this.#tried ??= new Set();
-    this.#tried.add(node);
-    this.#host.health.connectFailed(this.#pool, node);
-    if (this.#retriesLeft > 0) {
-      this.#retriesLeft--;
-      this.#attempt();
-      return;
-    }
-    // Out of retries in this pool: #attempt moves on to its fallback, or gives up.
-    for (const n of this.#pool.nodes) this.#tried.add(n);
+    this.#failover ??= new Failover(this.#host, this.#pool);
+    this.#failover.failed(node);
     this.#attempt();
   }
 
@@ -306,21 +284,15 @@ export class Exchange {
     const client = this.#client;
     let chunk = buffer.subarray(0, length);
     if (this.#cookie !== undefined) {
-      // The head is held in a copy of its own: the read buffer is reused.
-      const head = this.#head === null ? Buffer.from(chunk) : Buffer.concat([this.#head, chunk]);
-      const eol = head.indexOf(CRLF);
-      if (eol < 0 && head.length < MAX_HEAD) {
+      const head = gatherHead(this.#head, chunk);
+      const rest = writeStatusLineWith(client, head, this.#cookie);
+      if (rest === null) {
         this.#head = head;
         return true;
       }
       this.#head = null;
-      chunk = head;
-      if (eol >= 0 && head.subarray(0, HTTP.length).equals(HTTP)) {
-        client.write(head.subarray(0, eol + 2));
-        client.write(this.#cookie);
-        chunk = head.subarray(eol + 2);
-      }
       this.#cookie = undefined;
+      chunk = rest;
     }
     const more = client.write(chunk);
     if (client.writableLength > 0) this.#buffer = null;
@@ -349,7 +321,10 @@ export class Exchange {
     this.#head = null;
     // The backend has said all: close it now rather than half-close it first.
     this.#backend!.destroy();
-    if (client.writableLength === 0 && this.#requestComplete()) {
+    if (
+      client.writableLength === 0 &&
+      (this.#clientEnded || bodyComplete(this.#vars, this.#bytesSent - this.#packet.length))
+    ) {
       // The client sent its whole request and the kernel holds the whole answer: close, as uWSGI
       // and FastRouter do, rather than half-close and wait for the client to close (a wake-up, a
       // read and a shutdown per request). nginx reads the answer, then the end of the stream.
@@ -363,25 +338,6 @@ export class Exchange {
     // by then is an abort).
     client.end(this.#onClientFinish);
   };
-
-  /**
-   * True when the client has sent its whole request: it ended its stream, or the body its
-   * CONTENT_LENGTH announces (none when empty or missing, as uWSGI reads it) went through, not a
-   * byte more, and no chunked body follows.
-   */
-  #requestComplete(): boolean {
-    if (this.#clientEnded) return true;
-    const vars = this.#vars;
-    let length: number;
-    try {
-      length = vars.contentLength();
-    } catch {
-      return false; // too large to be exact: not a body that went through
-    }
-    if (this.#bytesSent - this.#packet.length !== length) return false;
-    // A chunked body comes without CONTENT_LENGTH (uWSGI's http router sends one so).
-    return length > 0 || !vars.has("HTTP_TRANSFER_ENCODING");
-  }
 
   #onClientFinish = (): void => {
     this.#settle(undefined, "", undefined);

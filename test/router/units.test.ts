@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { UwsgiError } from "../../src/codec/errors.js";
 import { encodePacket } from "../../src/codec/packet.js";
-import { decodeVars } from "../../src/codec/vars-view.js";
+import { decodeVars } from "../../src/codec/vars-decode.js";
 import { checkAddress, parseAddress } from "../../src/router/address.js";
+import { bodyComplete } from "../../src/router/body-complete.js";
 import { clockPeriod } from "../../src/router/clock.js";
-import { cookieValue } from "../../src/router/connection.js";
 import { LatencyHistogram } from "../../src/router/latency.js";
 import * as mw from "../../src/router/middleware.js";
 import { DEFAULT_ROUTER_OPTIONS } from "../../src/router/options.js";
@@ -12,6 +12,7 @@ import { ReadBuffers } from "../../src/router/read-buffers.js";
 import { RouterRequest } from "../../src/router/request.js";
 import { createRouter } from "../../src/router/router.js";
 import { fastRouterKey } from "../../src/router/routing-key.js";
+import { cookieValue } from "../../src/router/sticky-cookie.js";
 import { subscribe } from "../../src/router/subscribe.js";
 import { hasKeyPrefix, VarsEditor } from "../../src/router/vars-editor.js";
 
@@ -458,6 +459,16 @@ describe("small parts", () => {
       undefined,
       undefined,
     ]);
+  });
+  it("knows when a request's body went through whole, by its CONTENT_LENGTH as uWSGI reads it", () => {
+    const length5 = vars([["CONTENT_LENGTH", "5"]]);
+    expect([4, 5, 6].map((n) => bodyComplete(length5, n))).toEqual([false, true, false]);
+    expect(bodyComplete(vars([["CONTENT_LENGTH", ""]]), 0)).toBe(true);
+    expect(bodyComplete(vars([]), 0)).toBe(true);
+    // A chunked body may follow: not complete, whatever went through.
+    expect(bodyComplete(vars([["HTTP_TRANSFER_ENCODING", "chunked"]]), 0)).toBe(false);
+    // Too large to be exact: never taken as a body that went through.
+    expect(bodyComplete(vars([["CONTENT_LENGTH", "99999999999999999999"]]), 0)).toBe(false);
   });
   it("keeps latency percentiles within a sixteenth", () => {
     const h = new LatencyHistogram();
