@@ -56,13 +56,14 @@ export {
   encodeArrayInto,
   UwsgiArray,
 } from "./codec/uwsgi-array.js";
+export { decodeVars } from "./codec/vars-decode.js";
 export {
   encodeVars,
   encodeVarsInto,
   type VarsInput,
   varsByteLength,
 } from "./codec/vars-encode.js";
-export { decodeVars, VarsView } from "./codec/vars-view.js";
+export { VarsView } from "./codec/vars-view.js";
 export type { BodyMode } from "./parser/body-mode.js";
 export {
   ChunkedDecoder,

@@ -26,7 +26,7 @@ import {
 } from "./packet.js";
 import { decimalField, expectModifiers, missingField } from "./packet-error.js";
 import { encodeArray } from "./uwsgi-array.js";
-import { decodeVars } from "./vars-view.js";
+import { decodeVars } from "./vars-decode.js";
 
 /**
  * Bytes uWSGI 2.0 writes before the value it answers to a get (modifier2 0) or a get-stream (5):

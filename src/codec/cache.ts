@@ -29,7 +29,8 @@ import {
 import type { EncodeOptions } from "./limits.js";
 import { type BytesInput, decodePacket, encodePacket, type VarsPacket } from "./packet.js";
 import { decimalField, expectModifiers, invalidField, missingField } from "./packet-error.js";
-import { decodeVars, type VarsView } from "./vars-view.js";
+import { decodeVars } from "./vars-decode.js";
+import type { VarsView } from "./vars-view.js";
 
 /** modifier1 of cache requests and of their framed answers. */
 export const CACHE_MODIFIER1 = 111;

@@ -7,7 +7,8 @@ import { INSPECT, type Inspect, inspectAs } from "./inspect.js";
 import { type DecodeOptions, type DecodeSettings, decodeSettings, isOptions } from "./limits.js";
 import { type PayloadKind, payloadKindOf } from "./modifiers.js";
 import { type UwsgiArray, walkArray } from "./uwsgi-array.js";
-import { type VarsView, walkVars } from "./vars-view.js";
+import { walkVars } from "./vars-decode.js";
+import type { VarsView } from "./vars-view.js";
 
 export {
   encodePacket,

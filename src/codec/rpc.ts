@@ -22,7 +22,7 @@ import {
   unexpectedPacket,
 } from "./packet-error.js";
 import type { TextEncodingName } from "./text.js";
-import { decodeVars } from "./vars-view.js";
+import { decodeVars } from "./vars-decode.js";
 
 /** modifier1 of RPC calls and of their framed answers. */
 export const RPC_MODIFIER1 = 173;

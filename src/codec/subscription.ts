@@ -10,7 +10,8 @@ import { checkOptions, invalidArgType, invalidArgValue, outOfRange } from "./arg
 import { UwsgiError } from "./errors.js";
 import { encodePacket } from "./packet.js";
 import { invalidField, missingField } from "./packet-error.js";
-import { decodeVars, type VarsView } from "./vars-view.js";
+import { decodeVars } from "./vars-decode.js";
+import type { VarsView } from "./vars-view.js";
 
 /** modifier1 of a subscription packet. */
 export const SUBSCRIPTION_MODIFIER1 = 224;

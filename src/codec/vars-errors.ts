@@ -1,4 +1,4 @@
-// The errors of the vars walk (src/codec/vars-view.ts), built out of line so the decoding loop
+// The errors of the vars walk (src/codec/vars-decode.ts), built out of line so the decoding loop
 // stays small enough to optimise well.
 import { LENGTH_SIZE } from "./constants.js";
 import { UwsgiError } from "./errors.js";

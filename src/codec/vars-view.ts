@@ -1,30 +1,11 @@
 import { checkBoolean, checkIndex, checkInteger, invalidArgType } from "./arguments.js";
-import { allocBytes, copyBytes, latin1Slice, utf8ByteLength } from "./bytes.js";
+import { allocBytes, copyBytes } from "./bytes.js";
 import { LENGTH_SIZE } from "./constants.js";
 import { contentLengthIn } from "./content-length.js";
 import { INSPECT, type Inspect, inspectPairs } from "./inspect.js";
 import { knownKey } from "./known-keys.js";
-import { blockArguments, type DecodeOptions } from "./limits.js";
-import { commitOffsets, reservedBase, reserveOffsets } from "./offset-pool.js";
-import { bytesEqualKey, decodeString, isAsciiBytes, keyNeedle, type TextEncoding } from "./text.js";
-import {
-  emptyKey,
-  lengthOverrun,
-  tooManyVars,
-  trailingBytes,
-  valueOverrun,
-} from "./vars-errors.js";
-
-/**
- * Largest block whose text is made at once and kept by the view (uWSGI's default buffer size): a
- * key or value string you keep may keep alive the text of its whole block, never more than this.
- * Bigger blocks make each string on its own.
- */
-export const TEXT_MAX = 4096;
-
-// Up to this many bytes, a JS scan for non-ASCII bytes then a substring beats the native UTF-8
-// decoder's fixed cost (Node 20.20).
-const ASCII_SCAN_MAX = 64;
+import { bytesEqualKey, keyNeedle, type TextEncoding } from "./text.js";
+import { blockText, fieldString, fieldsAllAscii } from "./vars-strings.js";
 
 /**
  * A read-only view of a decoded vars block. It holds the source buffer and a table of where each
@@ -222,44 +203,22 @@ export class VarsView implements Iterable<[string, string]> {
     return this._slowString(this._start + table[at]!);
   }
 
-  // True when every key and value of the block whose text is `text` is ASCII, though some length
-  // bytes are not: each char over 0x7f takes one more UTF-8 byte, so the text's UTF-8 size is its
-  // length plus its high chars, and only the length bytes (4 a var) may be high. One native sizing
-  // and a look at the length fields, instead of a scan of every byte (1.5 us on browser-get).
-  private _allAscii(text: string): boolean {
-    const buf = this._buf;
-    let high = 0;
-    for (let i = 0; i < this._count; i++) {
-      const p = this._start + this._table[this._base + 2 * i]!;
-      const v = this._start + this._table[this._base + 2 * i + 1]!;
-      high += (buf[p]! >>> 7) + (buf[p + 1]! >>> 7) + (buf[v]! >>> 7) + (buf[v + 1]! >>> 7);
-    }
-    return utf8ByteLength(text) - text.length === high;
-  }
-
   // The first string of a view, and every string of a big block or of a utf8 block that is not
-  // all ASCII.
+  // all ASCII (vars-strings.ts).
   private _slowString(p: number): string {
-    const buf = this._buf;
-    const start = this._start;
-    const end = this._end;
-    const from = p + LENGTH_SIZE;
-    const to = from + (buf[p]! | (buf[p + 1]! << 8));
-    if (this._text === undefined && end - start <= TEXT_MAX) {
-      const text = latin1Slice(buf, start, end);
-      this._text = text;
-      if (this._encoding === "latin1" || this._allAscii(text)) this._cut = text;
+    if (this._text === undefined) {
+      const text = blockText(this._buf, this._start, this._end);
+      if (text !== undefined) {
+        this._text = text;
+        if (
+          this._encoding === "latin1" ||
+          fieldsAllAscii(this._buf, this._start, this._table, this._base, this._count, text)
+        ) {
+          this._cut = text;
+        }
+      }
     }
-    // Under utf8, ASCII bytes read the same as latin1; anything else goes through the decoder, and
-    // so does a long field (the native decoder's own ASCII path beats a JS scan on long input: a
-    // 58 KiB value took 4x as long scanned first).
-    if (this._encoding === "utf8" && (to - from > ASCII_SCAN_MAX || !isAsciiBytes(buf, from, to))) {
-      return decodeString(buf, from, to, "utf8");
-    }
-    const text = this._text;
-    return text === undefined
-      ? latin1Slice(buf, from, to)
-      : text.substring(from - start, to - start);
+    return fieldString(this._buf, this._start, p, this._encoding, this._text);
   }
 
   /** Key of var `i` as a view of the source. */
@@ -391,103 +350,4 @@ export class VarsView implements Iterable<[string, string]> {
     if (i >>> 0 !== i || i >= this._count) checkIndex("index", i, this._count);
     return this._start + this._table[this._base + 2 * i + 1]!;
   }
-}
-
-/**
- * Decodes the vars block `buf[start, end)` (a Uint8Array, ArrayBuffer or any ArrayBufferView) in
- * one validating pass that records where each var starts; no strings and no views are made.
- * Throws a `UwsgiError` for any malformed block: `TRAILING_BYTES`, `KEY_OVERRUNS_DATASIZE`,
- * `VALUE_OVERRUNS_DATASIZE`, `EMPTY_KEY` (unless allowed), `TOO_MANY_VARS`, `DATASIZE_OVER_LIMIT`
- * (over 65535 bytes, or over `maxDatasize` when given). `options` may stand in place of `start`
- * or `end`.
- *
- * Stricter than uWSGI's request parser in one place: a key length that runs past the block is an
- * error here, where uWSGI skips the two bytes and reads on. Two parsers that disagree on where a
- * var starts are how requests get smuggled.
- */
-export function decodeVars(
-  buf: Uint8Array | ArrayBufferLike | ArrayBufferView,
-  start?: number | DecodeOptions,
-  end?: number | DecodeOptions,
-  options?: DecodeOptions,
-): VarsView {
-  const a = blockArguments("decodeVars", "vars block", buf, start, end, options);
-  const o = a.settings;
-  return walkVars(a.src, a.start, a.end, o.maxVars, o.allowEmptyKeys, o.encoding);
-}
-
-// "CONTENT_LENGTH" (14 bytes) at buf[p]: compared byte by byte against constants, which V8 turns
-// into a few loads and compares (a loop over a string's char codes cost 8% of a decode).
-function isContentLength(buf: Uint8Array, p: number): boolean {
-  return (
-    buf[p] === 0x43 && // C
-    buf[p + 7] === 0x5f && // _
-    buf[p + 8] === 0x4c && // L
-    buf[p + 1] === 0x4f && // O
-    buf[p + 2] === 0x4e && // N
-    buf[p + 3] === 0x54 && // T
-    buf[p + 4] === 0x45 && // E
-    buf[p + 5] === 0x4e && // N
-    buf[p + 6] === 0x54 && // T
-    buf[p + 9] === 0x45 && // E
-    buf[p + 10] === 0x4e && // N
-    buf[p + 11] === 0x47 && // G
-    buf[p + 12] === 0x54 && // T
-    buf[p + 13] === 0x48 // H
-  );
-}
-
-/**
- * @internal The validating pass of {@link decodeVars}, for callers that have checked the bounds
- * and options already (`decodePacket`): the same errors, without checking the arguments again.
- */
-export function walkVars(
-  src: Uint8Array,
-  start: number,
-  end: number,
-  maxVars: number,
-  allowEmptyKeys: boolean,
-  encoding: TextEncoding,
-): VarsView {
-  // A var takes at least 4 bytes, so the block bounds the count: a limit at or over that bound
-  // is never reached, and the loop compares small integers even when maxVars is Infinity.
-  const fit = (end - start) >>> 2;
-  const limit = maxVars < fit ? maxVars : fit;
-  // The slab makes the table one view.
-  const table = reserveOffsets(2 * limit + 2);
-  const base = reservedBase();
-  // The next entry of the table, and the one the var over the limit would take.
-  let t = base;
-  const full = base + 2 * limit;
-  let contentLengthField = -1;
-  let p = start;
-  // Each length's high byte is tested on its own: it is nearly always 0, and a predicted branch
-  // takes its load off the chain of loads from one var to the next (nginx-get's 17 vars: 47 ns
-  // against 77 ns for `lo | hi << 8`, Node 20.20). 2 is a length field's size, written as a
-  // literal: an imported constant is read through a cell and checked on every use.
-  while (p < end) {
-    if (end - p < 4) throw trailingBytes(p, end - p);
-    let keyLen = src[p]!;
-    const keyHigh = src[p + 1]!;
-    if (keyHigh !== 0) keyLen += keyHigh << 8;
-    if (keyLen === 0 && !allowEmptyKeys) throw emptyKey(p);
-    const valField = p + 2 + keyLen;
-    // One test for both overruns; the cold path tells them apart.
-    if (end - valField < 2) throw lengthOverrun(p, keyLen, valField, end);
-    let valLen = src[valField]!;
-    const valHigh = src[valField + 1]!;
-    if (valHigh !== 0) valLen += valHigh << 8;
-    const next = valField + 2 + valLen;
-    if (next > end) throw valueOverrun(valField, valLen, end);
-    if (t === full) throw tooManyVars(p, maxVars);
-    // Every request needs its body length: note where CONTENT_LENGTH is while passing by.
-    if (keyLen === 14 && isContentLength(src, p + 2)) contentLengthField = valField - start;
-    table[t] = p - start;
-    table[t + 1] = valField - start;
-    t += 2;
-    p = next;
-  }
-  table[t] = end - start;
-  commitOffsets(t - base + 1);
-  return new VarsView(src, start, end, table, base, (t - base) >>> 1, encoding, contentLengthField);
 }
