@@ -16,16 +16,19 @@ export const TEXT_MAX = 4096;
 // decoder's fixed cost (Node 20.20).
 const ASCII_SCAN_MAX = 64;
 
-/** The text of the block `buf[start, end)` if a view keeps it (TEXT_MAX bytes at most). */
+/**
+ * @internal The text of the block `buf[start, end)` if a view keeps it
+ * (TEXT_MAX bytes at most).
+ */
 export function blockText(buf: Uint8Array, start: number, end: number): string | undefined {
   return end - start <= TEXT_MAX ? latin1Slice(buf, start, end) : undefined;
 }
 
 /**
- * True when every key and value of the block whose text is `text` is ASCII, the block's `count`
- * vars being at `table[base..]` (VarsView's layout). Only the length bytes (4 a var) may then be
- * high, and each char over 0x7f takes one more UTF-8 byte: one native sizing and a look at the
- * length fields, instead of a scan of every byte (1.5 us on browser-get).
+ * @internal True when every key and value of the block whose text is `text` is ASCII, the
+ * block's `count` vars being at `table[base..]` (VarsView's layout). Only the length bytes (4 a
+ * var) may then be high, and each char over 0x7f takes one more UTF-8 byte: one native sizing and
+ * a look at the length fields, instead of a scan of every byte (1.5 us on browser-get).
  */
 export function fieldsAllAscii(
   buf: Uint8Array,
@@ -45,9 +48,9 @@ export function fieldsAllAscii(
 }
 
 /**
- * The string of the field whose length field is at `buf[p]`, in a block starting at `start`
- * whose text is `text` (or undefined: a big block). Under utf8 a non-ASCII field goes through the
- * decoder and throws `INVALID_UTF8` as `decodeString` does.
+ * @internal The string of the field whose length field is at `buf[p]`, in a block starting at
+ * `start` whose text is `text` (or undefined: a big block). Under utf8 a non-ASCII field goes
+ * through the decoder and throws `INVALID_UTF8` as `decodeString` does.
  */
 export function fieldString(
   buf: Uint8Array,
