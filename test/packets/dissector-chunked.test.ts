@@ -2,10 +2,10 @@
 // the parser's ChunkedDecoder names, its limits, the body rule of src/parser/body-mode.ts, each
 // whole and split into 1-byte segments; tshark 4.0 must show what `decode --json` shows (body
 // length, error codes) and never a Lua error (runTshark fails on one).
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodePacket } from "../../src/index.js";
 import type { CapturedSegment } from "../capture/support/fixtures.js";
 import { recordsOf, writePcap } from "../capture/support/rewrite.js";
@@ -22,6 +22,7 @@ beforeAll(() => {
   lua = writeDissector();
   dir = mkdtempSync(join(tmpdir(), "uwsgi-codec-chunked-"));
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const OK = Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
 
