@@ -2,7 +2,19 @@ import type { Socket } from "node:net";
 import type { UwsgiError } from "../codec/errors.js";
 import type { Packet } from "../codec/packet.js";
 import { PacketParser, type ParserHandler, type ParserOptions } from "../parser/packet-parser.js";
-import { answerRpc } from "../rpc/rpc-answer.js";
+import {
+  answerDestroyed,
+  answerFailed,
+  bodyCutShort,
+  headerTimedOut,
+  idleTimedOut,
+  lengthRequired,
+  listenerThrew,
+  peerLeftAnswer,
+  peerLeftPacket,
+  requestTimedOut,
+  shutDown,
+} from "./connection-errors.js";
 import {
   type DeadlineClock,
   type DeadlineOwner,
@@ -11,11 +23,12 @@ import {
   type Timed,
 } from "./deadlines.js";
 import type { ResolvedServerOptions } from "./options.js";
+import { answerPacket } from "./packet-answer.js";
 import { type BodySource, UwsgiRequest } from "./request.js";
 import { type AnswerSink, UwsgiServerResponse } from "./response.js";
-import { UwsgiServerError } from "./server-error.js";
+import type { UwsgiServerError } from "./server-error.js";
 import { listenTo, type SocketEvents } from "./socket-events.js";
-import { statusOf } from "./status.js";
+import { statusAnswer } from "./status.js";
 
 /** What a connection needs from its server. */
 export interface ConnectionOwner {
@@ -32,9 +45,6 @@ export interface ConnectionOwner {
   /** The connection is closed and released. */
   closed(connection: Connection): void;
 }
-
-// A pong: modifier1 100, datasize 0, modifier2 1, as uWSGI answers a ping.
-const PONG = Buffer.from([100, 0, 0, 1]);
 
 /**
  * One connection, one request: parses the packet, makes the request and its answer, streams the
@@ -101,12 +111,7 @@ export class Connection
     } else if (this.#unsupported !== null) {
       this.#answerPacket(this.#unsupported);
     } else if (this.#lengthRequired) {
-      this.#refuse(
-        new UwsgiServerError(
-          "LENGTH_REQUIRED",
-          "a chunked body (no CONTENT_LENGTH) and the server has allowChunked: false",
-        ),
-      );
+      this.#refuse(lengthRequired());
     }
   }
 
@@ -189,21 +194,11 @@ export class Connection
   answerDestroyed(err: Error | null): void {
     if (this.#finished || this.#closed || this.#refused) return;
     // The handler destroyed its answer: nginx must see the answer cut, not complete.
-    this.#cut(
-      new UwsgiServerError("HANDLER_FAILED", "the answer was destroyed before its end", {
-        cause: err ?? undefined,
-      }),
-    );
+    this.#cut(answerDestroyed(err));
   }
 
   answerError(err: Error): void {
-    this.#owner.handlerError(
-      err instanceof UwsgiServerError
-        ? err
-        : new UwsgiServerError("HANDLER_FAILED", `the answer failed: ${err.message}`, {
-            cause: err,
-          }),
-    );
+    this.#owner.handlerError(answerFailed(err));
   }
 
   /** A handler failed: answer 500 if nothing was sent yet, else cut the connection. */
@@ -228,15 +223,7 @@ export class Connection
       if (req === null) {
         this.#refuse(err as UwsgiError);
       } else {
-        const e = err as UwsgiError;
-        const length = req.contentLength;
-        const reason = new UwsgiServerError(
-          "ABORTED",
-          length === undefined
-            ? `the peer closed inside the chunked body (${e.detail})`
-            : `the peer closed after ${length - e.needed} of ${length} body bytes`,
-          { cause: err },
-        );
+        const reason = bodyCutShort(err as UwsgiError, req.contentLength);
         this.#owner.clientError(reason, this.socket);
         this.#cut(reason);
       }
@@ -252,18 +239,14 @@ export class Connection
     if (req !== null && !this.#finished) {
       let reason = this.#reason as UwsgiServerError | null;
       if (reason === null) {
-        reason = new UwsgiServerError(
-          "ABORTED",
-          "the peer closed the connection before the answer was complete",
-        );
+        reason = peerLeftAnswer();
         this.#owner.clientError(reason, this.socket);
       }
       this.#abortRequest(req, reason);
       this.#response!.destroy();
     } else if (req === null && this.#anyData && !this.#refused) {
       this.#owner.clientError(
-        (this.#reason as UwsgiServerError | null) ??
-          new UwsgiServerError("ABORTED", "the peer closed before the request packet was complete"),
+        (this.#reason as UwsgiServerError | null) ?? peerLeftPacket(),
         this.socket,
       );
     }
@@ -288,26 +271,18 @@ export class Connection
       this.socket.destroy();
       return;
     }
-    const ms = this.#owner.options.idleTimeout;
-    const reason = new UwsgiServerError("IDLE_TIMEOUT", `no byte went either way for ${ms} ms`);
+    const reason = idleTimedOut(this.#owner.options.idleTimeout);
     this.#owner.clientError(reason, this.socket);
     this.#cut(reason);
   }
 
   headerTimeout(): void {
-    const ms = this.#owner.options.headersTimeout;
-    this.#refuse(
-      new UwsgiServerError("HEADER_TIMEOUT", `the request packet did not arrive within ${ms} ms`),
-    );
+    this.#refuse(headerTimedOut(this.#owner.options.headersTimeout));
   }
 
   requestTimeout(): void {
     if (this.#bodyDone || this.#refused || this.#closed) return;
-    const ms = this.#owner.options.requestTimeout;
-    const reason = new UwsgiServerError(
-      "REQUEST_TIMEOUT",
-      `the request was not complete within ${ms} ms`,
-    );
+    const reason = requestTimedOut(this.#owner.options.requestTimeout);
     if (this.#request === null) this.#refuse(reason);
     else this.#giveUp(reason);
   }
@@ -315,12 +290,7 @@ export class Connection
   /** `close()` gave up waiting: cut the connection. */
   shutdown(): void {
     if (this.#closed) return;
-    this.#cut(
-      new UwsgiServerError(
-        "SHUTDOWN",
-        `the server closed; the request was not done after closeTimeout (${this.#owner.options.closeTimeout} ms)`,
-      ),
-    );
+    this.#cut(shutDown(this.#owner.options.closeTimeout));
   }
 
   #cut(reason: UwsgiServerError): void {
@@ -347,10 +317,7 @@ export class Connection
    * becomes a 500 if it has not started, else the connection is cut.
    */
   #userFailed(thrown: unknown): void {
-    const message = thrown instanceof Error ? thrown.message : String(thrown);
-    const err = new UwsgiServerError("HANDLER_FAILED", `a listener threw: ${message}`, {
-      cause: thrown,
-    });
+    const err = listenerThrew(thrown);
     if (!this.#closed) {
       this.#refused = true;
       this.deadlines.stop();
@@ -378,7 +345,7 @@ export class Connection
       return;
     }
     res.destroy();
-    this.#writeStatus(reason.code);
+    this.socket.end(statusAnswer(reason.code), "latin1");
     this.#linger();
   }
 
@@ -387,22 +354,12 @@ export class Connection
     req.abort(reason);
   }
 
+  /** A packet that is not a request (packet-answer.ts): answered, then the rest is dropped. */
   #answerPacket(packet: Packet): void {
     this.#unsupported = null;
     this.#refused = true;
-    if (packet.modifier1 === 100) {
-      this.socket.end(PONG);
-    } else if (packet.modifier1 === 173 && answerRpc(this.#owner, packet, this.socket)) {
-      return; // a call to the functions serveRpc() gave this server; they answer or close
-    } else {
-      const err = new UwsgiServerError(
-        "UNSUPPORTED_PACKET",
-        `modifier1 ${packet.modifier1} (modifier2 ${packet.modifier2}) carries ${packet.kind} data, not a request's vars`,
-      );
-      this.#owner.clientError(err, this.socket);
-      this.socket.end();
-    }
-    this.#linger();
+    // False for an RPC call: serveRpc()'s functions took the socket; they answer or close.
+    if (answerPacket(this.#owner, packet, this.socket)) this.#linger();
   }
 
   /** Bad input before any request: report, answer a status nginx can pass on, end, drop the rest. */
@@ -411,16 +368,8 @@ export class Connection
     this.deadlines.stop();
     this.#reason ??= err;
     this.#owner.clientError(err, this.socket);
-    if (this.socket.writable) this.#writeStatus(err.code);
+    if (this.socket.writable) this.socket.end(statusAnswer(err.code), "latin1");
     this.#linger();
-  }
-
-  #writeStatus(code: string): void {
-    const text = `${code}\n`;
-    this.socket.end(
-      `HTTP/1.1 ${statusOf(code)}\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
-      "latin1",
-    );
   }
 
   #linger(): void {

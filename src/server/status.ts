@@ -21,3 +21,12 @@ export function statusOf(code: string): string {
       return "400 Bad Request";
   }
 }
+
+/**
+ * The whole answer to a refused request: its status line, and its code as a text/plain body
+ * (written as latin1; the codes are ASCII).
+ */
+export function statusAnswer(code: string): string {
+  const text = `${code}\n`;
+  return `HTTP/1.1 ${statusOf(code)}\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`;
+}
