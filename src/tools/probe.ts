@@ -42,15 +42,31 @@ export interface ProbeReport {
   readonly advice: readonly string[];
 }
 
-/** Sends one packet and says whether the server read it: "read", "refused" (reset) or "silent". */
+// How long a server's clean close is given to turn out a reset (see sendPacket).
+const RESET_GRACE = 50;
+const NOTHING = new Uint8Array(0);
+
+/**
+ * Sends one packet and says whether the server read it: "read", "refused" (reset) or "silent".
+ * A server that refuses a packet closes as soon as it has read the header; when the rest of the
+ * packet has not all reached it by then (a loaded machine), its FIN comes first and the reset
+ * only when the rest arrives. So after a FIN the socket stays half-open for RESET_GRACE, then
+ * writes nothing: over TCP a write of no bytes sends nothing but fails on a socket that was
+ * reset, and passes on one the server closed after reading it all. (A unix socket has no reset
+ * to wait for: a packet not all written when the server closed fails its own write, and an
+ * empty write fails on any closed peer.)
+ */
 function sendPacket(
   address: UwsgiAddress,
   packet: Uint8Array,
   timeout: number,
 ): Promise<"read" | "refused" | "silent"> {
   return new Promise((resolve) => {
-    const socket = connect(connectOptions(address));
+    const options = connectOptions(address);
+    const tcp = !("path" in options);
+    const socket = connect({ ...options, allowHalfOpen: true });
     let outcome: "read" | "refused" | "silent" | undefined;
+    let written = false;
     const done = (o: "read" | "refused" | "silent") => {
       if (outcome !== undefined) return;
       outcome = o;
@@ -58,16 +74,23 @@ function sendPacket(
       socket.destroy();
       resolve(o);
     };
-    const timer = setTimeout(() => done("silent"), timeout);
+    let timer = setTimeout(() => done("silent"), timeout);
     socket.on("data", () => done("read"));
-    // A clean close after reading everything: read (a pong, or "unavailable modifier").
-    socket.on("end", () => done("read"));
+    socket.on("end", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (!tcp) return done(written ? "read" : "refused");
+        socket.write(NOTHING, (err) => done(err == null && written ? "read" : "refused"));
+      }, RESET_GRACE);
+    });
     socket.on("error", (err: NodeJS.ErrnoException) => {
       // uWSGI closes with unread bytes in its socket: the kernel answers with a reset.
       done(err.code === "ECONNRESET" || err.code === "EPIPE" ? "refused" : "silent");
     });
-    socket.on("close", () => done("read"));
-    socket.write(packet);
+    socket.on("close", () => done(written ? "read" : "refused"));
+    socket.write(packet, () => {
+      written = true;
+    });
   });
 }
 

@@ -2,7 +2,10 @@
 // the buffer-size probe finds 4096 and 32768 where uWSGI was started with them, and the vars
 // limit where it was started with --max-vars.
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probe } from "../../src/tools/probe.js";
 import { startUwsgi, type UwsgiPeer } from "../interop/support/uwsgi.js";
@@ -74,6 +77,34 @@ describe("ping", () => {
 });
 
 describe("probe", () => {
+  // On a loaded machine uWSGI can refuse a packet (read its header, close) before the rest of it
+  // has arrived: its FIN comes first and the reset only when the rest meets the closed socket.
+  // This server does exactly that, every time, for packets over 1000 bytes; it read that size
+  // 65535 (every clean close taken for "read") before.
+  it("takes a clean close followed by a reset as a refusal", async () => {
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
+      let got = 0;
+      let size = -1;
+      socket.on("data", (chunk: Buffer) => {
+        got += chunk.length;
+        if (size < 0) size = 4 + chunk.readUInt16LE(1);
+        if (size > 1000) {
+          socket.end();
+          setTimeout(() => socket.resetAndDestroy(), 10);
+        } else if (got >= size) socket.end();
+      });
+      socket.on("error", () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const report = await probe({ host: "127.0.0.1", port });
+      expect(report.bufferSize).toBe(996);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
   it("finds --buffer-size 4096", async () => {
     const report = await probe({ host: "127.0.0.1", port: up!.port });
     expect(report.ping.alive).toBe(true);
@@ -81,9 +112,12 @@ describe("probe", () => {
     expect(report.advice.join("\n")).toContain("Its --buffer-size is 4096");
   });
 
-  it("finds --buffer-size 32768, without the ping plugin too, and prints it", async () => {
-    const big = await startUwsgi({ bufferSize: 32768 });
+  it("finds --buffer-size 32768, without the ping plugin too, over TCP and a unix socket, and prints it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "uwsgi-codec-probe-"));
+    const path = join(dir, "uwsgi.sock");
+    const big = await startUwsgi({ bufferSize: 32768, extraArgs: ["--socket", path] });
     try {
+      expect((await probe({ path })).bufferSize).toBe(32768);
       const run = await cli(["probe", `127.0.0.1:${big.port}`, "--json"]);
       expect(run.code).toBe(0);
       const report = JSON.parse(run.stdout.toString()) as {
@@ -95,6 +129,7 @@ describe("probe", () => {
       expect(text.stdout.toString()).toMatch(/buffer-size {2}32768 bytes of vars/);
     } finally {
       await big.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
