@@ -2,7 +2,7 @@ import type { Duplex } from "node:stream";
 import { encodePacket, type Packet, type VarsPacket } from "../codec/packet.js";
 import type { PickHint } from "./balancer.js";
 import { UwsgiRouterError } from "./errors.js";
-import { Exchange, type ExchangeHost } from "./forward.js";
+import { Exchange, type ExchangeHost, MAX_PENDING } from "./forward.js";
 import { PacketGatherer } from "./packet-gatherer.js";
 import type { Pool } from "./pool.js";
 import { RouterRequest, sourceOf } from "./request.js";
@@ -29,8 +29,6 @@ export interface ConnectionHost extends ExchangeHost {
 }
 
 const PONG = Buffer.from([100, 0, 0, 1]);
-/** Body bytes held while the backend connects; past this the client socket pauses. */
-const MAX_PENDING = 64 * 1024;
 const PING = 100;
 
 /**

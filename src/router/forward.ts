@@ -23,8 +23,11 @@ export interface ExchangeHost extends FailoverHost {
   settled(error: UwsgiRouterError | undefined): void;
 }
 
-/** Body bytes held while the backend connects; past this the client socket pauses. */
-const MAX_PENDING = 64 * 1024;
+/**
+ * @internal Body bytes held while the backend connects (and by the client connection while it
+ * holds bytes for a request not yet forwarded); past this the client socket pauses.
+ */
+export const MAX_PENDING = 64 * 1024;
 
 /**
  * One request forwarded to a backend: picks a node, connects (retrying on other nodes while no byte
