@@ -79,18 +79,16 @@ local WAIT = 8
 local CHUNKED = 9
 local UNFRAMED = 10
 
+-- The first pass's state: each TCP stream's (its client, each direction's state, the answers'
+-- framings), the heuristic's probes, and what each call was dissected from (see dissect_tcp).
 local streams = {}
 local probes = {}
-local snapshots = {}
-local last_frame = -1
-local call_index = 0
+local calls = {}
 
 function uwsgi.init()
   streams = {}
   probes = {}
-  snapshots = {}
-  last_frame = -1
-  call_index = 0
+  calls = {}
 end
 
 local function kind_of(m1, m2)

@@ -18,56 +18,92 @@ end
 
 local tcp_ports = port_set(uwsgi.prefs.tcp_ports)
 
--- The state one call starts from: live on the first pass (saved for later passes), replayed after.
-local function state_for(pinfo, stream, is_request)
-  if pinfo.number ~= last_frame then
-    last_frame = pinfo.number
-    call_index = 0
+local function endpoint(address, port)
+  return tostring(address) .. ":" .. port
+end
+
+-- A TCP connection: Wireshark's stream index. Field values exist only where a tree is built;
+-- tshark -2 builds none on its first pass, and there the two endpoints stand for the connection
+-- (a capture that uses the same two endpoints again later then has them as one connection).
+local function stream_key(pinfo)
+  local sid = f_tcp_stream()
+  if sid ~= nil then return sid.value end
+  local a, b = endpoint(pinfo.src, pinfo.src_port), endpoint(pinfo.dst, pinfo.dst_port)
+  if a < b then return a .. " " .. b end
+  return b .. " " .. a
+end
+
+local function new_stream(client)
+  return { client = client, framings = {}, known = 0 }
+end
+
+-- A call: its frame, and where its bytes start in their source (0 in a packet TCP reassembled,
+-- past the frame's headers for the frame's own bytes).
+local function call_key(tvb, pinfo)
+  return pinfo.number .. ":" .. tvb:offset()
+end
+
+-- The first pass dissects each call from its stream's state and records what it started from,
+-- by frame and by where its bytes start in the frame (a reassembled packet, then the frame's
+-- own bytes after it). Every later pass (the GUI dissects a frame again on each click, filter
+-- or reload; tshark -2 makes a second pass) replays the call from its record, in any order,
+-- and changes nothing: a frame shows what it showed the first time.
+local function call_of(tvb, pinfo, lead)
+  local key = call_key(tvb, pinfo)
+  local call = calls[key]
+  if call ~= nil or pinfo.visited then return call, nil end
+  local id = stream_key(pinfo)
+  local stream = streams[id]
+  if stream == nil then
+    -- A request goes to a uwsgi port; failing that, the first bytes seen are a request.
+    if tcp_ports[pinfo.src_port] and not tcp_ports[pinfo.dst_port] then
+      stream = new_stream(endpoint(pinfo.dst, pinfo.dst_port))
+    else
+      stream = new_stream(endpoint(pinfo.src, pinfo.src_port))
+    end
+    streams[id] = stream
   end
-  call_index = call_index + 1
-  local key = pinfo.number .. "/" .. call_index
-  if pinfo.visited and snapshots[key] ~= nil then return copy(snapshots[key]) end
+  local from = endpoint(pinfo.src, pinfo.src_port)
+  local is_request = from == stream.client
   local name = is_request and "request" or "answer"
   local st = stream[name]
   if st == nil then
     st = { phase = is_request and HEADER or WAIT }
     stream[name] = st
   end
-  snapshots[key] = copy(st)
-  return st
-end
-
-local function endpoint(address, port)
-  return tostring(address) .. ":" .. port
+  call = {
+    st = copy(st),
+    is_request = is_request,
+    client = stream.client,
+    server = is_request and endpoint(pinfo.dst, pinfo.dst_port) or from,
+    framings = stream.framings,
+    known = stream.known,
+    lead = lead,
+  }
+  calls[key] = call
+  return call, st, stream
 end
 
 -- 'lead': the stream's first bytes, from earlier frames the heuristic kept (see heuristic_tcp);
 -- they are dissected with this frame's bytes, in a tvb of their own.
-local function dissect_tcp(tvb, pinfo, root, id, lead)
-  local stream = streams[id]
-  if stream == nil then
-    stream = {}
-    streams[id] = stream
+local function dissect_tcp(tvb, pinfo, root, lead)
+  local call, st, stream = call_of(tvb, pinfo, lead)
+  if call == nil then return 0 end
+  if st == nil then
+    -- A replay: the state as the call found it, the answers' framings known then; what it
+    -- changes stays in these copies.
+    st = copy(call.st)
+    stream = { framings = setmetatable({}, { __index = call.framings }), known = call.known }
   end
-  local from = endpoint(pinfo.src, pinfo.src_port)
-  if stream.client == nil then
-    -- A request goes to a uwsgi port; failing that, the first bytes seen are a request.
-    if tcp_ports[pinfo.src_port] and not tcp_ports[pinfo.dst_port] then
-      stream.client = endpoint(pinfo.dst, pinfo.dst_port)
-    else
-      stream.client = from
-    end
-  end
-  local is_request = from == stream.client
-  current.client = stream.client
-  current.server = is_request and endpoint(pinfo.dst, pinfo.dst_port) or from
-  local st = state_for(pinfo, stream, is_request)
+  local is_request = call.is_request
+  current.client = call.client
+  current.server = call.server
   pinfo.cols.protocol = "uwsgi"
   local step = is_request and request_step or answer_step
   local base = 0
-  if lead ~= nil then
-    base = lead:len()
-    tvb = (lead .. tvb:bytes()):tvb("uwsgi: first bytes of the stream")
+  if call.lead ~= nil then
+    base = call.lead:len()
+    tvb = (call.lead .. tvb:bytes()):tvb("uwsgi: first bytes of the stream")
   end
   local rep = tvb:reported_len()
   local offset = 0
@@ -112,9 +148,9 @@ end
 
 function uwsgi.dissector(tvb, pinfo, root)
   if tvb:len() == 0 then return 0 end
-  local sid = f_tcp_stream()
-  if sid == nil then return dissect_datagram(tvb, pinfo, root) end
-  return dissect_tcp(tvb, pinfo, root, sid.value)
+  -- Port type 2 is TCP (the tcp.port table); anything else came from udp.port.
+  if pinfo.port_type ~= 2 then return dissect_datagram(tvb, pinfo, root) end
+  return dissect_tcp(tvb, pinfo, root)
 end
 
 -- Could a request start a stream whose first bytes are all in tvb? As the capture decoder's
@@ -153,18 +189,25 @@ local function request_verdict(tvb)
 end
 
 -- The heuristic sees segments one by one, before any reassembly: while a stream's first bytes
--- are too few to decide, they are kept (first pass only) and the next segment is judged with them.
+-- are too few to decide, they are kept and the next segment is judged with them (first pass;
+-- later passes replay what it took).
 local function heuristic_tcp(tvb, pinfo, root)
   if not uwsgi.prefs.heuristic then return false end
-  local sid = f_tcp_stream()
-  if sid == nil or tvb:len() == 0 then return false end
+  if tvb:len() == 0 then return false end
+  if pinfo.visited then
+    -- The first pass decided: a call it dissected is replayed, nothing else is taken.
+    if calls[call_key(tvb, pinfo)] == nil then return false end
+    dissect_tcp(tvb, pinfo, root)
+    return true
+  end
+  local id = stream_key(pinfo)
   -- Only the side that sent first can be the client: an answer may look like a request (a
   -- cache or RPC answer is well-formed vars or items).
   local from = endpoint(pinfo.src, pinfo.src_port)
-  local first = probes[sid.value]
-  if first == nil and not pinfo.visited then probes[sid.value] = from end
+  local first = probes[id]
+  if first == nil then probes[id] = from end
   if first ~= nil and first ~= from then return false end
-  local key = sid.value .. " " .. from
+  local key = id .. " " .. from
   local probe = probes[key]
   if probe == false then return false end
   local seen = tvb
@@ -173,15 +216,13 @@ local function heuristic_tcp(tvb, pinfo, root)
   -- A frame cut by the capture's snap length keeps the rest from ever coming: judge what is there.
   if verdict == "more" and tvb:len() < tvb:reported_len() and seen:len() >= 4 then verdict = "yes" end
   if verdict ~= "yes" then
-    if not pinfo.visited then
-      if verdict == "no" or seen:len() > 65539 then probes[key] = false
-      else probes[key] = seen:bytes() end
-    end
+    if verdict == "no" or seen:len() > 65539 then probes[key] = false
+    else probes[key] = seen:bytes() end
     return false
   end
-  streams[sid.value] = { client = endpoint(pinfo.src, pinfo.src_port) }
+  streams[id] = new_stream(from)
   pinfo.conversation = uwsgi
-  dissect_tcp(tvb, pinfo, root, sid.value, probe)
+  dissect_tcp(tvb, pinfo, root, probe)
   return true
 end
 

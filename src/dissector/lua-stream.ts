@@ -13,8 +13,8 @@ end
 local function after_request(st, stream, info)
   -- The answers come in the order of the requests: the n-th answer is framed by the n-th request.
   st.count = (st.count or 0) + 1
-  stream.framings = stream.framings or {}
   stream.framings[st.count] = answer_of(info.m1, info.m2)
+  stream.known = st.count
   local trailer = trailer_of(info.m1, info.m2)
   if trailer == "none" then st.phase = HEADER return end
   if info.vars == nil then st.phase = RAW return end
@@ -210,7 +210,10 @@ end
 
 local function answer_step(tvb, pinfo, root, offset, st, stream)
   if st.phase == WAIT then
-    local framing = stream.framings and stream.framings[st.n or 1]
+    -- Only the requests seen before this call: a later pass must not see later ones.
+    local n = st.n or 1
+    local framing = nil
+    if n <= stream.known then framing = stream.framings[n] end
     st.framing = framing
     if framing == "http" then
       st.phase = HTTP_HEAD

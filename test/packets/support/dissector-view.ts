@@ -1,5 +1,5 @@
 // Runs tshark with the generated uwsgi.lua over a capture and folds its JSON tree
-// (`-T json --no-duplicate-keys -J uwsgi`) into exchanges shaped like `uwsgi-codec decode --json`'s,
+// (`-T json --no-duplicate-keys -J "frame uwsgi"`) into exchanges shaped like `uwsgi-codec decode --json`'s,
 // so the two decoders can be compared field by field.
 import { spawnSync } from "node:child_process";
 
@@ -69,9 +69,18 @@ export interface Dissection {
 const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const num = (v: unknown): number => Number(v);
 
-/** Runs tshark; `options` are extra -o settings (`uwsgi.tcp_ports:1234`). */
-export function runTshark(lua: string, file: string, options: readonly string[] = []): Json[] {
+/**
+ * Runs tshark; `options` are extra -o settings (`uwsgi.tcp_ports:1234`), `extra` more arguments
+ * (`-2` for two passes, `-Y filter`).
+ */
+export function runTshark(
+  lua: string,
+  file: string,
+  options: readonly string[] = [],
+  extra: readonly string[] = [],
+): Json[] {
   const args = [
+    ...extra,
     "-n",
     "-X",
     `lua_script:${lua}`,
@@ -81,7 +90,7 @@ export function runTshark(lua: string, file: string, options: readonly string[] 
     "json",
     "--no-duplicate-keys",
     "-J",
-    "uwsgi",
+    "frame uwsgi",
   ];
   for (const o of options) args.push("-o", o);
   const out = spawnSync("tshark", args, { encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
@@ -94,6 +103,17 @@ export function runTshark(lua: string, file: string, options: readonly string[] 
     );
   }
   return JSON.parse(out.stdout) as Json[];
+}
+
+/** Each shown frame's uwsgi nodes (tshark's JSON of them), by frame number. */
+export function uwsgiByFrame(frames: readonly Json[]): Map<number, unknown> {
+  const out = new Map<number, unknown>();
+  for (const frame of frames) {
+    const layers = (frame["_source"] as Json)["layers"] as Json;
+    const number = Number((layers["frame"] as Json)["frame.number"]);
+    out.set(number, layers["uwsgi"] ?? null);
+  }
+  return out;
 }
 
 function itemsHex(items: unknown[]): string {
