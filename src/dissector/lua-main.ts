@@ -22,15 +22,24 @@ local function endpoint(address, port)
   return tostring(address) .. ":" .. port
 end
 
--- A TCP connection: Wireshark's stream index. Field values exist only where a tree is built;
--- tshark -2 builds none on its first pass, and there the two endpoints stand for the connection
--- (a capture that uses the same two endpoints again later then has them as one connection).
+-- A TCP connection: Wireshark's stream index, and true. Field values exist only where a tree
+-- is built; tshark -2 builds none on its first pass, and there the two endpoints stand for the
+-- connection (false: see call_of).
 local function stream_key(pinfo)
   local sid = f_tcp_stream()
-  if sid ~= nil then return sid.value end
+  if sid ~= nil then return sid.value, true end
   local a, b = endpoint(pinfo.src, pinfo.src_port), endpoint(pinfo.dst, pinfo.dst_port)
-  if a < b then return a .. " " .. b end
-  return b .. " " .. a
+  if a < b then return a .. " " .. b, false end
+  return b .. " " .. a, false
+end
+
+-- Is the answer being read one that lasts until the connection closes (an HTTP answer with no
+-- Content-Length, bytes that cannot be framed)? Then no request can follow on that connection.
+local function answer_to_close(stream)
+  local st = stream.answer
+  if st == nil then return false end
+  if st.phase == RAW then return true end
+  return st.phase == HTTP_BODY and (st.remaining == nil or st.remaining < 0)
 end
 
 local function new_stream(client)
@@ -52,8 +61,14 @@ local function call_of(tvb, pinfo, lead)
   local key = call_key(tvb, pinfo)
   local call = calls[key]
   if call ~= nil or pinfo.visited then return call, nil end
-  local id = stream_key(pinfo)
+  local id, exact = stream_key(pinfo)
+  local from = endpoint(pinfo.src, pinfo.src_port)
   local stream = streams[id]
+  if stream ~= nil and not exact and from == stream.client and answer_to_close(stream) then
+    -- The client sends again after an answer that ended with its connection: the same two
+    -- endpoints on a new connection, as tcp.stream would have told.
+    stream = nil
+  end
   if stream == nil then
     -- A request goes to a uwsgi port; failing that, the first bytes seen are a request.
     if tcp_ports[pinfo.src_port] and not tcp_ports[pinfo.dst_port] then
@@ -63,7 +78,6 @@ local function call_of(tvb, pinfo, lead)
     end
     streams[id] = stream
   end
-  local from = endpoint(pinfo.src, pinfo.src_port)
   local is_request = from == stream.client
   local name = is_request and "request" or "answer"
   local st = stream[name]

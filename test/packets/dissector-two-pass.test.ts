@@ -135,3 +135,31 @@ describe("a frame dissected twice in a row (the GUI: a packet clicked again)", (
     }
   });
 });
+
+describe("two connections on the same two endpoints, one after the other", () => {
+  it("are two exchanges on both passes, the first answer read until its connection closed", () => {
+    const request = (uri: string) =>
+      Buffer.from(encodePacket({ vars: { REQUEST_METHOD: "GET", REQUEST_URI: uri } }));
+    // No Content-Length: uWSGI's answer ends when it closes the connection.
+    const answer = (body: string) =>
+      Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n${body}`);
+    const again = connection(40002, 3031, request("/two"), answer("second"), 2).map((s) => ({
+      ...s,
+      seq: s.seq + 100_000,
+      ack: s.ack === 0 ? 0 : s.ack + 100_000,
+    }));
+    const path = join(dir, "same-endpoints.pcap");
+    const segments = [...connection(40002, 3031, request("/one"), answer("first"), 1), ...again];
+    writeFileSync(path, writePcap(recordsOf(segments), { linkType: 1 }));
+    for (const options of [[], ["uwsgi.heuristic:FALSE"]]) {
+      expectSameOnEveryPass(path, options);
+      const { exchanges } = dissection(runTshark(lua, path, options, ["-2"]));
+      expect(
+        exchanges.map((e) => [e.vars?.[1]?.[1], e.answer?.statusLine, e.answer?.dataLength]),
+      ).toEqual([
+        ["/one", "HTTP/1.1 200 OK", 5],
+        ["/two", "HTTP/1.1 200 OK", 6],
+      ]);
+    }
+  });
+});
