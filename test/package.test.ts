@@ -27,9 +27,12 @@ beforeAll(() => {
     join(dir, "package.json"),
     JSON.stringify({ name: "scratch", private: true, type: "module" }),
   );
+  // --prefer-offline, not --offline: `npm ci` caches tarballs by their lockfile entries, not the
+  // registry's metadata that installing the tarball's own dependencies (hdr-histogram-js) needs,
+  // so with a fresh npm cache that metadata comes from the registry.
   execFileSync(
     "npm",
-    ["install", "--no-audit", "--no-fund", "--offline", join(dir, packed[0]!.filename)],
+    ["install", "--no-audit", "--no-fund", "--prefer-offline", join(dir, packed[0]!.filename)],
     {
       cwd: dir,
       stdio: "pipe",
