@@ -11,6 +11,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { summarize } from "./lib/test-summary.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const INSTALL_PEERS = "sudo bash scripts/peers.sh install";
@@ -107,21 +108,11 @@ const status = run(`${ROOT}node_modules/.bin/vitest`, [
   ...process.argv.slice(2),
 ]);
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-if (existsSync(report)) {
-  const json = JSON.parse(readFileSync(report, "utf8"));
-  passed = json.numPassedTests ?? 0;
-  // A file that fails to load has no test results of its own: count it once as a failure.
-  const brokenFiles = (json.testResults ?? []).filter(
-    (file) => file.status === "failed" && (file.assertionResults ?? []).length === 0,
-  ).length;
-  failed = (json.numFailedTests ?? 0) + brokenFiles;
-  skipped = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
-} else {
-  failed = 1;
-}
+const { passed, failed, skipped, note } = summarize(
+  existsSync(report) ? JSON.parse(readFileSync(report, "utf8")) : undefined,
+  status,
+);
+if (note !== undefined) console.log(`[npm test] ${note}`);
 console.log(`[npm test] vitest: ${seconds(vitestStarted)}; npm test in all: ${seconds(started)}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(status === 0 && failed === 0 && passed > 0 ? 0 : 1);

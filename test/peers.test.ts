@@ -6,6 +6,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { summarize } from "../scripts/lib/test-summary.mjs";
 import { ROOT } from "./support/dist.js";
 
 const ALL = [
@@ -73,12 +74,12 @@ describe("scripts/peers.sh check", () => {
 describe("npm test without root and without the peers", () => {
   it("stops before any test and prints the one command that installs them", () => {
     const env = { PATH: pathWith(["node", "npm", "bash"]), HOME: tmpdir() };
-    // The two scripts alone in a directory anyone can read: if the command went on, it would
-    // find no project to install or test there.
+    // The scripts alone in a directory anyone can read: if the command went on, it would find
+    // no project to install or test there.
     const copy = mkdtempSync(join(tmpdir(), "uwsgi-codec-fresh-"));
     dirs.push(copy);
-    mkdirSync(join(copy, "scripts"));
-    for (const name of ["test.mjs", "peers.sh"]) {
+    mkdirSync(join(copy, "scripts", "lib"), { recursive: true });
+    for (const name of ["test.mjs", "peers.sh", "lib/test-summary.mjs"]) {
       copyFileSync(join(ROOT, "scripts", name), join(copy, "scripts", name));
     }
     chmodSync(copy, 0o755);
@@ -103,5 +104,43 @@ describe("npm test without root and without the peers", () => {
     expect(lines.at(-1)).toBe("  sudo bash scripts/peers.sh install");
     // Nothing else ran: no npm ci, type-check, build or vitest.
     expect(result.stdout).not.toContain("[npm test]");
+  });
+});
+
+describe("npm test's last line", () => {
+  const file = (status: string, tests: string[]) => ({
+    status,
+    assertionResults: tests.map((t) => ({ status: t })),
+  });
+  const report = (files: ReturnType<typeof file>[]) => ({
+    numPassedTests: files.flatMap((f) => f.assertionResults).filter((t) => t.status === "passed")
+      .length,
+    numFailedTests: files.flatMap((f) => f.assertionResults).filter((t) => t.status === "failed")
+      .length,
+    numPendingTests: files.flatMap((f) => f.assertionResults).filter((t) => t.status === "skipped")
+      .length,
+    numTodoTests: 0,
+    testResults: files,
+  });
+
+  it.each([
+    ["all passed", [file("passed", ["passed", "passed"])], 0, [2, 0, 0]],
+    ["a failed test", [file("failed", ["passed", "failed"])], 1, [1, 1, 0]],
+    // The fresh-machine run that printed "0 failed" and exited 1: a beforeAll threw.
+    [
+      "a beforeAll that threw",
+      [file("passed", ["passed"]), file("failed", ["skipped", "skipped"])],
+      1,
+      [1, 1, 2],
+    ],
+    ["a file that did not load", [file("passed", ["passed"]), file("failed", [])], 1, [1, 1, 0]],
+    ["coverage under its thresholds", [file("passed", ["passed"])], 1, [1, 1, 0]],
+  ] as const)("%s", (_, files, status, counts) => {
+    const { passed, failed, skipped } = summarize(report([...files]), status);
+    expect([passed, failed, skipped]).toEqual(counts);
+  });
+
+  it("no report is a failure", () => {
+    expect(summarize(undefined, 1)).toMatchObject({ passed: 0, failed: 1 });
   });
 });
