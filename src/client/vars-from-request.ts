@@ -94,7 +94,7 @@ function splitTarget(url: string): [string, string | undefined] {
  * (`ignore_invalid_headers`: anything but letters, digits and `-`, so `X_Foo` cannot pose as
  * `X-Foo`).
  */
-function headerVar(name: string): string | undefined {
+export function headerVar(name: string): string | undefined {
   let out = "HTTP_";
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);

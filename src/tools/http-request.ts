@@ -1,5 +1,5 @@
 import { nginxHost } from "../client/nginx-checks.js";
-import { documentUri } from "../client/vars-from-request.js";
+import { documentUri, headerVar } from "../client/vars-from-request.js";
 
 /**
  * One HTTP request as a front server (nginx) received it: what the `request` and `load` commands
@@ -39,22 +39,6 @@ export const DEFAULT_FRONT: FrontSide = Object.freeze({
   protocol: "HTTP/1.1",
   scheme: "http",
 });
-
-/**
- * `HTTP_` + the name upper-cased with `-` as `_`, or undefined for a name nginx ignores
- * (`ignore_invalid_headers`: anything but letters, digits and `-`).
- */
-export function headerVarName(name: string): string | undefined {
-  let out = "HTTP_";
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c >= 0x61 && c <= 0x7a) out += String.fromCharCode(c - 0x20);
-    else if ((c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39)) out += name[i];
-    else if (c === 0x2d) out += "_";
-    else return undefined;
-  }
-  return out;
-}
 
 function headerValue(spec: HttpRequestSpec, name: string): string | undefined {
   const lower = name.toLowerCase();
@@ -106,7 +90,7 @@ export function nginxVars(
   let sawLength = false;
   for (const [n, v] of spec.headers) {
     if (n.toLowerCase() === "host") continue;
-    const key = headerVarName(n);
+    const key = headerVar(n);
     if (key === undefined) continue;
     if (key === "HTTP_CONTENT_LENGTH") sawLength = true;
     vars.push([key, v]);

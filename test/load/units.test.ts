@@ -1,6 +1,7 @@
 // The load generator's parts on their own: answer framing, thresholds, targets, options, results,
 // the plot's spec and the nginx vars every CGI protocol carries.
 import { describe, expect, it } from "vitest";
+import { headerVar } from "../../src/client/vars-from-request.js";
 import { AnswerReader, MalformedAnswer } from "../../src/load/answer-reader.js";
 import { newHistogram, percentileCurve, record, summarize } from "../../src/load/histogram.js";
 import {
@@ -15,12 +16,7 @@ import { resolveLoadOptions } from "../../src/load/options.js";
 import { mergeEngineResults, toLoadResult } from "../../src/load/result.js";
 import { hostHeaderOf } from "../../src/load/target.js";
 import { encodeWire } from "../../src/load/wire.js";
-import {
-  editVars,
-  headerVarName,
-  httpRequestHead,
-  nginxVars,
-} from "../../src/tools/http-request.js";
+import { editVars, httpRequestHead, nginxVars } from "../../src/tools/http-request.js";
 
 const b = (s: string) => Buffer.from(s, "latin1");
 
@@ -333,7 +329,7 @@ describe("the vars every CGI protocol carries", () => {
     expect(m.get("HTTPS")).toBe("on");
     expect(m.get("HTTP_CONTENT_LENGTH")).toBe("5");
     expect(m.has("HTTP_BAD_NAME")).toBe(false);
-    expect(headerVarName("x-é")).toBeUndefined();
+    expect(headerVar("x-é")).toBeUndefined();
     expect(
       editVars(
         [
