@@ -53,6 +53,37 @@ async function router(options: RouterOptions) {
   return { ...r, errors, events };
 }
 
+/** Options with one pool, "app", of `nodes`, the default pool. */
+function onApp(nodes: string[], options: Omit<RouterOptions, "pools" | "defaultPool"> = {}) {
+  return { pools: { app: { nodes } }, defaultPool: "app", ...options };
+}
+
+/** A request for `path` (identity.py answers /slow/MS after MS ms). */
+function packetTo(path: string): Buffer {
+  return Buffer.from(
+    encodePacket({
+      vars: [
+        ["PATH_INFO", path],
+        ["HTTP_HOST", "x"],
+      ],
+    }),
+  );
+}
+
+/** `n` client connections to `port`, open. */
+function openSockets(port: number, n: number): Promise<Socket[]> {
+  return Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Socket>((resolve) => {
+          const s: Socket = new Socket().connect(port, "127.0.0.1", () => resolve(s));
+          s.on("error", () => {});
+        }),
+    ),
+  );
+}
+
 /** A TCP port on 127.0.0.1 where nothing listens (connects are refused). */
 async function deadAddress(): Promise<string> {
   return `127.0.0.1:${await freePort()}`;
@@ -85,11 +116,7 @@ describe("passive health and retries", () => {
       port,
       errors,
       events,
-    } = await router({
-      pools: { app: { nodes: [dead, live.address] } },
-      defaultPool: "app",
-      grace: 300,
-    });
+    } = await router(onApp([dead, live.address], { grace: 300 }));
     const up = eventOf(r, "nodeUp");
     expect(await get(port)).toEqual({ status: 200, node: "live" });
     expect(events).toEqual([{ event: "nodeDown", pool: "app", address: dead, reason: "connect" }]);
@@ -104,15 +131,7 @@ describe("passive health and retries", () => {
 
   it("gives up after the retries with RETRIES_EXHAUSTED and a 502, then says NO_NODE while all are down", async () => {
     const nodes = [await deadAddress(), await deadAddress(), await deadAddress()];
-    const {
-      router: r,
-      port,
-      errors,
-    } = await router({
-      pools: { app: { nodes } },
-      defaultPool: "app",
-      retries: 1,
-    });
+    const { router: r, port, errors } = await router(onApp(nodes, { retries: 1 }));
     expect((await get(port)).status).toBe(502);
     expect(errors.map((e) => [e.code, e.pool, e.bytesSent])).toEqual([
       ["RETRIES_EXHAUSTED", "app", 0],
@@ -142,15 +161,7 @@ describe("passive health and retries", () => {
 
   it("with grace 0 never marks a node down", async () => {
     const dead = await deadAddress();
-    const {
-      router: r,
-      port,
-      events,
-    } = await router({
-      pools: { app: { nodes: [dead, live.address] } },
-      defaultPool: "app",
-      grace: 0,
-    });
+    const { router: r, port, events } = await router(onApp([dead, live.address], { grace: 0 }));
     expect((await get(port)).node).toBe("live");
     expect(events).toEqual([]);
     expect(r.stats().pools[0]!.nodes[0]!.state).toBe("up");
@@ -193,15 +204,7 @@ describe("time-outs", () => {
   afterAll(() => new Promise<void>((r) => stall.close(() => r())));
 
   it("answers 504 when the backend stays silent past answerTimeout", async () => {
-    const {
-      port,
-      errors,
-      router: r,
-    } = await router({
-      pools: { app: { nodes: [stallAddress] } },
-      defaultPool: "app",
-      answerTimeout: 200,
-    });
+    const { port, errors, router: r } = await router(onApp([stallAddress], { answerTimeout: 200 }));
     const raw = (await exchange(port, [PACKET])).answer.toString("latin1");
     expect(raw).toBe(
       "HTTP/1.1 504 Gateway Timeout\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n\r\n504 Gateway Timeout\n",
@@ -241,22 +244,16 @@ describe("time-outs", () => {
       if (!connected) break;
     }
     const hung = `127.0.0.1:${port2}`;
-    const { port, errors, events } = await router({
-      pools: { app: { nodes: [hung, live.address] } },
-      defaultPool: "app",
-      connectTimeout: 300,
-    });
+    const { port, errors, events } = await router(
+      onApp([hung, live.address], { connectTimeout: 300 }),
+    );
     expect(await get(port)).toEqual({ status: 200, node: "live" });
     expect(events).toEqual([{ event: "nodeDown", pool: "app", address: hung, reason: "connect" }]);
     expect(errors).toEqual([]);
   });
 
   it("answers 408 to a client that sends part of a packet and stops", async () => {
-    const { router: r, port } = await router({
-      pools: { app: { nodes: [live.address] } },
-      defaultPool: "app",
-      headersTimeout: 200,
-    });
+    const { router: r, port } = await router(onApp([live.address], { headersTimeout: 200 }));
     const clientErrors: Error[] = [];
     r.on("clientError", (e: Error) => clientErrors.push(e));
     const raw = (await exchange(port, [PACKET.subarray(0, 10)])).answer.toString("latin1");
@@ -267,10 +264,7 @@ describe("time-outs", () => {
 
 describe("refusals", () => {
   it("answers 400 to bytes that are not a uwsgi packet", async () => {
-    const { router: r, port } = await router({
-      pools: { app: { nodes: [live.address] } },
-      defaultPool: "app",
-    });
+    const { router: r, port } = await router(onApp([live.address]));
     const clientErrors: { code: string; offset: number }[] = [];
     r.on("clientError", (e: { code: string; offset: number }) => clientErrors.push(e));
     // datasize 5, then a var whose key length is 0.
@@ -357,19 +351,8 @@ describe("refusals", () => {
   });
 
   it("counts a client that leaves before the answer as CLIENT_ABORTED and frees the node", async () => {
-    const {
-      router: r,
-      port,
-      errors,
-    } = await router({ pools: { app: { nodes: [live.address] } }, defaultPool: "app" });
-    const slow = Buffer.from(
-      encodePacket({
-        vars: [
-          ["PATH_INFO", "/slow/400"],
-          ["HTTP_HOST", "x"],
-        ],
-      }),
-    );
+    const { router: r, port, errors } = await router(onApp([live.address]));
+    const slow = packetTo("/slow/400");
     const aborted = new Promise<UwsgiRouterError>((resolve) => r.once("requestError", resolve));
     const client = new Socket();
     client.on("error", () => {});
@@ -411,15 +394,8 @@ describe("pattern pools and key functions", () => {
 
 describe("close", () => {
   it("lets a request in flight finish, then closes", async () => {
-    const r = await startRouter({ pools: { app: { nodes: [live.address] } }, defaultPool: "app" });
-    const slow = Buffer.from(
-      encodePacket({
-        vars: [
-          ["PATH_INFO", "/slow/300"],
-          ["HTTP_HOST", "x"],
-        ],
-      }),
-    );
+    const r = await startRouter(onApp([live.address]));
+    const slow = packetTo("/slow/300");
     const answer = exchange(r.port, [slow]);
     await until(() => r.router.stats().inFlight === 1);
     await stopRouter(r.router);
@@ -427,21 +403,10 @@ describe("close", () => {
   });
 
   it("cuts what is still running after closeTimeout", async () => {
-    const r = await startRouter({
-      pools: { app: { nodes: [live.address] } },
-      defaultPool: "app",
-      closeTimeout: 100,
-    });
+    const r = await startRouter(onApp([live.address], { closeTimeout: 100 }));
     const errors: UwsgiRouterError[] = [];
     r.router.on("requestError", (e: UwsgiRouterError) => errors.push(e));
-    const slow = Buffer.from(
-      encodePacket({
-        vars: [
-          ["PATH_INFO", "/slow/1500"],
-          ["HTTP_HOST", "x"],
-        ],
-      }),
-    );
+    const slow = packetTo("/slow/1500");
     const answer = exchange(r.port, [slow]);
     await until(() => r.router.stats().inFlight === 1);
     await stopRouter(r.router);
@@ -450,21 +415,8 @@ describe("close", () => {
   });
 
   it("cuts idle connections at once, whichever connections left before", async () => {
-    const r = await startRouter({
-      pools: { app: { nodes: [live.address] } },
-      defaultPool: "app",
-      closeTimeout: 60_000,
-    });
-    const sockets = await Promise.all(
-      Array.from(
-        { length: 8 },
-        () =>
-          new Promise<Socket>((resolve) => {
-            const s: Socket = new Socket().connect(r.port, "127.0.0.1", () => resolve(s));
-            s.on("error", () => {});
-          }),
-      ),
-    );
+    const r = await startRouter(onApp([live.address], { closeTimeout: 60_000 }));
+    const sockets = await openSockets(r.port, 8);
     for (const s of sockets) s.write(PACKET.subarray(0, 3));
     const gone = [5, 0, 3];
     for (const i of gone) sockets[i]!.destroy();
@@ -483,27 +435,11 @@ describe("resources", () => {
   it("makes no timer per connection, waiting for its packet or for its answer", async () => {
     // Timers that keep the process alive (unref'd ones are not listed).
     const timers = () => process.getActiveResourcesInfo().filter((n) => n === "Timeout").length;
-    const r = await router({ pools: { app: { nodes: [live.address] } }, defaultPool: "app" });
+    const r = await router(onApp([live.address]));
     const before = timers();
-    const waiting = await Promise.all(
-      Array.from(
-        { length: 8 },
-        () =>
-          new Promise<Socket>((resolve) => {
-            const s: Socket = new Socket().connect(r.port, "127.0.0.1", () => resolve(s));
-            s.on("error", () => {});
-          }),
-      ),
-    );
+    const waiting = await openSockets(r.port, 8);
     for (const s of waiting) s.write(PACKET.subarray(0, 3));
-    const slow = Buffer.from(
-      encodePacket({
-        vars: [
-          ["PATH_INFO", "/slow/300"],
-          ["HTTP_HOST", "x"],
-        ],
-      }),
-    );
+    const slow = packetTo("/slow/300");
     // Not exchange(): its own time-out is a timer.
     const answers = [slow, slow].map(
       (bytes) =>
@@ -551,14 +487,7 @@ describe("resources", () => {
       ],
     });
     for (let i = 0; i < 3; i++) expect((await get(r.port)).status).toBe(200);
-    const stalled = Buffer.from(
-      encodePacket({
-        vars: [
-          ["PATH_INFO", "/stall"],
-          ["HTTP_HOST", "x"],
-        ],
-      }),
-    );
+    const stalled = packetTo("/stall");
     expect((await get(r.port, [stalled])).status).toBe(504);
     await exchange(r.port, [PACKET.subarray(0, 3)], 50).catch(() => undefined);
     await stopRouter(r.router);
