@@ -2,8 +2,7 @@
 // typed errors with offsets, and the pure-layer promise (no Node global in their sources; they
 // run with Buffer and process deleted).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -27,7 +26,7 @@ import {
   ScgiParser,
   scgiRequestByteLength,
 } from "../../src/scgi/index.js";
-import { ROOT } from "../support/dist.js";
+import { compileEntries, filesNamingNodeGlobals } from "../support/pure-sources.js";
 import { thrownBy } from "./support.js";
 
 const code = (c: string) => expect.objectContaining({ code: c });
@@ -197,46 +196,15 @@ describe("parsers after errors and at the end", () => {
 
 describe("runs anywhere", () => {
   it("no file of src/fastcgi, src/scgi or src/pairs names a Node global", () => {
-    for (const dir of ["fastcgi", "scgi", "pairs"]) {
-      const files = execFileSync("ls", [join(ROOT, "src", dir)], { encoding: "utf8" })
-        .trim()
-        .split("\n");
-      for (const f of files) {
-        const text = readFileSync(join(ROOT, "src", dir, f), "utf8")
-          .replace(/\/\*[\s\S]*?\*\//g, "")
-          .replace(/\/\/.*$/gm, "")
-          .replace(/"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`/g, '""');
-        expect(text, `${dir}/${f}`).not.toMatch(/\b(Buffer|process|global|setImmediate|require)\b/);
-      }
-    }
+    expect(filesNamingNodeGlobals(["src/fastcgi", "src/scgi", "src/pairs"])).toEqual([]);
   });
 
   it("encodes and decodes with Buffer and process deleted, as with them", () => {
-    const out = mkdtempSync(join(tmpdir(), "uwsgi-codec-fcgi-anywhere-"));
+    const out = compileEntries(
+      ["src/fastcgi/index.ts", "src/scgi/index.ts"],
+      "uwsgi-codec-fcgi-anywhere-",
+    );
     try {
-      const config = join(out, "tsconfig.json");
-      writeFileSync(
-        config,
-        JSON.stringify({
-          extends: join(ROOT, "tsconfig.build.json"),
-          compilerOptions: {
-            rootDir: join(ROOT, "src"),
-            outDir: join(out, "dist"),
-            declaration: false,
-            declarationMap: false,
-            sourceMap: false,
-            isolatedDeclarations: false,
-            typeRoots: [join(ROOT, "node_modules/@types")],
-          },
-          include: [],
-          files: [join(ROOT, "src/fastcgi/index.ts"), join(ROOT, "src/scgi/index.ts")],
-        }),
-      );
-      execFileSync(join(ROOT, "node_modules/.bin/tsc"), ["-p", config], {
-        cwd: ROOT,
-        stdio: "pipe",
-      });
-      writeFileSync(join(out, "dist/package.json"), '{ "type": "module" }');
       const script = join(out, "run.mjs");
       writeFileSync(
         script,
