@@ -1,5 +1,6 @@
 import { checkInteger, checkOneOf, invalidArgType, invalidArgValue } from "../codec/arguments.js";
 import {
+  type CacheAnswerHead,
   type CacheAnswerReady,
   type CacheCommand,
   encodeCacheRequest,
@@ -8,9 +9,8 @@ import {
 import type { VarBytes } from "../codec/fields.js";
 import type { UwsgiAddress } from "./address.js";
 import { UwsgiClientError } from "./errors.js";
+import { FramedAnswerReader } from "./framed-answer-reader.js";
 import {
-  type AnswerReader,
-  Collected,
   exchangePacket,
   type PacketCallOptions,
   type ResolvedCall,
@@ -199,63 +199,30 @@ function found(head: CacheAnswerReady | undefined): boolean {
 }
 
 /** A magic answer: the head, then `size` bytes of value; a close before any byte is a miss. */
-class MagicAnswer<T> implements AnswerReader<T> {
-  readonly #max: number;
+class MagicAnswer<T> extends FramedAnswerReader<CacheAnswerReady, T> {
   readonly #result: (head: CacheAnswerReady | undefined, value: Buffer | undefined) => T;
-  readonly #head = new Collected();
-  #need = 4;
-  #ready: CacheAnswerReady | null = null;
-  #value: Buffer | null = null;
-  #filled = 0;
 
   constructor(max: number, result: (h: CacheAnswerReady | undefined, v: Buffer | undefined) => T) {
-    this.#max = max;
+    super(max, "a cache answer");
     this.#result = result;
   }
 
-  push(chunk: Buffer): { readonly value: T } | undefined {
-    if (this.#value !== null) return this.#fill(chunk);
-    this.#head.add(chunk);
-    if (this.#head.size < this.#need) return undefined;
-    const bytes = this.#head.bytes();
-    let head: ReturnType<typeof readCacheAnswerHead>;
-    try {
-      head = readCacheAnswerHead(bytes);
-    } catch (err) {
-      // The codec's UwsgiError: bytes that are no cache answer.
-      const cause = err as Error;
-      throw new UwsgiClientError("MALFORMED_ANSWER", `not a cache answer: ${cause.message}`, cause);
-    }
-    if (!head.ready) {
-      this.#need = bytes.length + head.needed;
-      return undefined;
-    }
-    if (head.contentLength > this.#max) {
-      throw new UwsgiClientError(
-        "BODY_TOO_LARGE",
-        `the cached value is ${head.contentLength} bytes, over maxValueSize ${this.#max}`,
-      );
-    }
-    this.#ready = head;
-    this.#value = Buffer.allocUnsafe(head.contentLength);
-    return this.#fill(bytes.subarray(head.headLength));
+  protected readHead(bytes: Buffer): CacheAnswerHead {
+    return readCacheAnswerHead(bytes);
   }
 
-  #fill(chunk: Buffer): { readonly value: T } | undefined {
-    const value = this.#value!;
-    const n = Math.min(chunk.length, value.length - this.#filled);
-    chunk.copy(value, this.#filled, 0, n);
-    this.#filled += n;
-    return this.#filled === value.length ? { value: this.#result(this.#ready!, value) } : undefined;
-  }
-
-  end(): T {
-    if (this.#head.size === 0) return this.#result(undefined, undefined);
-    const expected = this.#value === null ? this.#need : this.#value.length;
-    const got = this.#value === null ? this.#head.size : this.#filled;
-    throw new UwsgiClientError(
-      "ANSWER_TRUNCATED",
-      `uWSGI closed the connection after ${got} of the ${expected} bytes it announced`,
+  protected tooLarge(size: number, max: number): UwsgiClientError {
+    return new UwsgiClientError(
+      "BODY_TOO_LARGE",
+      `the cached value is ${size} bytes, over maxValueSize ${max}`,
     );
+  }
+
+  protected result(head: CacheAnswerReady, value: Buffer): T {
+    return this.#result(head, value);
+  }
+
+  protected closedEmpty(): T {
+    return this.#result(undefined, undefined);
   }
 }

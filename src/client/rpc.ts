@@ -1,8 +1,10 @@
 import { checkBoolean, checkInteger } from "../codec/arguments.js";
 import type { VarBytes } from "../codec/fields.js";
+import type { FramedAnswerHead, FramedAnswerReady } from "../codec/framed-answer.js";
 import { encodeRpcCall, readRpcAnswerHead } from "../codec/rpc.js";
 import type { UwsgiAddress } from "./address.js";
 import { UwsgiClientError } from "./errors.js";
+import { FramedAnswerReader } from "./framed-answer-reader.js";
 import {
   type AnswerReader,
   Collected,
@@ -78,61 +80,28 @@ function tooLarge(size: number, max: number): UwsgiClientError {
 }
 
 /** The result of a modifier2 0 call: the head, then exactly its length, copied once. */
-class FramedResult implements AnswerReader<Buffer> {
-  readonly #max: number;
+class FramedResult extends FramedAnswerReader<FramedAnswerReady, Buffer> {
   readonly #name: string;
-  readonly #head = new Collected();
-  #need = 4;
-  #result: Buffer | null = null;
-  #filled = 0;
 
   constructor(max: number, name: string) {
-    this.#max = max;
+    super(max, "a framed RPC answer");
     this.#name = name;
   }
 
-  push(chunk: Buffer): { readonly value: Buffer } | undefined {
-    if (this.#result !== null) return this.#fill(chunk);
-    this.#head.add(chunk);
-    if (this.#head.size < this.#need) return undefined;
-    const bytes = this.#head.bytes();
-    let head: ReturnType<typeof readRpcAnswerHead>;
-    try {
-      head = readRpcAnswerHead(bytes);
-    } catch (err) {
-      // The codec's UwsgiError: bytes that are no framed answer.
-      const cause = err as Error;
-      throw new UwsgiClientError(
-        "MALFORMED_ANSWER",
-        `not a framed RPC answer: ${cause.message}`,
-        cause,
-      );
-    }
-    if (!head.ready) {
-      this.#need = bytes.length + head.needed;
-      return undefined;
-    }
-    if (head.contentLength > this.#max) throw tooLarge(head.contentLength, this.#max);
-    this.#result = Buffer.allocUnsafe(head.contentLength);
-    return this.#fill(bytes.subarray(head.headLength));
+  protected readHead(bytes: Buffer): FramedAnswerHead {
+    return readRpcAnswerHead(bytes);
   }
 
-  #fill(chunk: Buffer): { readonly value: Buffer } | undefined {
-    const result = this.#result!;
-    const n = Math.min(chunk.length, result.length - this.#filled);
-    chunk.copy(result, this.#filled, 0, n);
-    this.#filled += n;
-    return this.#filled === result.length ? { value: result } : undefined;
+  protected tooLarge(size: number, max: number): UwsgiClientError {
+    return tooLarge(size, max);
   }
 
-  end(): Buffer {
-    if (this.#result === null && this.#head.size === 0) throw closedWithoutAnswer(this.#name);
-    const expected = this.#result === null ? this.#need : this.#result.length;
-    const got = this.#result === null ? this.#head.size : this.#filled;
-    throw new UwsgiClientError(
-      "ANSWER_TRUNCATED",
-      `uWSGI closed the connection after ${got} of the ${expected} bytes it announced`,
-    );
+  protected result(_head: FramedAnswerReady, content: Buffer): Buffer {
+    return content;
+  }
+
+  protected closedEmpty(): Buffer {
+    throw closedWithoutAnswer(this.#name);
   }
 }
 
