@@ -6,7 +6,7 @@ import { Check, headerVerdict, looksLikeUwsgi, Verdict } from "./uwsgi-heuristic
 const EMPTY = Buffer.alloc(0);
 
 /** Room for one whole packet (65539 bytes) to be looked for at any offset of the first 64 KiB. */
-export const FINDER_CAPACITY: number = 2 * 65540;
+const FINDER_CAPACITY: number = 2 * 65540;
 
 // Checking candidates one by one may cost up to this many steps per byte searched; past it, the
 // search checks all candidates of its window at once (ChainForest). Real traffic stays far below:

@@ -55,7 +55,7 @@ export interface DecodeRequest {
 }
 
 /** Parses `decode`'s arguments (after the command name). Throws {@link UsageError}. */
-export function parseDecode(argv: readonly string[]): DecodeRequest {
+function parseDecode(argv: readonly string[]): DecodeRequest {
   const { values, positionals } = parseStrict(argv, {
     help: { type: "boolean", short: "h" },
     json: { type: "boolean" },

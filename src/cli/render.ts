@@ -42,7 +42,7 @@ export const COLOR: Palette = {
 };
 
 /** `2026-11-24T09:17:03.123456789Z`: ISO 8601 with all nine digits of the nanoseconds. */
-export function formatTime(t: CaptureTime): string {
+function formatTime(t: CaptureTime): string {
   const ms = t.seconds * 1000;
   const iso = Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : "";
   if (iso === "") return `${t.seconds}.${String(t.nanos).padStart(9, "0")}`;
@@ -50,13 +50,13 @@ export function formatTime(t: CaptureTime): string {
 }
 
 /** Milliseconds from `a` to `b`, e.g. `+1.234 ms`. */
-export function formatDelta(a: CaptureTime, b: CaptureTime): string {
+function formatDelta(a: CaptureTime, b: CaptureTime): string {
   const ns = (b.seconds - a.seconds) * 1e9 + (b.nanos - a.nanos);
   return `+${(ns / 1e6).toFixed(3)} ms`;
 }
 
 /** Bytes as a quoted string: printable ASCII as is, the rest as `\xNN`. */
-export function escapeBytes(b: Uint8Array): string {
+function escapeBytes(b: Uint8Array): string {
   let s = "";
   for (let i = 0; i < b.length; i++) {
     const c = b[i]!;
@@ -102,7 +102,7 @@ function digest(sha256: string | null): string {
 }
 
 /** The vars to show: all in wire order, or those named (each name's values in wire order). */
-export function selectVars(ex: CapturedExchange, names: readonly string[]): [string, string][] {
+function selectVars(ex: CapturedExchange, names: readonly string[]): [string, string][] {
   const vars = ex.vars;
   if (vars === null) return [];
   const out: [string, string][] = [];

@@ -11,7 +11,7 @@ import {
 // main thread to be added exactly, not averaged.
 
 /** Longest latency recorded as itself (10 minutes); longer ones are recorded as this. */
-export const MAX_LATENCY_US = 600_000_000;
+const MAX_LATENCY_US = 600_000_000;
 
 /** The percentiles every report gives. */
 export const PERCENTILES: readonly number[] = Object.freeze([50, 75, 90, 99, 99.9, 99.99, 99.999]);

@@ -53,7 +53,7 @@ export function parseThreshold(expression: string): Threshold {
 }
 
 /** The value of `metric` in `result`. */
-export function metricOf(result: LoadResult, metric: string): number {
+function metricOf(result: LoadResult, metric: string): number {
   switch (metric) {
     case "errors":
       return result.requests.failed;

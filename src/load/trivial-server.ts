@@ -12,7 +12,7 @@ const BODY = "ok";
 const CGI_ANSWER = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`;
 
 /** The canned answer for `scheme`. */
-export function cannedAnswer(scheme: Scheme): Uint8Array {
+function cannedAnswer(scheme: Scheme): Uint8Array {
   if (scheme === "fastcgi") {
     return encodeFcgiResponse({
       stdout: Buffer.from(`Status: 200 OK\r\nContent-Type: text/plain\r\n\r\n${BODY}`, "latin1"),

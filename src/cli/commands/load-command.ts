@@ -12,7 +12,7 @@ import { type CliCommand, type CliIo, write } from "../io.js";
 import { headerOf, integerOf, millisOf, varEditsOf } from "./common.js";
 
 /** Exit codes of `uwsgi-codec load`. */
-export const LoadExit = {
+const LoadExit = {
   OK: 0,
   /** A --fail-if threshold held. */
   THRESHOLD: 1,
@@ -109,7 +109,7 @@ const n0 = (x: number) => Math.round(x).toLocaleString("en-US");
 const f = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
 /** A run in words, as wrk prints it. */
-export function renderResult(r: LoadResult): string {
+function renderResult(r: LoadResult): string {
   const o = r.options;
   const how = o.rate === null ? "as fast as answers come" : `${o.rate} req/s`;
   const what = o.requests === null ? `${(o.durationMs ?? 0) / 1000} s` : `${o.requests} requests`;
@@ -136,7 +136,7 @@ export function renderResult(r: LoadResult): string {
 }
 
 /** Several runs side by side. */
-export function renderTable(results: readonly LoadResult[]): string {
+function renderTable(results: readonly LoadResult[]): string {
   const rows = results.map((r) => [
     r.label,
     n0(r.throughput.requestsPerSecond),

@@ -4,7 +4,7 @@ import { type CliCommand, type CliIo, write } from "../io.js";
 import { addressOf, integerOf, millisOf } from "./common.js";
 
 /** Exit codes of `uwsgi-codec ping`: those of `uwsgi --ping`. */
-export const PingExit = {
+const PingExit = {
   /** A clean pong (with -c, at least one, and no pong carried a warning). */
   OK: 0,
   /** No pong at all: nothing listens, no answer in time, or the answer is not a pong. */

@@ -13,7 +13,7 @@ import { type CliCommand, type CliIo, write } from "../io.js";
 import { headerOf, hexDump, integerOf, millisOf, varEditsOf } from "./common.js";
 
 /** Exit codes of `uwsgi-codec request`: curl's numbers, where curl has one. */
-export const RequestExit = {
+const RequestExit = {
   OK: 0,
   USAGE: 2,
   CONNECT_FAILED: 7,
