@@ -7,6 +7,7 @@ import { checkInteger } from "./arguments.js";
 import { allocBytes, inputBytes } from "./bytes.js";
 import { HEADER_SIZE } from "./constants.js";
 import { truncated } from "./errors.js";
+import { readHeader } from "./header.js";
 import type { BytesInput } from "./packet.js";
 import { unexpectedPacket } from "./packet-error.js";
 
@@ -38,15 +39,12 @@ export function encodeSignal(signum: number): Uint8Array {
  */
 export function decodeSignal(buf: BytesInput, offset = 0): SignalPacket {
   const src = inputBytes("buf", buf);
-  checkInteger("offset", offset, 0, src.length);
-  const avail = src.length - offset;
-  if (avail < HEADER_SIZE) throw truncated(offset, HEADER_SIZE - avail, "4-byte packet header");
-  const modifier1 = src[offset]!;
-  const signum = src[offset + 3]!;
+  const { modifier1, datasize, modifier2: signum } = readHeader(src, offset);
   if (modifier1 !== SIGNAL_MODIFIER1) {
     throw unexpectedPacket(offset, modifier1, signum, "a signal (modifier1 110)");
   }
-  const byteLength = HEADER_SIZE + (src[offset + 1]! | (src[offset + 2]! << 8));
+  const byteLength = HEADER_SIZE + datasize;
+  const avail = src.length - offset;
   if (avail < byteLength) throw truncated(offset, byteLength - avail, `${byteLength}-byte packet`);
   return { signum, byteLength };
 }

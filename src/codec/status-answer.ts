@@ -3,9 +3,9 @@
 // plugin (1 = the job was written to the spool directory, 0 = it was not). Pure.
 
 import { checkInteger } from "./arguments.js";
-import { allocBytes, inputBytes } from "./bytes.js";
+import { allocBytes } from "./bytes.js";
 import { HEADER_SIZE } from "./constants.js";
-import { truncated } from "./errors.js";
+import { readHeader } from "./header.js";
 import type { BytesInput } from "./packet.js";
 import { unexpectedPacket } from "./packet-error.js";
 
@@ -39,15 +39,9 @@ export function encodeStatusAnswer(status: number): Uint8Array {
  * (`uwsgi_remote_signal_send`) reads the 4 bytes and takes modifier2, as this does.
  */
 export function decodeStatusAnswer(buf: BytesInput, offset = 0): StatusAnswer {
-  const src = inputBytes("buf", buf);
-  checkInteger("offset", offset, 0, src.length);
-  const avail = src.length - offset;
-  if (avail < HEADER_SIZE) throw truncated(offset, HEADER_SIZE - avail, "4-byte answer");
-  const modifier1 = src[offset]!;
-  const status = src[offset + 3]!;
+  const { modifier1, datasize, modifier2: status } = readHeader(buf, offset);
   if (modifier1 !== RESPONSE_MODIFIER1) {
     throw unexpectedPacket(offset, modifier1, status, "a status answer (modifier1 255)");
   }
-  const datasize = src[offset + 1]! | (src[offset + 2]! << 8);
   return { status, ok: status === 1, byteLength: HEADER_SIZE + datasize };
 }
