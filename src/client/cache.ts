@@ -10,12 +10,7 @@ import type { VarBytes } from "../codec/fields.js";
 import type { UwsgiAddress } from "./address.js";
 import { UwsgiClientError } from "./errors.js";
 import { FramedAnswerReader } from "./framed-answer-reader.js";
-import {
-  exchangePacket,
-  type PacketCallOptions,
-  type ResolvedCall,
-  resolveCall,
-} from "./packet-exchange.js";
+import { exchangePacket, type PacketCallOptions, resolveCall } from "./packet-exchange.js";
 
 /** Where uWSGI's cache is, which one, and how to talk to it. */
 export interface CacheAddress extends UwsgiAddress, PacketCallOptions {
@@ -120,22 +115,18 @@ export class UwsgiCache {
     return this.#run("clear", undefined, undefined, undefined, options, found);
   }
 
-  #store(
+  // async (here and in #run): an argument error rejects, as the exchange's errors do.
+  async #store(
     command: "set" | "update",
     key: VarBytes,
     value: VarBytes,
     options: CacheSetOptions | undefined,
   ): Promise<boolean> {
-    let bytes: Uint8Array;
-    let expires: number | undefined;
-    try {
-      bytes = this.#valueBytes(value);
-      if (options?.expires !== undefined) {
-        expires = checkInteger("options.expires", options.expires, 0, Number.MAX_SAFE_INTEGER);
-      }
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const bytes = this.#valueBytes(value);
+    const expires =
+      options?.expires === undefined
+        ? undefined
+        : checkInteger("options.expires", options.expires, 0, Number.MAX_SAFE_INTEGER);
     return this.#run(command, key, bytes, expires, options, found, ["expires"]);
   }
 
@@ -160,7 +151,7 @@ export class UwsgiCache {
     return Buffer.from(value, "latin1");
   }
 
-  #run<T>(
+  async #run<T>(
     command: CacheCommand,
     key: VarBytes | undefined,
     value: Uint8Array | undefined,
@@ -169,26 +160,20 @@ export class UwsgiCache {
     result: (head: CacheAnswerReady | undefined, value: Buffer | undefined) => T,
     extraKeys: readonly string[] = [],
   ): Promise<T> {
-    let call: ResolvedCall;
-    let packet: Uint8Array;
-    try {
-      call = resolveCall(`cache.${command}()`, { ...this.#address, ...options }, undefined, [
-        ...CACHE_KEYS,
-        ...extraKeys,
-      ]);
-      packet = encodeCacheRequest(
-        {
-          command,
-          ...(key === undefined ? {} : { key }),
-          ...(this.#cache === undefined ? {} : { cache: this.#cache }),
-          ...(value === undefined ? {} : { value }),
-          ...(expires === undefined ? {} : { expires }),
-        },
-        { encoding: this.#encoding },
-      );
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const call = resolveCall(`cache.${command}()`, { ...this.#address, ...options }, undefined, [
+      ...CACHE_KEYS,
+      ...extraKeys,
+    ]);
+    const packet = encodeCacheRequest(
+      {
+        command,
+        ...(key === undefined ? {} : { key }),
+        ...(this.#cache === undefined ? {} : { cache: this.#cache }),
+        ...(value === undefined ? {} : { value }),
+        ...(expires === undefined ? {} : { expires }),
+      },
+      { encoding: this.#encoding },
+    );
     const reader = new MagicAnswer(this.#max, result);
     return exchangePacket(call, [packet], reader, `cache ${command} answer`);
   }

@@ -15,19 +15,14 @@ import {
  * make the round trip. Rejects with `UwsgiClientError` (`CLOSED_BEFORE_ANSWER` when nothing came
  * back: the echo plugin is not loaded).
  */
-export function echo(
+export async function echo(
   address: UwsgiAddress,
   payload: Uint8Array,
   options?: PacketCallOptions,
 ): Promise<Buffer> {
-  let packet: Uint8Array;
-  let call: ReturnType<typeof resolveCall>;
-  try {
-    call = resolveCall("echo()", address, options);
-    packet = encodeEcho(payload);
-  } catch (err) {
-    return Promise.reject(err);
-  }
+  // async: an argument error rejects, as the exchange's errors do.
+  const call = resolveCall("echo()", address, options);
+  const packet = encodeEcho(payload);
   return exchangePacket(call, [packet], new EchoReader(payload.length), "echo");
 }
 

@@ -40,26 +40,23 @@ const DEFAULT_MAX_RESULT = 64 * 1024 * 1024;
  * `UwsgiClientError`s (CONNECT_FAILED, TIMEOUT, ABORTED, SOCKET_ERROR, MALFORMED_ANSWER,
  * ANSWER_TRUNCATED, BODY_TOO_LARGE); wrong arguments are Node's argument errors.
  */
-export function rpc(address: RpcAddress, name: VarBytes, ...args: VarBytes[]): Promise<Buffer> {
-  let parts: Uint8Array[];
-  let call: ReturnType<typeof resolveCall>;
-  let raw: boolean;
-  let max: number;
-  try {
-    call = resolveCall("rpc()", address, undefined, RPC_KEYS);
-    raw = address.raw === undefined ? false : checkBoolean("address.raw", address.raw);
-    max =
-      address.maxResultSize === undefined
-        ? DEFAULT_MAX_RESULT
-        : checkInteger("address.maxResultSize", address.maxResultSize, 0, Number.MAX_SAFE_INTEGER);
-    const options = {
-      modifier2: raw ? (1 as const) : (0 as const),
-      ...(address.encoding === undefined ? {} : { encoding: address.encoding }),
-    };
-    parts = [encodeRpcCall(name, args, options)];
-  } catch (err) {
-    return Promise.reject(err);
-  }
+export async function rpc(
+  address: RpcAddress,
+  name: VarBytes,
+  ...args: VarBytes[]
+): Promise<Buffer> {
+  // async: an argument error rejects, as the exchange's errors do.
+  const call = resolveCall("rpc()", address, undefined, RPC_KEYS);
+  const raw = address.raw === undefined ? false : checkBoolean("address.raw", address.raw);
+  const max =
+    address.maxResultSize === undefined
+      ? DEFAULT_MAX_RESULT
+      : checkInteger("address.maxResultSize", address.maxResultSize, 0, Number.MAX_SAFE_INTEGER);
+  const options = {
+    modifier2: raw ? (1 as const) : (0 as const),
+    ...(address.encoding === undefined ? {} : { encoding: address.encoding }),
+  };
+  const parts = [encodeRpcCall(name, args, options)];
   const label = typeof name === "string" ? name : Buffer.from(name).toString("latin1");
   const reader = raw ? new RawResult(max, label) : new FramedResult(max, label);
   return exchangePacket(call, parts, reader, `answer to the RPC call ${label}()`);

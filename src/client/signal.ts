@@ -17,19 +17,14 @@ import {
  * says it queued the signal ([255, 0, 0, 1]), false when it could not; uWSGI does not say
  * whether a handler exists. Rejects with `UwsgiClientError` when the exchange fails.
  */
-export function raiseSignal(
+export async function raiseSignal(
   address: UwsgiAddress,
   signum: number,
   options?: PacketCallOptions,
 ): Promise<boolean> {
-  let packet: Uint8Array;
-  let call: ReturnType<typeof resolveCall>;
-  try {
-    call = resolveCall("raiseSignal()", address, options);
-    packet = encodeSignal(signum);
-  } catch (err) {
-    return Promise.reject(err);
-  }
+  // async: an argument error rejects, as the exchange's errors do.
+  const call = resolveCall("raiseSignal()", address, options);
+  const packet = encodeSignal(signum);
   return exchangePacket(call, [packet], new StatusReader("signal"), "answer to the signal");
 }
 

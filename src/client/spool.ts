@@ -18,21 +18,16 @@ export interface SpoolOptions extends PacketCallOptions {
  * ([255, 0, 0, 1]), false when it could not (no spooler, an unknown `spooler`). Rejects with
  * `UwsgiClientError` when the exchange fails.
  */
-export function spool(
+export async function spool(
   address: UwsgiAddress,
   vars: VarsInput,
   options?: SpoolOptions,
 ): Promise<boolean> {
-  let packet: Uint8Array;
-  let call: ReturnType<typeof resolveCall>;
-  try {
-    call = resolveCall("spool()", address, options, ["encoding"]);
-    packet = encodeSpoolJob(
-      vars,
-      options?.encoding === undefined ? undefined : { encoding: options.encoding },
-    );
-  } catch (err) {
-    return Promise.reject(err);
-  }
+  // async: an argument error rejects, as the exchange's errors do.
+  const call = resolveCall("spool()", address, options, ["encoding"]);
+  const packet = encodeSpoolJob(
+    vars,
+    options?.encoding === undefined ? undefined : { encoding: options.encoding },
+  );
   return exchangePacket(call, [packet], new StatusReader("spooler job"), "answer to the job");
 }
