@@ -2,13 +2,13 @@
 // written once, lazy pair views, streaming parsers split anywhere, typed errors). Pure: no Node
 // globals, so it loads anywhere the core does.
 
+export type { Pairs } from "../pairs/pairs-input.js";
 export type { PairsView } from "../pairs/pairs-view.js";
 export { FastcgiError, type FastcgiErrorCode } from "./errors.js";
 export {
   DEFAULT_PARAMS_OPTIONS,
   decodeParams,
   encodeParams,
-  type Pairs,
   type ParamsDecodeOptions,
 } from "./params.js";
 export {

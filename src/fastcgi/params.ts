@@ -1,13 +1,11 @@
-import { checkInteger, checkOptions, invalidArgType } from "../codec/arguments.js";
+import { checkInteger, checkOptions } from "../codec/arguments.js";
 import { allocBytes, inputBytes, utf8ByteLength } from "../codec/bytes.js";
 import type { BytesInput } from "../codec/packet.js";
-import { isAscii, type TextEncoding, textEncoding, writeString } from "../codec/text.js";
+import { type TextEncoding, textEncoding, writeString } from "../codec/text.js";
 import { PAIR_SLAB } from "../pairs/pair-table.js";
+import { checkPairs, type Pairs, textByteLength } from "../pairs/pairs-input.js";
 import { PairsView } from "../pairs/pairs-view.js";
 import { FastcgiError } from "./errors.js";
-
-/** Name-value pairs as strings, in order (the same input the uwsgi encoder takes as pairs). */
-export type Pairs = readonly (readonly [string, string])[];
 
 /** Options of the PARAMS decoders. */
 export interface ParamsDecodeOptions {
@@ -53,13 +51,6 @@ function lengthSize(n: number): number {
 /** Encoded size of one pair whose name and value are `n` and `v` bytes. */
 export function pairSize(n: number, v: number): number {
   return lengthSize(n) + lengthSize(v) + n + v;
-}
-
-/** Bytes of `s` in `encoding`, or -1 when the encoding cannot represent it. */
-export function textByteLength(s: string, encoding: TextEncoding): number {
-  if (encoding === "utf8") return s.isWellFormed() ? utf8ByteLength(s) : -1;
-  if (!isAscii(s)) for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return -1;
-  return s.length;
 }
 
 /** Bytes of one pair; `offset` (where it goes) only places the error for an unencodable string. */
@@ -198,21 +189,4 @@ export function encodeParams(pairs: Pairs, encoding: TextEncoding = "latin1"): U
   let p = 0;
   for (const pair of list) p = writePair(out, p, pair, enc);
   return out;
-}
-
-/** @internal Checks a list of `[name, value]` string pairs; returns it. */
-export function checkPairs(name: string, pairs: unknown): Pairs {
-  if (!Array.isArray(pairs)) throw invalidArgType(name, "an array of [name, value] pairs", pairs);
-  for (let i = 0; i < pairs.length; i++) {
-    const pair = pairs[i] as unknown;
-    if (
-      !Array.isArray(pair) ||
-      pair.length !== 2 ||
-      typeof pair[0] !== "string" ||
-      typeof pair[1] !== "string"
-    ) {
-      throw invalidArgType(`${name}[${i}]`, "a [name, value] pair of strings", pair);
-    }
-  }
-  return pairs as Pairs;
 }

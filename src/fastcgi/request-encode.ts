@@ -1,7 +1,8 @@
 import { checkBoolean, checkInteger, checkOptions, invalidArgType } from "../codec/arguments.js";
 import { allocBytes } from "../codec/bytes.js";
 import { type TextEncoding, textEncoding } from "../codec/text.js";
-import { checkPairs, type Pairs, pairByteLength, writePair } from "./params.js";
+import { checkPairs, type Pairs } from "../pairs/pairs-input.js";
+import { pairByteLength, writePair } from "./params.js";
 import {
   FcgiRole,
   FcgiType,

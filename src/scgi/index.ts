@@ -1,7 +1,7 @@
 // "uwsgi-codec/scgi": the SCGI codec (netstring of NUL-terminated headers, then the body), built to
 // the uwsgi codec's standard. Pure: no Node globals, so it loads anywhere the core does.
 
-export type { Pairs } from "../fastcgi/params.js";
+export type { Pairs } from "../pairs/pairs-input.js";
 export type { PairsView } from "../pairs/pairs-view.js";
 export { ScgiError, type ScgiErrorCode } from "./errors.js";
 export {

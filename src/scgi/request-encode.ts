@@ -3,7 +3,7 @@
 import { invalidArgType } from "../codec/arguments.js";
 import { allocBytes } from "../codec/bytes.js";
 import { type TextEncoding, textEncoding, writeString } from "../codec/text.js";
-import { checkPairs, type Pairs, textByteLength } from "../fastcgi/params.js";
+import { checkPairs, type Pairs, textByteLength } from "../pairs/pairs-input.js";
 import { ScgiError } from "./errors.js";
 
 const COLON = 0x3a;
