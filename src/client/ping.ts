@@ -1,4 +1,3 @@
-import { connect, type NetConnectOpts, type Socket } from "node:net";
 import { checkOptions, invalidArgType } from "../codec/arguments.js";
 import { HEADER_SIZE } from "../codec/constants.js";
 import { readHeader } from "../codec/header.js";
@@ -9,12 +8,12 @@ import {
   ADDRESS_KEYS,
   abortError,
   checkSignal,
-  connectError,
   connectOptions,
   timeoutOption,
   type UwsgiAddress,
 } from "./address.js";
 import { UwsgiClientError } from "./errors.js";
+import { type AnswerReader, Collected, exchangePacket } from "./packet-exchange.js";
 
 /** Options of {@link ping}. */
 export interface PingOptions {
@@ -47,88 +46,53 @@ const MAX_PONG = HEADER_SIZE + 0xffff;
  * backend cannot be reached, times out or answers something else; rejects only on abort
  * (`ABORTED`) or with Node's argument errors for a wrong address or option.
  */
-export function ping(address: UwsgiAddress, options: PingOptions = {}): Promise<PingResult> {
-  return new Promise((resolve, reject) => {
-    let net: NetConnectOpts;
-    let timeout: number;
-    try {
-      if (address === null || typeof address !== "object") {
-        throw invalidArgType("address", "of type object", address);
-      }
-      checkOptions("ping() address", address, ADDRESS_KEYS, ADDRESS_ALIASES);
-      checkOptions("ping()", options, ["timeout", "signal"]);
-      net = connectOptions(address, "address");
-      timeout = timeoutOption("options.timeout", options.timeout, 5000);
-      checkSignal("options.signal", options.signal);
-      if (options.signal?.aborted) throw abortError(options.signal);
-    } catch (err) {
-      reject(err as Error);
-      return;
+export async function ping(address: UwsgiAddress, options: PingOptions = {}): Promise<PingResult> {
+  if (address === null || typeof address !== "object") {
+    throw invalidArgType("address", "of type object", address);
+  }
+  checkOptions("ping() address", address, ADDRESS_KEYS, ADDRESS_ALIASES);
+  checkOptions("ping()", options, ["timeout", "signal"]);
+  const net = connectOptions(address, "address");
+  const timeout = timeoutOption("options.timeout", options.timeout, 5000);
+  const signal = checkSignal("options.signal", options.signal);
+  if (signal?.aborted) throw abortError(signal);
+  const started = performance.now();
+  try {
+    const warning = await exchangePacket(
+      { net, timeout, signal },
+      [PING],
+      new PongReader(),
+      "pong",
+    );
+    return { alive: true, latencyMs: performance.now() - started, warning };
+  } catch (err) {
+    const error = err as UwsgiClientError;
+    if (error.code === "ABORTED") throw error;
+    return { alive: false, latencyMs: performance.now() - started, warning: "", error };
+  }
+}
+
+/** Reads a pong: `[100, n, 1]` and n bytes of warning text (latin1). */
+class PongReader implements AnswerReader<string> {
+  readonly #bytes = new Collected();
+
+  push(chunk: Buffer): { readonly value: string } | undefined {
+    this.#bytes.add(chunk);
+    if (this.#bytes.size < HEADER_SIZE) return undefined;
+    const pong = this.#bytes.bytes();
+    const head = readHeader(pong);
+    if (head.modifier1 !== Modifier1.PING || head.modifier2 !== 1 || pong.length > MAX_PONG) {
+      const hex = pong.subarray(0, HEADER_SIZE).toString("hex");
+      throw new UwsgiClientError("MALFORMED_ANSWER", `not a pong: ${hex}`);
     }
-    const started = performance.now();
-    const signal = options.signal;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let connected = false;
-    let done = false;
-    const socket: Socket = connect(net);
-    const finish = (warning: string, error: UwsgiClientError | undefined): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      socket.destroy();
-      const latencyMs = performance.now() - started;
-      if (error?.code === "ABORTED") reject(error);
-      else if (error !== undefined) resolve({ alive: false, latencyMs, warning, error });
-      else resolve({ alive: true, latencyMs, warning });
-    };
-    const onAbort = (): void => finish("", abortError(signal!));
-    const timer =
-      timeout > 0
-        ? setTimeout(
-            () => finish("", new UwsgiClientError("TIMEOUT", `no pong within ${timeout} ms`)),
-            timeout,
-          )
-        : undefined;
-    signal?.addEventListener("abort", onAbort, { once: true });
-    socket.on("connect", () => {
-      connected = true;
-      socket.write(PING);
-    });
-    socket.on("data", (chunk: Buffer) => {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size < HEADER_SIZE) return;
-      const pong = chunks.length === 1 ? chunk : Buffer.concat(chunks, size);
-      chunks.length = 0;
-      chunks.push(pong);
-      const head = readHeader(pong);
-      if (head.modifier1 !== Modifier1.PING || head.modifier2 !== 1 || size > MAX_PONG) {
-        const hex = pong.subarray(0, HEADER_SIZE).toString("hex");
-        finish("", new UwsgiClientError("MALFORMED_ANSWER", `not a pong: ${hex}`));
-        return;
-      }
-      if (bytesMissing(pong) === 0) {
-        finish(pong.toString("latin1", HEADER_SIZE, HEADER_SIZE + head.datasize), undefined);
-      }
-    });
-    socket.on("error", (err) => {
-      finish(
-        "",
-        connected
-          ? new UwsgiClientError("SOCKET_ERROR", `connection failed: ${err.message}`, err)
-          : connectError(net, err),
-      );
-    });
-    socket.on("close", () => {
-      finish(
-        "",
-        new UwsgiClientError(
-          "CLOSED_BEFORE_ANSWER",
-          `the backend closed the connection after ${size} bytes, before a whole pong`,
-        ),
-      );
-    });
-  });
+    if (bytesMissing(pong) > 0) return undefined;
+    return { value: pong.toString("latin1", HEADER_SIZE, HEADER_SIZE + head.datasize) };
+  }
+
+  end(): string {
+    throw new UwsgiClientError(
+      "CLOSED_BEFORE_ANSWER",
+      `the backend closed the connection after ${this.#bytes.size} bytes, before a whole pong`,
+    );
+  }
 }
