@@ -21,7 +21,7 @@ export interface PacketCallOptions {
 }
 
 /** The keys of {@link PacketCallOptions}. */
-export const PACKET_CALL_KEYS: readonly string[] = ["timeout", "signal"];
+const PACKET_CALL_KEYS: readonly string[] = ["timeout", "signal"];
 
 /** An address with the call's options beside it, checked. */
 export interface ResolvedCall {

@@ -17,10 +17,3 @@ export function chunkBytes(chunk: unknown, name = "chunk"): Uint8Array {
   }
   return inputBytes(name, chunk);
 }
-
-/** Like {@link chunkBytes}, for callers that take only a Uint8Array: asserts `chunk` is one. */
-export function checkChunk(chunk: unknown, name = "chunk"): asserts chunk is Uint8Array {
-  if (chunk instanceof Uint8Array) return;
-  if (typeof chunk === "string") chunkBytes(chunk, name);
-  throw invalidArgType(name, "a Uint8Array", chunk);
-}

@@ -2,7 +2,7 @@
  * The status line the server answers a refused request with, by the refusal's code: the status
  * nginx itself would give for the same fault, so nginx can pass it on as it is.
  */
-export function statusOf(code: string): string {
+function statusOf(code: string): string {
   switch (code) {
     case "BODY_TOO_LARGE":
       return "413 Content Too Large";
