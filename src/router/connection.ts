@@ -171,7 +171,7 @@ export class ClientConnection {
     const vars = new VarsEditor(packet.vars);
     // An untrusted client's UWSGI_* vars are dropped before anything reads them.
     if (!trusted && hasKeyPrefix(raw, "UWSGI_")) vars.deletePrefix("UWSGI_");
-    const defaultKey = vars.changed ? keyOfEdited(vars) : fastRouterKey(raw);
+    const defaultKey = fastRouterKey(raw, trusted);
     let req = new RouterRequest(
       vars,
       packet.modifier1,
@@ -300,21 +300,6 @@ export class ClientConnection {
     this.#host.refused(new UwsgiRouterError(code, message, { cause }));
     this.#host.answerError(this.#socket, status);
   }
-}
-
-/** FastRouter's key over edited vars (the same rules as {@link fastRouterKey}). */
-function keyOfEdited(vars: VarsEditor): string | undefined {
-  let key: string | undefined;
-  let forced = false;
-  for (const [k, v] of vars) {
-    if (v.length > 255) continue;
-    if (k === "UWSGI_FASTROUTER_KEY") {
-      forced = true;
-      key = v;
-    } else if (k === "HTTP_HOST" && !forced) key = v;
-    else if (k === "SERVER_NAME" && (key === undefined || key === "")) key = v;
-  }
-  return key === "" ? undefined : key;
 }
 
 /** What a balancer reads of a request; REMOTE_ADDR is read only if a pool hashes it. */

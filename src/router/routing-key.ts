@@ -3,6 +3,8 @@
 // HTTP_HOST takes it unless a UWSGI_FASTROUTER_KEY did, SERVER_NAME only while no key is set; a
 // value over 255 bytes is skipped. The Host port stays in the key (`example.com:8080`).
 
+import { latin1Slice } from "../codec/bytes.js";
+
 /** The longest key FastRouter accepts. */
 export const MAX_KEY_LENGTH = 255;
 
@@ -18,9 +20,11 @@ function keyIs(raw: Uint8Array, at: number, len: number, name: string): boolean 
 
 /**
  * FastRouter's key of a vars block (`raw`, already validated by the decoder), as a latin1 string,
- * or undefined when the request has none (FastRouter drops such a request).
+ * or undefined when the request has none (FastRouter drops such a request). With `forcedKey`
+ * false, UWSGI_FASTROUTER_KEY is passed over: the key of the vars once an untrusted client's
+ * `UWSGI_*` vars are dropped.
  */
-export function fastRouterKey(raw: Uint8Array): string | undefined {
+export function fastRouterKey(raw: Uint8Array, forcedKey = true): string | undefined {
   let start = 0;
   let length = 0;
   let forced = false;
@@ -34,7 +38,7 @@ export function fastRouterKey(raw: Uint8Array): string | undefined {
     if (valueLen <= MAX_KEY_LENGTH && (keyLen === 9 || keyLen === 11 || keyLen === 20)) {
       const at = p + 2;
       if (
-        (keyLen === 20 && keyIs(raw, at, keyLen, FASTROUTER_KEY)) ||
+        (keyLen === 20 && forcedKey && keyIs(raw, at, keyLen, FASTROUTER_KEY)) ||
         (!forced && keyIs(raw, at, keyLen, HTTP_HOST)) ||
         (length === 0 && keyIs(raw, at, keyLen, SERVER_NAME))
       ) {
@@ -46,5 +50,5 @@ export function fastRouterKey(raw: Uint8Array): string | undefined {
     p = next;
   }
   if (length === 0) return undefined;
-  return Buffer.from(raw.buffer, raw.byteOffset + start, length).toString("latin1");
+  return latin1Slice(raw, start, start + length);
 }

@@ -8,7 +8,9 @@ import {
   type SubscriptionInit,
   signingBytes,
 } from "../../src/codec/subscription.js";
+import { encodeVars } from "../../src/codec/vars-encode.js";
 import { type Balanced, type BalancerName, pickNode } from "../../src/router/balancer.js";
+import { fastRouterKey } from "../../src/router/routing-key.js";
 
 const latin1 = (min: number, max: number) =>
   fc.string({
@@ -195,6 +197,48 @@ function run(algorithm: BalancerName, ops: readonly Op[]): ModelNode[] {
   }
   return nodes;
 }
+
+/** FastRouter's rules over pairs, the slow and obvious way (fastRouterKey's oracle). */
+function keyOfPairs(pairs: readonly (readonly [string, string])[]): string | undefined {
+  let key: string | undefined;
+  let forced = false;
+  for (const [k, v] of pairs) {
+    if (v.length > 255) continue;
+    if (k === "UWSGI_FASTROUTER_KEY") {
+      forced = true;
+      key = v;
+    } else if (k === "HTTP_HOST" && !forced) key = v;
+    else if (k === "SERVER_NAME" && (key === undefined || key === "")) key = v;
+  }
+  return key === "" ? undefined : key;
+}
+
+describe("FastRouter's key properties", () => {
+  const arbPairs = fc.array(
+    fc.tuple(
+      fc.constantFrom(
+        "UWSGI_FASTROUTER_KEY",
+        "HTTP_HOST",
+        "SERVER_NAME",
+        "UWSGI_SCHEME",
+        "PATH_INFO",
+        "HTTP_HOSTS",
+      ),
+      fc.oneof(latin1(0, 4), latin1(254, 257)),
+    ),
+    { maxLength: 8 },
+  );
+  it("is the key of FastRouter's rules; without the forced key, the key once UWSGI_* vars are dropped", () => {
+    fc.assert(
+      fc.property(arbPairs, (pairs) => {
+        const raw = encodeVars(pairs);
+        expect(fastRouterKey(raw)).toBe(keyOfPairs(pairs));
+        const untrusted = pairs.filter(([k]) => !k.startsWith("UWSGI_"));
+        expect(fastRouterKey(raw, false)).toBe(keyOfPairs(untrusted));
+      }),
+    );
+  });
+});
 
 describe("balancer properties", () => {
   for (const algorithm of ALGORITHMS) {
