@@ -2,7 +2,8 @@ import { ChunkedDecoder } from "../parser/chunked-decoder.js";
 
 // Reads the answers the load generator gets, doing only what framing needs: the status code, and
 // where the body ends (Content-Length, chunked, or the connection's end). Heads are searched in
-// place; one split across chunks is joined (they are small and rarely split).
+// place; one split across chunks is gathered in a buffer that doubles as it fills, so a head
+// trickled in byte by byte costs linear work, not a copy of all of it per chunk.
 
 const HEAD = 0;
 const BODY_LENGTH = 1;
@@ -43,7 +44,9 @@ export class AnswerReader {
   keepAlive = false;
   #state = HEAD;
   #head = false;
-  #pending: Uint8Array | undefined;
+  /** The head so far when it spans chunks: `#held[0, #heldLength)`; the rest is spare room. */
+  #held: Uint8Array | undefined;
+  #heldLength = 0;
   #left = 0;
   #decoder: ChunkedDecoder | undefined;
   /** Only the head matters (FastCGI: END_REQUEST ends the answer, not the body's framing). */
@@ -59,7 +62,8 @@ export class AnswerReader {
     this.keepAlive = false;
     this.#state = HEAD;
     this.#head = head;
-    this.#pending = undefined;
+    this.#held = undefined;
+    this.#heldLength = 0;
     this.#decoder = undefined;
   }
 
@@ -75,23 +79,17 @@ export class AnswerReader {
   push(chunk: Uint8Array): number {
     let p = 0;
     if (this.#state === HEAD) {
-      let buf = chunk;
-      let from = 0;
-      if (this.#pending !== undefined) {
-        const joined = new Uint8Array(this.#pending.length + chunk.length);
-        joined.set(this.#pending);
-        joined.set(chunk, this.#pending.length);
-        from = Math.max(0, this.#pending.length - 3);
-        buf = joined;
-      }
-      const end = headEnd(buf, from, buf.length);
+      const before = this.#heldLength;
+      const buf = before === 0 ? chunk : this.#hold(chunk);
+      const length = before + chunk.length;
+      const end = headEnd(buf, Math.max(0, before - 3), length);
       if (end < 0) {
-        if (buf.length > MAX_HEAD) throw new MalformedAnswer(`no end of head in ${MAX_HEAD} bytes`);
-        this.#pending = buf === chunk ? chunk.slice() : buf;
+        if (length > MAX_HEAD) throw new MalformedAnswer(`no end of head in ${MAX_HEAD} bytes`);
+        if (before === 0) this.#hold(chunk);
         return chunk.length;
       }
-      const before = this.#pending?.length ?? 0;
-      this.#pending = undefined;
+      this.#held = undefined;
+      this.#heldLength = 0;
       this.#parseHead(buf, end);
       p = end - before;
       if (this.status < 200 && this.status !== 101 && !this.#headOnly) {
@@ -119,6 +117,22 @@ export class AnswerReader {
       return used;
     }
     return chunk.length;
+  }
+
+  /** Appends `chunk` to the held head (copied: its memory may be reused); returns the head so far. */
+  #hold(chunk: Uint8Array): Uint8Array {
+    const length = this.#heldLength + chunk.length;
+    let held = this.#held;
+    if (held === undefined || held.length < length) {
+      const grown = new Uint8Array(Math.max(length, 2 * (held?.length ?? 0), 256));
+      if (held !== undefined) grown.set(held.subarray(0, this.#heldLength));
+      held = grown;
+      this.#held = held;
+    }
+    held.set(chunk, this.#heldLength);
+    this.#heldLength = length;
+    // A view to its length: the search must not scan the spare room.
+    return held.subarray(0, length);
   }
 
   /** The connection ended: true when that completes the answer (a body read to the end). */
