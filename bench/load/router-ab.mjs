@@ -12,13 +12,14 @@
 // -C DIR`, link node_modules into DIR, then `npx tsc -p DIR/tsconfig.build.json`.
 // With 2+ cores, wrk runs on the last core and the rest on the others.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nginxArgs, writeNginxConf } from "../../scripts/lib/nginx-conf.mjs";
 import { freePort } from "../../scripts/lib/ports.mjs";
+import { groupCpuMicros } from "./group-cpu.mjs";
 import { parseWrk, runWrk } from "./wrk.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -85,23 +86,6 @@ async function ready(address, proc) {
   }
 }
 
-/** User + system CPU ticks (10 ms) of every process in a process group. */
-function groupTicks(pgid) {
-  let ticks = 0;
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "latin1");
-    } catch {
-      continue;
-    }
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
-  }
-  return ticks;
-}
-
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -146,11 +130,11 @@ ${routers.map((r, i) => `    location = /${i} { include /etc/nginx/uwsgi_params;
   for (let round = 0; round < rounds; round++) {
     for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) {
       const r = routers[i];
-      const before = groupTicks(r.proc.child.pid);
+      const before = groupCpuMicros(r.proc.child.pid);
       const result = parseWrk(await runWrk(url(i), { ...wrk, seconds }));
-      const ticks = groupTicks(r.proc.child.pid) - before;
+      const micros = groupCpuMicros(r.proc.child.pid) - before;
       if (result.errors > 0) throw new Error(`${r.build}: ${result.errors} errors`);
-      r.us.push((ticks * 10_000) / result.requests);
+      r.us.push(micros / result.requests);
       r.rates.push(result.requestsPerSec);
     }
   }

@@ -15,8 +15,8 @@
 //   alone too: its system time is the sockets' work in the kernel). This moves far less than the
 //   rate when other work shares the machine, and compares the routers like for like: our router,
 //   the bare proxy and FastRouter each run as one process on the same core.
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { groupTicks, TICK_MICROS } from "./group-cpu.mjs";
 
 export const ROUTER_ROWS = ["wsgi-direct", "wsgi-router", "wsgi-fastrouter", "wsgi-bare-proxy"];
 /** The process group that routes each row (none for the direct row). */
@@ -25,7 +25,6 @@ const ROUTER_OF = {
   "wsgi-fastrouter": "fastrouter",
   "wsgi-bare-proxy": "bare",
 };
-const TICK_MICROS = 10_000; // USER_HZ is 100 on Linux: /proc times are in 10 ms ticks
 
 /**
  * Starts uWSGI, our router and uWSGI's FastRouter with `startProcess` (run.mjs's launcher, pinned
@@ -140,36 +139,6 @@ export async function startRouterRows({ dir, here, transport, freePort, startPro
       return { cpuMicrosPerRequestIn: figures };
     },
   };
-}
-
-/**
- * User + system CPU ticks of every live process in each group, from /proc/<pid>/stat (and the
- * user ticks alone as `<group>:user`).
- */
-function groupTicks(pgids) {
-  const byGroup = new Map(Object.entries(pgids).map(([name, id]) => [id, name]));
-  const ticks = {};
-  for (const name of Object.keys(pgids)) {
-    ticks[name] = 0;
-    ticks[`${name}:user`] = 0;
-  }
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "latin1");
-    } catch {
-      continue; // exited meanwhile
-    }
-    // Fields after the command name (which may hold spaces): state is field 3, pgrp 5, utime 14,
-    // stime 15.
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const name = byGroup.get(Number(f[2]));
-    if (name === undefined) continue;
-    ticks[name] += Number(f[11]) + Number(f[12]);
-    ticks[`${name}:user`] += Number(f[11]);
-  }
-  return ticks;
 }
 
 /** Waits until a socket path exists (unix) or a port accepts (tcp), at most 10 s. */
