@@ -1,12 +1,16 @@
-import type { NetConnectOpts } from "node:net";
 import { invalidArgType, invalidArgValue } from "../codec/arguments.js";
+
+/** A parsed node address: `net.connect` options, and a `UwsgiAddress` for the client's calls. */
+export type NodeAddress =
+  | { readonly host: string; readonly port: number }
+  | { readonly path: string };
 
 /**
  * A backend address as uWSGI writes it: `host:port` (`[::1]:3031` for IPv6) for TCP, anything
- * else (`/run/app.sock`, `@abstract`) for a unix socket. Returns `net.connect` options, or
- * undefined when the string cannot be an address.
+ * else (`/run/app.sock`, `@abstract`) for a unix socket. Returns its host and port or its path,
+ * or undefined when the string cannot be an address.
  */
-export function parseAddress(address: string): NetConnectOpts | undefined {
+export function parseAddress(address: string): NodeAddress | undefined {
   if (address.length === 0) return undefined;
   const first = address.charCodeAt(0);
   // A path: uWSGI treats a name without a colon, or starting with / or @, as a unix socket.
@@ -25,8 +29,8 @@ export function parseAddress(address: string): NetConnectOpts | undefined {
   return { host, port };
 }
 
-/** Checks an address argument; returns its `net.connect` options. */
-export function checkAddress(name: string, value: unknown): NetConnectOpts {
+/** Checks an address argument; returns it parsed. */
+export function checkAddress(name: string, value: unknown): NodeAddress {
   if (typeof value !== "string") throw invalidArgType(name, "of type string", value);
   const parsed = parseAddress(value);
   if (parsed === undefined) {

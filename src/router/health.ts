@@ -1,4 +1,4 @@
-import { connect } from "node:net";
+import { ping } from "../client/ping.js";
 import type { BackendNode } from "./node.js";
 import type { Pool } from "./pool.js";
 
@@ -15,32 +15,6 @@ export interface NodeEvent {
 }
 
 type Emit = (event: "nodeDown" | "nodeUp", info: NodeEvent) => void;
-
-const PING = Buffer.from([100, 0, 0, 0]);
-
-/**
- * One uwsgi ping (modifier1 100): true when the answer starts with a pong header `[100, n, 1]`.
- * Bounded by `timeout`; the socket is gone when the promise settles. @internal
- */
-export function pingNode(node: BackendNode, timeout: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(node.connect);
-    let got: Buffer = Buffer.alloc(0);
-    const done = (alive: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(alive);
-    };
-    const timer = setTimeout(() => done(false), timeout);
-    socket.on("connect", () => socket.write(PING));
-    socket.on("data", (chunk: Buffer) => {
-      got = got.length === 0 ? chunk : Buffer.concat([got, chunk]);
-      if (got.length >= 4) done(got[0] === 100 && got[3] === 1);
-    });
-    socket.on("error", () => done(false));
-    socket.on("close", () => done(false));
-  });
-}
 
 /**
  * Passive and active health of the router's nodes: every timer it starts, it stops in `close`.
@@ -79,7 +53,10 @@ export class Health {
     if (check === undefined || this.#checks.has(pool) || this.#closed) return;
     const run = () => {
       for (const node of pool.nodes) {
-        void pingNode(node, check.timeout).then((alive) => this.#pinged(pool, node, alive));
+        // The client's ping(): a whole pong (modifier2 1, with its warning text) within the timeout.
+        void ping(node.connect, { timeout: check.timeout }).then((result) =>
+          this.#pinged(pool, node, result.alive),
+        );
       }
     };
     const timer = setInterval(run, check.interval);

@@ -1,4 +1,4 @@
-import type { NetConnectOpts } from "node:net";
+import type { NodeAddress } from "./address.js";
 import { type Balanced, hash32 } from "./balancer.js";
 import { LatencyHistogram, type LatencySnapshot } from "./latency.js";
 
@@ -44,7 +44,7 @@ export interface NodeStats {
 /** A backend node and its counters. @internal (read through stats and events). */
 export class BackendNode implements Balanced {
   readonly address: string;
-  readonly connect: NetConnectOpts;
+  readonly connect: NodeAddress;
   readonly source: NodeSource;
   /** A stable name for cookies and hashing: not the address itself. */
   readonly token: string;
@@ -71,7 +71,7 @@ export class BackendNode implements Balanced {
   attached = true;
   readonly latency: LatencyHistogram = new LatencyHistogram();
 
-  constructor(init: NodeInit, connect: NetConnectOpts, source: NodeSource) {
+  constructor(init: NodeInit, connect: NodeAddress, source: NodeSource) {
     this.address = init.address;
     this.connect = connect;
     this.source = source;
