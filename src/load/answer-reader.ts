@@ -1,3 +1,4 @@
+import { bodiless, isInterim } from "../client/answer-framing.js";
 import { ChunkedDecoder } from "../parser/chunked-decoder.js";
 
 // Reads the answers the load generator gets, doing only what framing needs: the status code, and
@@ -92,7 +93,7 @@ export class AnswerReader {
       this.#heldLength = 0;
       this.#parseHead(buf, end);
       p = end - before;
-      if (this.status < 200 && this.status !== 101 && !this.#headOnly) {
+      if (isInterim(this.status) && !this.#headOnly) {
         // An interim answer (100 Continue, 103 Early Hints): the final one follows.
         this.#state = HEAD;
         return p === chunk.length ? p : p + this.push(chunk.subarray(p));
@@ -192,9 +193,10 @@ export class AnswerReader {
       this.#state = BODY_EOF;
       return;
     }
-    const bodiless = this.#head || status === 204 || status === 304 || status < 200;
+    // 1xx: an interim head (its final one follows) or 101, after which the bytes are not HTTP.
+    const noBody = bodiless(status, this.#head) || status < 200;
     this.keepAlive = first === 1 && !close;
-    if (bodiless) this.#state = DONE;
+    if (noBody) this.#state = DONE;
     else if (chunked) {
       // A fresh decoder per answer: ChunkedDecoder has no reset.
       this.#decoder = new ChunkedDecoder({});
