@@ -1,4 +1,5 @@
 import type { Duplex } from "node:stream";
+import { Modifier1 } from "../codec/modifiers.js";
 import { encodePacket, type Packet, type VarsPacket } from "../codec/packet.js";
 import type { PickHint } from "./balancer.js";
 import { UwsgiRouterError } from "./errors.js";
@@ -28,8 +29,8 @@ export interface ConnectionHost extends ExchangeHost {
   connectionClosed(connection: ClientConnection): void;
 }
 
-const PONG = Buffer.from([100, 0, 0, 1]);
-const PING = 100;
+// A pong: modifier1 100, datasize 0, modifier2 1, as uWSGI answers a ping.
+const PONG = Buffer.from([Modifier1.PING, 0, 0, 1]);
 
 /**
  * One client connection: reads the request packet (PacketGatherer), routes it (key, pool,
@@ -151,7 +152,7 @@ export class ClientConnection {
   #route(packet: Packet): void {
     const socket = this.#socket;
     if (packet.kind !== "vars") {
-      if (packet.modifier1 === PING) socket.end(PONG);
+      if (packet.modifier1 === Modifier1.PING) socket.end(PONG);
       else
         this.#clientError(
           new UwsgiRouterError(

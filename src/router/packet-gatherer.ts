@@ -24,11 +24,6 @@ export class PacketGatherer {
   // The packet's size once its header is known; 0 before.
   #total = 0;
 
-  /** Bytes held so far. */
-  get buffered(): number {
-    return this.#have;
-  }
-
   /** Takes a chunk; the packet once whole (throws the codec's `UwsgiError` for a bad one). */
   push(chunk: Buffer): GatheredPacket | undefined {
     let off = 0;

@@ -140,7 +140,7 @@ export class Subscriber extends EventEmitter {
 export function subscribe(server: string, options: SubscribeOptions): Subscriber {
   if (typeof server !== "string") throw invalidArgType("server", "of type string", server);
   const target = parseAddress(server);
-  if (target === undefined || !("port" in target) || target.port === undefined) {
+  if (target === undefined || !("port" in target)) {
     throw invalidArgValue(
       "server",
       server,
