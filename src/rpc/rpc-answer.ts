@@ -21,27 +21,34 @@ export type RpcFunction = (
   ...args: Buffer[]
 ) => Uint8Array | string | null | undefined | Promise<Uint8Array | string | null | undefined>;
 
-/** What the RPC answer needs from the server a call came to (its reporting). */
+/** What the RPC answer needs from the server a call came to: which it is, and its reporting. */
 export interface RpcHost {
+  /** The server (the key serveRpc() files its functions under). */
+  readonly server: object;
   clientError(err: UwsgiError | UwsgiServerError, socket: Socket): void;
   handlerError(err: Error): void;
 }
 
-// The functions each served socket answers with, set when its server accepts it.
-const socketFunctions = new WeakMap<Socket, ReadonlyMap<string, RpcFunction>>();
+// The functions each server answers RPC calls with, filled by serveRpc().
+const serverFunctions = new WeakMap<object, Map<string, RpcFunction>>();
 
-/** @internal `socket` (just accepted) answers RPC calls with `table`. */
-export function answerRpcWith(socket: Socket, table: ReadonlyMap<string, RpcFunction>): void {
-  socketFunctions.set(socket, table);
+/** @internal The live table of functions `server` answers RPC calls with, made on first use. */
+export function rpcFunctionsOf(server: object): Map<string, RpcFunction> {
+  let table = serverFunctions.get(server);
+  if (table === undefined) {
+    table = new Map();
+    serverFunctions.set(server, table);
+  }
+  return table;
 }
 
 /**
  * @internal Called by the server's connection for a modifier1 173 packet. Returns false when the
- * socket's server serves no functions (the packet stays unsupported); otherwise answers the call
+ * server serves no functions (the packet stays unsupported); otherwise answers the call
  * (or closes, as uWSGI does) and returns true. The connection must not touch the socket after.
  */
 export function answerRpc(host: RpcHost, packet: Packet, socket: Socket): boolean {
-  const table = socketFunctions.get(socket);
+  const table = serverFunctions.get(host.server);
   if (table === undefined || packet.kind !== "array") return false;
   const items = (packet as ArrayPacket).items;
   // uWSGI's reading: empty items dropped, an empty last item refuses the call, 255 items at most.

@@ -2,14 +2,13 @@
 // JS functions, so uWSGI's `uwsgi.rpc("host:port", name, ...)` (and rpc() from this package)
 // reaches Node. How a call is answered is rpc-answer.ts.
 
-import type { Socket } from "node:net";
 import { invalidArgType, invalidArgValue } from "../codec/arguments.js";
 import { MAX_RPC_NAME_LENGTH } from "../codec/rpc.js";
 import type { ServerOptions } from "../server/options.js";
 import type { UwsgiRequest } from "../server/request.js";
 import type { UwsgiServerResponse } from "../server/response.js";
 import { createServer, type UwsgiServer } from "../server/server.js";
-import { answerRpcWith, type RpcFunction } from "./rpc-answer.js";
+import { type RpcFunction, rpcFunctionsOf } from "./rpc-answer.js";
 
 export type { RpcFunction } from "./rpc-answer.js";
 
@@ -18,8 +17,6 @@ export type RpcFunctionsInit =
   | Readonly<Record<string, RpcFunction>>
   | ReadonlyMap<string, RpcFunction>
   | Iterable<readonly [string, RpcFunction]>;
-
-const serverFunctions = new WeakMap<UwsgiServer, Map<string, RpcFunction>>();
 
 function toMap(functions: unknown): Map<string, RpcFunction> {
   if (functions === null || typeof functions !== "object") {
@@ -71,13 +68,7 @@ export function serveRpc(
     throw invalidArgType("server", "a server from createServer()", server);
   }
   const added = toMap(functions);
-  let table = serverFunctions.get(server);
-  if (table === undefined) {
-    const created = new Map<string, RpcFunction>();
-    table = created;
-    serverFunctions.set(server, created);
-    server.on("connection", (socket: Socket) => answerRpcWith(socket, created));
-  }
+  const table = rpcFunctionsOf(server);
   for (const [name, fn] of added) table.set(name, fn);
   return table;
 }

@@ -32,6 +32,8 @@ import { statusAnswer } from "./status.js";
 
 /** What a connection needs from its server. */
 export interface ConnectionOwner {
+  /** The server itself (what serveRpc() files its functions under). */
+  readonly server: object;
   readonly options: ResolvedServerOptions;
   readonly parserOptions: ParserOptions;
   /** Checks the deadlines of every open connection. */

@@ -182,10 +182,10 @@ function shutdownAll(connections: ConnectionList<Connection>): void {
 
 /** The server seen from its connections. */
 class Owner implements ConnectionOwner {
+  readonly server: UwsgiServer;
   readonly options: ResolvedServerOptions;
   readonly parserOptions: ParserOptions;
   readonly clock: DeadlineClock;
-  readonly #server: UwsgiServer;
   readonly #connections: ConnectionList<Connection>;
   readonly #drained: () => void;
 
@@ -197,7 +197,7 @@ class Owner implements ConnectionOwner {
     connections: ConnectionList<Connection>,
     drained: () => void,
   ) {
-    this.#server = server;
+    this.server = server;
     this.#drained = drained;
     this.options = options;
     this.parserOptions = parserOptions;
@@ -206,7 +206,7 @@ class Owner implements ConnectionOwner {
   }
 
   dispatch(req: UwsgiRequest, res: UwsgiServerResponse, connection: Connection): void {
-    const server = this.#server;
+    const server = this.server;
     const handlers = server.listeners("request") as RequestHandler[];
     if (handlers.length === 0) {
       this.#failed(new Error("the server has no 'request' listener"), connection);
@@ -231,7 +231,7 @@ class Owner implements ConnectionOwner {
   }
 
   clientError(err: UwsgiError | UwsgiServerError, socket: Socket): void {
-    const server = this.#server;
+    const server = this.server;
     if (server.listenerCount("clientError") === 0) return;
     try {
       server.emit("clientError", err, socket);
@@ -243,7 +243,7 @@ class Owner implements ConnectionOwner {
   }
 
   handlerError(err: Error): void {
-    const server = this.#server;
+    const server = this.server;
     if (server.listenerCount("error") === 0) {
       console.error(err);
       return;

@@ -2,7 +2,7 @@
 // read and answered, what a failing or misbehaving function gets, what is refused and reported,
 // and the argument checks.
 import { once } from "node:events";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { rawExchange } from "../../scripts/lib/raw-exchange.mjs";
 import { encodeRpcCall } from "../../src/index.js";
@@ -168,6 +168,19 @@ describe("answering calls", () => {
     expect((await rpc({ port }, "a")).toString() + (await rpc({ port }, "b")).toString()).toBe(
       "AB",
     );
+  });
+
+  it("serveRpc on a server with a connection already open: a call on it is answered", async () => {
+    const server = createServer((_req, res) => res.end());
+    const port = await listen(server);
+    const socket = connect(port, "127.0.0.1");
+    await once(socket, "connect");
+    while (server.openConnections === 0) await new Promise((r) => setImmediate(r));
+    serveRpc(server, { a: () => "A" });
+    socket.end(encodeRpcCall("a", []));
+    const chunks: Buffer[] = [];
+    for await (const chunk of socket) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString("hex")).toBe("ad010000" + "41");
   });
 });
 
