@@ -7,17 +7,9 @@ import {
   encodeSubscription,
 } from "../../src/codec/subscription.js";
 import { SubscriptionServer } from "../../src/router/subscription-server.js";
+import { thrown } from "./support/thrown.js";
 
 // The subscription packet's codec (src/codec/subscription.ts) and the server's refusals.
-
-function thrown(f: () => unknown): { name: string; code: string } {
-  try {
-    f();
-  } catch (e) {
-    return { name: (e as Error).name, code: (e as { code: string }).code };
-  }
-  throw new Error("did not throw");
-}
 
 describe("subscription codec errors", () => {
   it("gives each refusal its code, the offset in the datagram and the var concerned", () => {

@@ -15,6 +15,7 @@ import { fastRouterKey } from "../../src/router/routing-key.js";
 import { cookieValue } from "../../src/router/sticky-cookie.js";
 import { subscribe } from "../../src/router/subscribe.js";
 import { hasKeyPrefix, VarsEditor } from "../../src/router/vars-editor.js";
+import { thrown } from "./support/thrown.js";
 
 function vars(pairs: [string, string][]) {
   return decodeVars(encodePacket({ vars: pairs }), 4);
@@ -22,15 +23,6 @@ function vars(pairs: [string, string][]) {
 
 function request(pairs: [string, string][]): RouterRequest {
   return new RouterRequest(new VarsEditor(vars(pairs)), 0, 0, undefined, "app", "127.0.0.1", false);
-}
-
-function thrown(f: () => unknown): { name: string; code: string } {
-  try {
-    f();
-  } catch (e) {
-    return { name: (e as Error).name, code: (e as { code: string }).code };
-  }
-  throw new Error("did not throw");
 }
 
 describe("FastRouter's key", () => {
