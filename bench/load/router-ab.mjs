@@ -12,13 +12,12 @@
 // -C DIR`, link node_modules into DIR, then `npx tsc -p DIR/tsconfig.build.json`.
 // With 2+ cores, wrk runs on the last core and the rest on the others.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nginxArgs, writeNginxConf } from "../../scripts/lib/nginx-conf.mjs";
-import { freePort } from "../../scripts/lib/ports.mjs";
+import { freePort, waitForAddress } from "../../scripts/lib/ports.mjs";
 import { groupCpuMicros } from "./group-cpu.mjs";
 import { parseWrk, runWrk } from "./wrk.mjs";
 
@@ -65,27 +64,6 @@ function start(cmd, args, env = {}) {
   return { child, output: () => output };
 }
 
-/** Waits until a unix socket exists or a TCP port accepts, at most 10 s. */
-async function ready(address, proc) {
-  const { connect } = await import("node:net");
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const ok = address.includes("/")
-      ? existsSync(address)
-      : await new Promise((res) => {
-          const s = connect(Number(address.split(":")[1]), "127.0.0.1");
-          s.once("connect", () => {
-            s.destroy();
-            res(true);
-          });
-          s.once("error", () => res(false));
-        });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${address} not ready:\n${proc.output()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -102,14 +80,14 @@ try {
     ...["--wsgi-file", join(here, "hello.py"), "--chmod-socket=666", "--die-on-term"],
     "--disable-logging",
   ]);
-  await ready(app, uwsgi);
+  await waitForAddress(app, uwsgi.output);
   const routers = [];
   for (const [i, build] of builds.entries()) {
     const listen = await at(`router-${i}`);
     const proc = start(process.execPath, [join(here, "router-process.mjs"), listen, app], {
       ROUTER_DIST: resolve(build),
     });
-    await ready(listen, proc);
+    await waitForAddress(listen, proc.output);
     routers.push({ build, listen, proc, us: [], rates: [] });
   }
   const port = await freePort();

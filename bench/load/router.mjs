@@ -16,6 +16,7 @@
 //   rate when other work shares the machine, and compares the routers like for like: our router,
 //   the bare proxy and FastRouter each run as one process on the same core.
 import { join } from "node:path";
+import { waitForAddress } from "../../scripts/lib/ports.mjs";
 import { groupTicks, TICK_MICROS } from "./group-cpu.mjs";
 
 export const ROUTER_ROWS = ["wsgi-direct", "wsgi-router", "wsgi-fastrouter", "wsgi-bare-proxy"];
@@ -63,7 +64,7 @@ export async function startRouterRows({ dir, here, transport, freePort, startPro
       "2",
       "--chmod-socket=666",
     ],
-    waitFor(transport, at.app),
+    (p) => waitForAddress(at.app, p.output),
   );
   const router = startProcess(
     process.execPath,
@@ -91,7 +92,7 @@ export async function startRouterRows({ dir, here, transport, freePort, startPro
       at.app,
       "--chmod-socket=666",
     ],
-    waitFor(transport, at.fastrouter),
+    (p) => waitForAddress(at.fastrouter, p.output),
   );
   pgids.fastrouter = fastrouter.pid;
   const location = (row, name) =>
@@ -138,35 +139,6 @@ export async function startRouterRows({ dir, here, transport, freePort, startPro
       }
       return { cpuMicrosPerRequestIn: figures };
     },
-  };
-}
-
-/** Waits until a socket path exists (unix) or a port accepts (tcp), at most 10 s. */
-function waitFor(transport, address) {
-  return async (proc) => {
-    const { existsSync } = await import("node:fs");
-    const { connect } = await import("node:net");
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const ok =
-        transport === "unix"
-          ? existsSync(address)
-          : await new Promise((resolve) => {
-              const [host, port] = [
-                address.slice(0, address.lastIndexOf(":")),
-                Number(address.slice(address.lastIndexOf(":") + 1)),
-              ];
-              const s = connect({ host, port });
-              s.once("connect", () => {
-                s.destroy();
-                resolve(true);
-              });
-              s.once("error", () => resolve(false));
-            });
-      if (ok) return;
-      if (Date.now() > deadline) throw new Error(`${address} not ready:\n${proc.output()}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
   };
 }
 
