@@ -10,6 +10,7 @@ import type { Socket } from "node:net";
 import type { UwsgiError } from "../codec/errors.js";
 import type { ArrayPacket, Packet } from "../codec/packet.js";
 import { encodeRpcAnswerHead, RpcModifier2 } from "../codec/rpc.js";
+import { userCodeFailed } from "../server/connection-errors.js";
 import { UwsgiServerError } from "../server/server-error.js";
 
 /**
@@ -124,11 +125,6 @@ function refuse(host: RpcHost, socket: Socket, why: string): void {
 }
 
 function failed(host: RpcHost, socket: Socket, name: string, err: unknown): void {
-  const message = err instanceof Error ? err.message : String(err);
-  host.handlerError(
-    new UwsgiServerError("HANDLER_FAILED", `the RPC function ${name} failed: ${message}`, {
-      cause: err,
-    }),
-  );
+  host.handlerError(userCodeFailed(`the RPC function ${name} failed`, err));
   if (!socket.destroyed) socket.end();
 }

@@ -26,10 +26,13 @@ export function answerFailed(err: Error): UwsgiServerError {
     : new UwsgiServerError("HANDLER_FAILED", `the answer failed: ${err.message}`, { cause: err });
 }
 
-/** A listener the server ran (user code) threw `thrown`. */
-export function listenerThrew(thrown: unknown): UwsgiServerError {
+/**
+ * User code failed: `what` says which (`"a listener threw"`), `thrown` is what it threw or
+ * rejected with, kept as `cause`.
+ */
+export function userCodeFailed(what: string, thrown: unknown): UwsgiServerError {
   const message = thrown instanceof Error ? thrown.message : String(thrown);
-  return new UwsgiServerError("HANDLER_FAILED", `a listener threw: ${message}`, { cause: thrown });
+  return new UwsgiServerError("HANDLER_FAILED", `${what}: ${message}`, { cause: thrown });
 }
 
 /**

@@ -9,11 +9,11 @@ import {
   headerTimedOut,
   idleTimedOut,
   lengthRequired,
-  listenerThrew,
   peerLeftAnswer,
   peerLeftPacket,
   requestTimedOut,
   shutDown,
+  userCodeFailed,
 } from "./connection-errors.js";
 import {
   type DeadlineClock,
@@ -319,7 +319,7 @@ export class Connection
    * becomes a 500 if it has not started, else the connection is cut.
    */
   #userFailed(thrown: unknown): void {
-    const err = listenerThrew(thrown);
+    const err = userCodeFailed("a listener threw", thrown);
     if (!this.#closed) {
       this.#refused = true;
       this.deadlines.stop();

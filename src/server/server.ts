@@ -3,6 +3,7 @@ import { invalidArgType } from "../codec/arguments.js";
 import type { UwsgiError } from "../codec/errors.js";
 import type { ParserOptions } from "../parser/packet-parser.js";
 import { Connection, type ConnectionOwner } from "./connection.js";
+import { userCodeFailed } from "./connection-errors.js";
 import { ConnectionList } from "./connection-list.js";
 import { DeadlineClock, deadlinePeriod } from "./deadlines.js";
 import {
@@ -263,10 +264,7 @@ class Owner implements ConnectionOwner {
   }
 
   #failed(thrown: unknown, connection: Connection): void {
-    const message = thrown instanceof Error ? thrown.message : String(thrown);
-    const err = new UwsgiServerError("HANDLER_FAILED", `a request handler failed: ${message}`, {
-      cause: thrown,
-    });
+    const err = userCodeFailed("a request handler failed", thrown);
     connection.handlerFailed(err);
     this.handlerError(err);
   }
