@@ -4,9 +4,8 @@
 // fixtures/apps/chunked_echo.py (which reads the body with uwsgi.chunked_read()). For an upload
 // of unknown length the router sends the vars with HTTP_TRANSFER_ENCODING: chunked and no
 // CONTENT_LENGTH, then the chunked stream as the client sent it. dumpcap records the uwsgi side
-// on loopback (chunked.pcapng); expected.json has what was sent and what the app read. (In a
-// directory of its own: the dissector's tests take every capture of fixtures/captures, and the
-// dissector does not read chunked bodies yet.)
+// on loopback (chunked.pcapng); expected.json has what was sent and what the app read (in a
+// directory of its own, beside fixtures/captures/expected.json, which is the nginx captures').
 //
 // Usage: node scripts/make-chunked-capture.mjs
 // Needs: uwsgi (Debian uwsgi-core with the http plugin, uwsgi-plugin-python3), dumpcap; runs as
