@@ -3,7 +3,7 @@
 // names its test in its info string (```ts test=usage); a block without one, or a name below
 // without its block, fails the first test.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDissector } from "../src/dissector/generate.js";
@@ -354,7 +354,9 @@ server.close();
       expect(o.vars!.map(([k]) => k).filter((k) => k !== "HTTP_HOST")).toEqual(["REQUEST_URI"]);
     }
     sh(bodies!);
-    for (const r of CAPTURES.requests.filter((r) => (r.body_length ?? 0) > 0)) {
+    const withBodies = CAPTURES.requests.filter((r) => (r.body_length ?? 0) > 0);
+    expect(withBodies.length).toBeGreaterThan(0);
+    for (const r of withBodies) {
       expect(statSync(join(project!.dir, "out", `${r.id}.request.bin`)).size).toBe(r.body_length);
     }
     // Capturing live needs tcpdump (not one of the peers) and capture rights: not run.
@@ -411,8 +413,6 @@ router.close();
     });
   },
 
-  // Installing is what `npm test` asks for when a peer is missing; here the peers are installed,
-  // so the check it runs first passes (installing again would need root and the network).
   // The tools against the real uWSGI (environ_echo.py with the ping plugin): every line as written
   // exits 0; what each prints is what its comment says.
   tools(snippet) {
@@ -451,6 +451,8 @@ assert.equal(typeof result.uncorrectedLatencyMs?.p99, "number");
     });
   },
 
+  // Installing is what `npm test` asks for when a peer is missing; here the peers are installed,
+  // so the check it runs first passes (installing again would need root and the network).
   peers(snippet) {
     const lines = shellLines(snippet.code);
     const testCommand = readFileSync(join(ROOT, "scripts/test.mjs"), "utf8");
@@ -458,6 +460,38 @@ assert.equal(typeof result.uncorrectedLatencyMs?.p99, "number");
     expect(sh("bash scripts/peers.sh check", ROOT)).toBe("");
   },
 };
+
+/**
+ * The benchmark and script commands of the README's text (its `code spans`; fenced blocks run as
+ * tests of their own): `npm run NAME [-- ARGS]` and `node FILE ARGS`, each with the file that
+ * runs it (for npm, the last `node FILE` of its package.json script; the benchmark's compiled
+ * .bench/X.js is X.ts; none for a script that runs no node file) and the --options it is given.
+ */
+function readmeCommands(markdown: string) {
+  const scripts = (
+    JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts;
+  const fileOf = (line: string | undefined) => {
+    const file = [...(line ?? "").matchAll(/\bnode (\S+)/g)].at(-1)?.[1];
+    return file?.replace(/^\.bench\/(.*)\.js$/, "$1.ts");
+  };
+  const text = markdown.replace(/^```[\s\S]*?^```/gm, "");
+  const commands = [...text.matchAll(/`([^`]+)`/g)]
+    .flatMap((m) => m[1]!.replace(/\s+/g, " ").split("&&"))
+    .map((c) => c.trim().replace(/^taskset -c \S+ /, ""));
+  return commands.flatMap((command) => {
+    const npm = /^npm run ([\w:-]+)(?: -- (.*))?$/.exec(command);
+    const node = /^node ((?:bench|scripts|examples)\/\S+)(.*)$/.exec(command);
+    if (npm === null && node === null) return [];
+    const exists = npm !== null ? npm[1]! in scripts : existsSync(join(ROOT, node![1]!));
+    const script = npm !== null ? fileOf(scripts[npm[1]!]) : node![1];
+    const args = (npm !== null ? npm[2] : node![2]) ?? "";
+    const flags = [...args.matchAll(/(?:^|[\s[])(--[a-z][\w-]*)/g)].map((f) => f[1]!);
+    return [{ command, exists, script, flags }];
+  });
+}
 
 describe("README", () => {
   it("every code block names its test, and every test has its block", () => {
@@ -486,6 +520,23 @@ describe("README", () => {
     const links = [...README.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]!);
     expect(links.length).toBeGreaterThan(10);
     expect(links.filter((link) => !headings.has(link))).toEqual([]);
+  });
+
+  it("every command a figure names exists, with the options it is given", () => {
+    const commands = readmeCommands(README);
+    expect(commands.length).toBeGreaterThan(20);
+    const problems = commands.flatMap(({ command, exists, script, flags }) => {
+      if (!exists) return [`${command}: no such script`];
+      if (script === undefined) return []; // an npm script that runs no node file (build, lint)
+      const source = readFileSync(join(ROOT, script), "utf8");
+      return flags
+        .filter(
+          (flag) =>
+            !new RegExp(`${flag}(?![\\w-])`).test(source) && !source.includes(`"${flag.slice(2)}"`),
+        )
+        .map((flag) => `${command}: ${script} reads no ${flag}`);
+    });
+    expect(problems).toEqual([]);
   });
 
   for (const snippet of snippets) {
