@@ -25,10 +25,10 @@ export function pcapOf(segments: readonly CapturedSegment[], linkType = 1): Buff
   return writePcap(recordsOf(segments, linkType), { linkType });
 }
 
-/** Splits every payload into pieces of sizes `sizeOf()` (at least 1). */
+/** Splits every payload into pieces of sizes `sizeOf(offset in the payload)` (at least 1). */
 export function resegment(
   segments: readonly CapturedSegment[],
-  sizeOf: () => number,
+  sizeOf: (offset: number) => number,
 ): CapturedSegment[] {
   const out: CapturedSegment[] = [];
   for (const s of segments) {
@@ -38,7 +38,7 @@ export function resegment(
     }
     let off = 0;
     while (off < s.payload.length) {
-      const n = Math.max(1, Math.min(sizeOf(), s.payload.length - off));
+      const n = Math.max(1, Math.min(sizeOf(off), s.payload.length - off));
       const last = off + n >= s.payload.length;
       out.push({
         ...s,

@@ -2,6 +2,7 @@
 // length field is cut at every offset, merged so that several packets share a segment, and
 // synthetic connections with several packets each way.
 import type { CapturedSegment } from "../../capture/support/fixtures.js";
+import { resegment } from "../../capture/support/rewrite.js";
 
 /** Splits each payload: its first `head` bytes one by one, the rest in pieces of `sizeOf()`. */
 export function splitEverywhere(
@@ -9,27 +10,7 @@ export function splitEverywhere(
   head: number,
   sizeOf: () => number,
 ): CapturedSegment[] {
-  const out: CapturedSegment[] = [];
-  for (const s of segments) {
-    if (s.payload.length === 0) {
-      out.push(s);
-      continue;
-    }
-    let off = 0;
-    while (off < s.payload.length) {
-      const want = off < head ? 1 : Math.max(1, sizeOf());
-      const n = Math.min(want, s.payload.length - off);
-      const last = off + n >= s.payload.length;
-      out.push({
-        ...s,
-        seq: (s.seq + off) >>> 0,
-        payload: s.payload.subarray(off, off + n),
-        flags: last ? s.flags : s.flags & ~0x01,
-      });
-      off += n;
-    }
-  }
-  return out;
+  return resegment(segments, (offset) => (offset < head ? 1 : sizeOf()));
 }
 
 const direction = (s: CapturedSegment) => `${s.src}:${s.srcPort}>${s.dst}:${s.dstPort}`;
