@@ -194,15 +194,6 @@ export function oracleWalkArray(
   return { ok: true, value: items };
 }
 
-/** The items of a payload, or null when it is malformed or over `maxItems`. */
-export function oracleDecodeArray(
-  payload: Uint8Array,
-  rules: OracleArrayRules,
-): OracleItem[] | null {
-  const r = oracleWalkArray(payload, rules);
-  return r.ok ? r.value : null;
-}
-
 /**
  * The packet at `offset` of `buf`. A problem's `at` is absolute in `buf`. For "truncated", `at`
  * is the packet's offset and `missing` is how many bytes the input lacks.
