@@ -1,7 +1,7 @@
 // Chunked request bodies (HTTP_TRANSFER_ENCODING: chunked and no CONTENT_LENGTH, as uWSGI's http
 // router and router_uwsgi send an upload): the handler reads the decoded bytes with backpressure;
 // bad framing, a refusal by option, a body that never comes each end the request with a status.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { chunkedBody, patternBytes } from "../../scripts/lib/bodies.mjs";
 import { encodePacket } from "../../src/index.js";
 import type { UwsgiRequest } from "../../src/server/request.js";
@@ -9,18 +9,7 @@ import type { RequestHandler, UwsgiServer } from "../../src/server/server.js";
 import type { UwsgiServerError } from "../../src/server/server-error.js";
 import { exchange } from "../interop/support/exchange.js";
 import { sha256 } from "../support/bytes.js";
-import { rawClient, type Served, serve, until } from "./support/serve.js";
-
-const stops: Served[] = [];
-afterEach(async () => {
-  while (stops.length > 0) await stops.pop()!.stop();
-});
-
-async function start(handler: RequestHandler, options?: object): Promise<Served> {
-  const s = await serve(handler, options);
-  stops.push(s);
-  return s;
-}
+import { rawClient, serveForTest, until } from "./support/serve.js";
 
 function clientErrors(server: UwsgiServer): string[] {
   const codes: string[] = [];
@@ -54,7 +43,7 @@ describe("chunked request bodies", () => {
   it("1 MiB in chunks of many sizes arrives decoded and whole; contentLength is undefined", async () => {
     const body = patternBytes(1024 * 1024);
     const wire = chunkedBody(body, [1, 7, 4096, 65_536, 300_000, 13]);
-    const { port } = await start(hashing);
+    const { port } = await serveForTest(hashing);
     // The wire cut at odd places, as a router's reads would cut it.
     const parts: Uint8Array[] = [PACKET];
     for (let at = 0; at < wire.length; at += 50_001) parts.push(wire.subarray(at, at + 50_001));
@@ -66,7 +55,7 @@ describe("chunked request bodies", () => {
     const body = patternBytes(4 * 1024 * 1024);
     let maxBuffered = 0;
     let request: UwsgiRequest | undefined;
-    const { port } = await start(async (req, res) => {
+    const { port } = await serveForTest(async (req, res) => {
       request = req;
       await new Promise((r) => setTimeout(r, 150));
       const parts: Buffer[] = [];
@@ -86,7 +75,7 @@ describe("chunked request bodies", () => {
   it("malformed framing after dispatch, before any answer: 400, INVALID_CHUNK, the body stream errors with it", async () => {
     let bodyError: unknown;
     let dispatched = false;
-    const { server, port } = await start((req) => {
+    const { server, port } = await serveForTest((req) => {
       dispatched = true;
       req.on("error", (e) => {
         bodyError = e;
@@ -108,7 +97,7 @@ describe("chunked request bodies", () => {
 
   it("malformed framing in the same read as the packet: 400, and no handler sees the request", async () => {
     let dispatched = false;
-    const { server, port } = await start(() => {
+    const { server, port } = await serveForTest(() => {
       dispatched = true;
     });
     const codes = clientErrors(server);
@@ -119,7 +108,7 @@ describe("chunked request bodies", () => {
   });
 
   it("malformed framing after the answer started: the connection is cut, nothing written into it", async () => {
-    const { server, port } = await start((req, res) => {
+    const { server, port } = await serveForTest((req, res) => {
       res.writeHead(200, { "Content-Length": "10" });
       res.write("12345");
       req.resume();
@@ -135,7 +124,7 @@ describe("chunked request bodies", () => {
 
   it("a chunk over maxBodySize: 413 before any of its bytes reach the handler", async () => {
     let got = 0;
-    const { server, port } = await start(
+    const { server, port } = await serveForTest(
       (req) => {
         req.on("data", (c: Buffer) => {
           got += c.length;
@@ -158,7 +147,7 @@ describe("chunked request bodies", () => {
 
   it("allowChunked: false answers 411 Length Required and never dispatches", async () => {
     let dispatched = false;
-    const { server, port } = await start(
+    const { server, port } = await serveForTest(
       () => {
         dispatched = true;
       },
@@ -172,7 +161,7 @@ describe("chunked request bodies", () => {
   });
 
   it("a transfer coding that does not end in chunked, without CONTENT_LENGTH: 501", async () => {
-    const { server, port } = await start(() => {});
+    const { server, port } = await serveForTest(() => {});
     const codes = clientErrors(server);
     const pkt = encodePacket({ vars: { REQUEST_METHOD: "POST", HTTP_TRANSFER_ENCODING: "gzip" } });
     const { answer } = await exchange(port, [pkt, Buffer.from("whatever")]);
@@ -181,7 +170,7 @@ describe("chunked request bodies", () => {
   });
 
   it("a chunked packet whose body never comes is ended by requestTimeout (408), never hangs", async () => {
-    const { server, port } = await start((req) => req.resume(), {
+    const { server, port } = await serveForTest((req) => req.resume(), {
       requestTimeout: 200,
       headersTimeout: 100,
     });
@@ -195,7 +184,7 @@ describe("chunked request bodies", () => {
 
   it("the peer half-closes inside the chunked body: ABORTED, saying where", async () => {
     const caught: unknown[] = [];
-    const { server, port } = await start(async (req) => {
+    const { server, port } = await serveForTest(async (req) => {
       try {
         for await (const _ of req) {
           // reading
@@ -216,7 +205,7 @@ describe("chunked request bodies", () => {
   });
 
   it("nginx's form (CONTENT_LENGTH and chunked, de-chunked body) is read as plain bytes", async () => {
-    const { port } = await start(hashing);
+    const { port } = await serveForTest(hashing);
     const body = Buffer.from("chunky-body-123");
     const pkt = encodePacket({
       vars: { REQUEST_METHOD: "POST", CONTENT_LENGTH: "15", HTTP_TRANSFER_ENCODING: "chunked" },

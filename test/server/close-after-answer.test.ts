@@ -3,14 +3,9 @@
 // reset the connection).
 import { createHash } from "node:crypto";
 import { connect, type Socket } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { encodePacket } from "../../src/index.js";
-import { type Served, serve, until } from "./support/serve.js";
-
-const stops: Served[] = [];
-afterEach(async () => {
-  while (stops.length > 0) await stops.pop()!.stop();
-});
+import { serveForTest, until } from "./support/serve.js";
 
 /** A client that never half-closes by itself: it sees the server's close as 'end'. */
 function stubbornClient(port: number) {
@@ -31,8 +26,7 @@ function stubbornClient(port: number) {
 
 describe("closing after the answer", () => {
   it("a GET read to its end: closed right after the answer, without waiting for the peer", async () => {
-    const s = await serve((_req, res) => res.end("hi"));
-    stops.push(s);
+    const s = await serveForTest((_req, res) => res.end("hi"));
     const client = stubbornClient(s.port);
     try {
       client.socket.write(encodePacket({ vars: { REQUEST_METHOD: "GET", CONTENT_LENGTH: "" } }));
@@ -48,11 +42,10 @@ describe("closing after the answer", () => {
   it("an answer larger than the socket buffers arrives whole before the close", async () => {
     const big = Buffer.alloc(8 * 1024 * 1024);
     for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
-    const s = await serve((_req, res) => {
+    const s = await serveForTest((_req, res) => {
       res.writeHead(200, { "Content-Length": big.length });
       res.end(big);
     });
-    stops.push(s);
     const client = stubbornClient(s.port);
     client.socket.pause(); // the server's writes queue up until the client reads
     try {
@@ -72,8 +65,7 @@ describe("closing after the answer", () => {
   });
 
   it("a body the handler did not read: half-closed, the rest read and dropped until the peer ends", async () => {
-    const s = await serve((_req, res) => res.end("early"));
-    stops.push(s);
+    const s = await serveForTest((_req, res) => res.end("early"));
     const client = stubbornClient(s.port);
     try {
       client.socket.write(encodePacket({ vars: { REQUEST_METHOD: "POST", CONTENT_LENGTH: "10" } }));

@@ -1,7 +1,7 @@
 // A connection's deadlines (headersTimeout, requestTimeout, idleTimeout, the linger after a
 // refusal) as checked by its server's clock: never early, at most two periods late, each once;
 // and one timer per server, not per connection.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConnectionList } from "../../src/server/connection-list.js";
 import {
   DeadlineClock,
@@ -11,7 +11,7 @@ import {
   LINGER_MS,
   type Timed,
 } from "../../src/server/deadlines.js";
-import { rawClient, type Served, serve, until } from "./support/serve.js";
+import { rawClient, serveForTest, until } from "./support/serve.js";
 
 /** Records what passed; the clock's `now` is set by hand. */
 function recorder(): DeadlineOwner & { passed: string[] } {
@@ -101,18 +101,12 @@ describe("Deadlines", () => {
   });
 });
 
-const stops: Served[] = [];
-afterEach(async () => {
-  while (stops.length > 0) await stops.pop()!.stop();
-});
-
 // Timers that keep the process alive (unref'd ones are not listed).
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 
 describe("the server's clock", () => {
   it("no timer per waiting connection, and none that keeps the process alive", async () => {
-    const s = await serve(undefined, { headersTimeout: 5000 });
-    stops.push(s);
+    const s = await serveForTest(undefined, { headersTimeout: 5000 });
     const before = timers();
     const clients = await Promise.all(Array.from({ length: 8 }, () => rawClient(s.port)));
     await until(() => s.server.openConnections === 8, 2000, "8 connections");
@@ -122,8 +116,7 @@ describe("the server's clock", () => {
   });
 
   it("a packet that never comes is still refused, by the clock (408)", async () => {
-    const s = await serve(undefined, { headersTimeout: 60, requestTimeout: 0 });
-    stops.push(s);
+    const s = await serveForTest(undefined, { headersTimeout: 60, requestTimeout: 0 });
     const codes: string[] = [];
     s.server.on("clientError", (err) => codes.push(err.code));
     const client = await rawClient(s.port);

@@ -1,20 +1,14 @@
 // HEAD answers carry no body, as node:http: what the handler writes is dropped, a Content-Length
 // it set stays (it is what a GET would send). uWSGI's routers pass bytes through, so a body here
 // would break the client's HTTP framing.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { encodePacket } from "../../src/index.js";
 import type { RequestHandler } from "../../src/server/server.js";
 import { exchange } from "../interop/support/exchange.js";
-import { type Served, serve } from "./support/serve.js";
-
-const stops: Served[] = [];
-afterEach(async () => {
-  while (stops.length > 0) await stops.pop()!.stop();
-});
+import { serveForTest } from "./support/serve.js";
 
 async function answerTo(method: string, handler: RequestHandler): Promise<string> {
-  const s = await serve(handler);
-  stops.push(s);
+  const s = await serveForTest(handler);
   const pkt = encodePacket({ vars: { REQUEST_METHOD: method, REQUEST_URI: "/" } });
   return (await exchange(s.port, [pkt])).answer.toString("latin1");
 }

@@ -1,13 +1,13 @@
 // createServer misused: each case is the call and the error it must give (Node's argument error
 // model: TypeError/RangeError with a stable code). The lead merges these tables across areas.
 import { createServer as createHttpServer, type RequestListener } from "node:http";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { encodePacket } from "../../src/index.js";
 import type { UwsgiRequest } from "../../src/server/request.js";
 import type { UwsgiServerResponse } from "../../src/server/response.js";
 import { createServer, type RequestHandler, UwsgiServer } from "../../src/server/server.js";
 import { exchange } from "../interop/support/exchange.js";
-import { fetchHttp, type Served, serve } from "./support/serve.js";
+import { fetchHttp, serve } from "./support/serve.js";
 
 const handler = () => {};
 
@@ -160,11 +160,6 @@ describe("createServer misuse", () => {
     expect(calls[7]!.options.idleTimeout).toBe(120_000);
     expect(calls[7]!.options.encoding).toBe("utf8");
   });
-});
-
-const stops: Served[] = [];
-afterEach(async () => {
-  while (stops.length > 0) await stops.pop()!.stop();
 });
 
 interface InHandler {

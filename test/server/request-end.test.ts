@@ -1,22 +1,10 @@
 // The request stream's end: pushed when the reader asks for it (most requests have no body and
 // no reader), so every way of reading still sees it, whenever the body's end arrives.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { encodePacket } from "../../src/index.js";
 import type { UwsgiRequest } from "../../src/server/request.js";
-import type { RequestHandler } from "../../src/server/server.js";
 import { exchange } from "../interop/support/exchange.js";
-import { rawClient, type Served, serve, until } from "./support/serve.js";
-
-const stops: Served[] = [];
-afterEach(async () => {
-  while (stops.length > 0) await stops.pop()!.stop();
-});
-
-async function start(handler: RequestHandler): Promise<Served> {
-  const s = await serve(handler);
-  stops.push(s);
-  return s;
-}
+import { rawClient, serveForTest, until } from "./support/serve.js";
 
 const GET = encodePacket({ vars: { REQUEST_METHOD: "GET", CONTENT_LENGTH: "" } });
 const body = (text: string) => text.slice(text.indexOf("\r\n\r\n") + 4);
@@ -30,13 +18,13 @@ async function readAll(req: UwsgiRequest): Promise<string> {
 
 describe("the request stream's end", () => {
   it("a GET read with for await: ends at once, empty and complete", async () => {
-    const { port } = await start(async (req, res) => res.end(await readAll(req)));
+    const { port } = await serveForTest(async (req, res) => res.end(await readAll(req)));
     const { answer } = await exchange(port, [GET]);
     expect(body(answer.toString("latin1"))).toBe("0 true");
   });
 
   it("a GET: 'end' after resume(), and finished() resolves", async () => {
-    const { port } = await start((req, res) => {
+    const { port } = await serveForTest((req, res) => {
       req.on("end", () => res.end(`end ${req.readableEnded}`));
       req.resume();
     });
@@ -45,7 +33,7 @@ describe("the request stream's end", () => {
   });
 
   it("a GET read later, after the handler's first await: the end still comes", async () => {
-    const { port } = await start(async (req, res) => {
+    const { port } = await serveForTest(async (req, res) => {
       await new Promise((r) => setTimeout(r, 20));
       res.end(await readAll(req));
     });
@@ -54,7 +42,7 @@ describe("the request stream's end", () => {
   });
 
   it("a body complete before anyone reads: every byte, then the end", async () => {
-    const { port } = await start(async (req, res) => {
+    const { port } = await serveForTest(async (req, res) => {
       await new Promise((r) => setTimeout(r, 20));
       res.end(await readAll(req));
     });
@@ -64,7 +52,7 @@ describe("the request stream's end", () => {
   });
 
   it("a reader waiting when the body's end arrives alone (a chunked body's last chunk) gets it", async () => {
-    const { server, port } = await start(async (req, res) => res.end(await readAll(req)));
+    const { server, port } = await serveForTest(async (req, res) => res.end(await readAll(req)));
     const client = await rawClient(port);
     const packet = encodePacket({
       vars: { REQUEST_METHOD: "POST", HTTP_TRANSFER_ENCODING: "chunked" },

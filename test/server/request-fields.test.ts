@@ -1,24 +1,18 @@
 // UwsgiRequest's IncomingMessage-like fields: httpVersion from SERVER_PROTOCOL, rawHeaders rebuilt
 // from the HTTP_* vars (and CONTENT_TYPE/CONTENT_LENGTH where no HTTP_ var says them).
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { encodePacket } from "../../src/index.js";
 import type { UwsgiRequest } from "../../src/server/request.js";
 import { exchange } from "../interop/support/exchange.js";
-import { type Served, serve } from "./support/serve.js";
-
-const stops: Served[] = [];
-afterEach(async () => {
-  while (stops.length > 0) await stops.pop()!.stop();
-});
+import { serveForTest } from "./support/serve.js";
 
 /** Serves one packet; returns what `look` read off the request. */
 async function seenFor<T>(vars: [string, string][], look: (req: UwsgiRequest) => T): Promise<T> {
   let seen: T | undefined;
-  const s = await serve((req, res) => {
+  const s = await serveForTest((req, res) => {
     seen = look(req);
     res.end();
   });
-  stops.push(s);
   await exchange(s.port, [encodePacket({ vars })]);
   return seen as T;
 }

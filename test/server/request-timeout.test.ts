@@ -3,22 +3,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { encodePacket } from "../../src/index.js";
 import type { UwsgiRequest } from "../../src/server/request.js";
-import type { RequestHandler, UwsgiServer } from "../../src/server/server.js";
+import type { UwsgiServer } from "../../src/server/server.js";
 import type { UwsgiServerError } from "../../src/server/server-error.js";
-import { rawClient, type Served, serve, until } from "./support/serve.js";
+import { rawClient, serveForTest, until } from "./support/serve.js";
 
-const stops: Served[] = [];
 const timers: NodeJS.Timeout[] = [];
-afterEach(async () => {
+afterEach(() => {
   for (const t of timers.splice(0)) clearInterval(t);
-  while (stops.length > 0) await stops.pop()!.stop();
 });
-
-async function start(handler: RequestHandler, options: object): Promise<Served> {
-  const s = await serve(handler, options);
-  stops.push(s);
-  return s;
-}
 
 function clientErrors(server: UwsgiServer): string[] {
   const codes: string[] = [];
@@ -44,7 +36,7 @@ describe("requestTimeout", () => {
   it("a body trickled one byte per idle period is cut at the deadline: 408 while nothing was answered", async () => {
     let request: UwsgiRequest | undefined;
     let bodyError: unknown;
-    const { server, port } = await start(
+    const { server, port } = await serveForTest(
       (req, res) => {
         request = req;
         req.on("error", (e) => {
@@ -68,7 +60,7 @@ describe("requestTimeout", () => {
   });
 
   it("once the answer started, the connection is cut (never a second status line)", async () => {
-    const { server, port } = await start(
+    const { server, port } = await serveForTest(
       (req, res) => {
         res.writeHead(200, { "Content-Length": "100" });
         res.write("started");
@@ -86,7 +78,7 @@ describe("requestTimeout", () => {
   });
 
   it("a packet trickled byte by byte also meets the deadline (headersTimeout off)", async () => {
-    const { server, port } = await start(() => {}, {
+    const { server, port } = await serveForTest(() => {}, {
       requestTimeout: 200,
       headersTimeout: 0,
       idleTimeout: 150,
@@ -105,7 +97,7 @@ describe("requestTimeout", () => {
   });
 
   it("a request whose body is complete is not cut: the handler may take longer than the deadline", async () => {
-    const { server, port } = await start(
+    const { server, port } = await serveForTest(
       (req, res) => {
         req.resume();
         req.on("end", () => setTimeout(() => res.end("late but fine"), 250));

@@ -1,15 +1,10 @@
 // res.end(body) with nothing written before: head and body go to the socket in one write; every
 // form of end() gives the same bytes and events as through the stream's write queue.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { encodePacket } from "../../src/index.js";
 import type { UwsgiServerResponse } from "../../src/server/response.js";
 import { exchange } from "../interop/support/exchange.js";
-import { type Served, serve } from "./support/serve.js";
-
-const stops: Served[] = [];
-afterEach(async () => {
-  while (stops.length > 0) await stops.pop()!.stop();
-});
+import { serveForTest } from "./support/serve.js";
 
 /** Serves one request with `answer`; resolves with the raw answer and what the handler saw. */
 async function answerWith(
@@ -18,7 +13,7 @@ async function answerWith(
 ): Promise<{ raw: string; seen: string[]; writes: number }> {
   const seen: string[] = [];
   let writes = 0;
-  const s = await serve((_req, res) => {
+  const s = await serveForTest((_req, res) => {
     const socket = res.socket;
     const write = socket.write;
     socket.write = function (this: typeof socket, ...args: unknown[]) {
@@ -28,7 +23,6 @@ async function answerWith(
     res.on("finish", () => seen.push("finish"));
     answer(res, seen);
   });
-  stops.push(s);
   const { answer: raw } = await exchange(s.port, [
     encodePacket({ vars: { REQUEST_METHOD: method } }),
   ]);

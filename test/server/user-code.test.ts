@@ -3,22 +3,14 @@
 // answer becomes a 500 only while nothing was sent, and is never written into once it started.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { encodePacket } from "../../src/index.js";
-import type { RequestHandler, UwsgiServer } from "../../src/server/server.js";
+import type { UwsgiServer } from "../../src/server/server.js";
 import { UwsgiServerError } from "../../src/server/server-error.js";
 import { exchange } from "../interop/support/exchange.js";
-import { rawClient, type Served, serve, until } from "./support/serve.js";
+import { rawClient, serveForTest, until } from "./support/serve.js";
 
-const stops: Served[] = [];
-afterEach(async () => {
+afterEach(() => {
   vi.restoreAllMocks();
-  while (stops.length > 0) await stops.pop()!.stop();
 });
-
-async function start(handler?: RequestHandler, options?: object): Promise<Served> {
-  const s = await serve(handler, options);
-  stops.push(s);
-  return s;
-}
 
 function seen(server: UwsgiServer): { client: Error[]; errors: Error[] } {
   const out = { client: [] as Error[], errors: [] as Error[] };
@@ -37,7 +29,7 @@ const codeOf = (e: Error) => (e as UwsgiServerError).code;
 describe("user code that throws", () => {
   it("a 'data' listener that throws after the answer started: the connection is cut, never written into", async () => {
     const boom = new Error("listener bug");
-    const { server, port } = await start((req, res) => {
+    const { server, port } = await serveForTest((req, res) => {
       res.writeHead(200, { "Content-Length": "50" });
       res.write("partial");
       req.on("data", () => {
@@ -59,7 +51,7 @@ describe("user code that throws", () => {
 
   it("a 'data' listener that throws before any answer: 500, HANDLER_FAILED, not a clientError", async () => {
     const boom = new Error("early");
-    const { server, port } = await start((req) => {
+    const { server, port } = await serveForTest((req) => {
       req.on("data", () => {
         throw boom;
       });
@@ -75,7 +67,7 @@ describe("user code that throws", () => {
   it("a pipe destination whose write() throws is the handler's failure too", async () => {
     const { Writable } = await import("node:stream");
     const boom = new Error("sink bug");
-    const { server, port } = await start((req) => {
+    const { server, port } = await serveForTest((req) => {
       req.pipe(
         new Writable({
           write() {
@@ -93,7 +85,7 @@ describe("user code that throws", () => {
   it("a 'drain' listener that throws: reported, the connection cut, the process lives", async () => {
     const boom = new Error("drain bug");
     const chunk = Buffer.alloc(1024 * 1024, 0x61);
-    const { server, port } = await start((_req, res) => {
+    const { server, port } = await serveForTest((_req, res) => {
       res.once("drain", () => {
         throw boom;
       });
@@ -113,7 +105,7 @@ describe("user code that throws", () => {
   it("an 'aborted' listener that throws when the peer leaves: reported, nothing else breaks", async () => {
     const boom = new Error("aborted bug");
     let started = false;
-    const { server, port } = await start((req) => {
+    const { server, port } = await serveForTest((req) => {
       started = true;
       req.on("aborted", () => {
         throw boom;
@@ -132,7 +124,7 @@ describe("user code that throws", () => {
 
   it("an 'error' listener that throws goes to stderr, with what it was told; the process lives", async () => {
     const spy = vi.spyOn(console, "error").mockImplementation(() => {});
-    const { server, port } = await start(() => {
+    const { server, port } = await serveForTest(() => {
       throw new Error("handler");
     });
     server.on("error", () => {

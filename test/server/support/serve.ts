@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { connect, type Socket } from "node:net";
+import { onTestFinished } from "vitest";
 import type { ServerOptions } from "../../../src/server/options.js";
 import { createServer, type RequestHandler, type UwsgiServer } from "../../../src/server/server.js";
 
@@ -32,6 +33,21 @@ export async function serve(handler?: RequestHandler, options?: ServerOptions): 
         else server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * {@link serve} inside a test: the server is stopped when the test finishes, passed or failed
+ * (vitest's onTestFinished), so a test file needs no list of servers and no afterEach of its own.
+ */
+export function serveForTest(handler?: RequestHandler, options?: ServerOptions): Promise<Served> {
+  const started = serve(handler, options);
+  onTestFinished(() =>
+    started.then(
+      (s) => s.stop(),
+      () => undefined,
+    ),
+  );
+  return started;
 }
 
 /** Resolves when `check()` is true; rejects after `ms` (tests stay bounded). */
