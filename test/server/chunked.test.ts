@@ -5,17 +5,11 @@ import { describe, expect, it } from "vitest";
 import { chunkedBody, patternBytes } from "../../scripts/lib/bodies.mjs";
 import { encodePacket } from "../../src/index.js";
 import type { UwsgiRequest } from "../../src/server/request.js";
-import type { RequestHandler, UwsgiServer } from "../../src/server/server.js";
+import type { RequestHandler } from "../../src/server/server.js";
 import type { UwsgiServerError } from "../../src/server/server-error.js";
 import { exchange } from "../interop/support/exchange.js";
 import { sha256 } from "../support/bytes.js";
-import { rawClient, serveForTest, until } from "./support/serve.js";
-
-function clientErrors(server: UwsgiServer): string[] {
-  const codes: string[] = [];
-  server.on("clientError", (err) => codes.push(err.code));
-  return codes;
-}
+import { clientErrors, rawClient, serveForTest, until } from "./support/serve.js";
 
 // What uWSGI's http router sends for `curl -H "Transfer-Encoding: chunked" --data-binary @f`.
 const PACKET = encodePacket({

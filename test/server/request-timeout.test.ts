@@ -3,20 +3,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { encodePacket } from "../../src/index.js";
 import type { UwsgiRequest } from "../../src/server/request.js";
-import type { UwsgiServer } from "../../src/server/server.js";
 import type { UwsgiServerError } from "../../src/server/server-error.js";
-import { rawClient, serveForTest, until } from "./support/serve.js";
+import { clientErrors, rawClient, serveForTest, until } from "./support/serve.js";
 
 const timers: NodeJS.Timeout[] = [];
 afterEach(() => {
   for (const t of timers.splice(0)) clearInterval(t);
 });
-
-function clientErrors(server: UwsgiServer): string[] {
-  const codes: string[] = [];
-  server.on("clientError", (err) => codes.push(err.code));
-  return codes;
-}
 
 const POST = (length: number) =>
   encodePacket({

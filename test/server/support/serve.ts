@@ -50,6 +50,13 @@ export function serveForTest(handler?: RequestHandler, options?: ServerOptions):
   return started;
 }
 
+/** The codes of `server`'s 'clientError' events, as they come. */
+export function clientErrors(server: UwsgiServer): string[] {
+  const codes: string[] = [];
+  server.on("clientError", (err) => codes.push(err.code));
+  return codes;
+}
+
 /** Resolves when `check()` is true; rejects after `ms` (tests stay bounded). */
 export async function until(check: () => boolean, ms = 5000, what = "condition"): Promise<void> {
   const deadline = Date.now() + ms;
