@@ -160,15 +160,23 @@ describe("the router forwards byte for byte", () => {
   });
 
   it("drops UWSGI_* vars from an untrusted source, before the key is read", async () => {
+    // The forced key names a pool that exists: honoured, it would send the request there.
     const sent: [string, string][] = [
       ...BASE,
       ["UWSGI_HELLO", "x"],
-      ["UWSGI_FASTROUTER_KEY", "nope"],
+      ["UWSGI_FASTROUTER_KEY", "edited"],
     ];
+    const editedRequests = () =>
+      router
+        .stats()
+        .pools.find((p) => p.name === "edited")!
+        .nodes.reduce((a, n) => a + n.requests, 0);
+    const before = editedRequests();
     const environ = parseIdentity((await exchange(port, [packet(sent)])).answer).environ;
     expect(environ.has("UWSGI_HELLO")).toBe(false);
     expect(environ.has("UWSGI_FASTROUTER_KEY")).toBe(false);
     expect(environ.get("HTTP_HOST")).toBe("app.test");
+    expect(editedRequests()).toBe(before);
   });
 
   it("answers a ping with a pong", async () => {
