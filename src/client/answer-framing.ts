@@ -24,15 +24,24 @@ export function answerLength(head: AnswerHead): number {
     const name = raw[i]!;
     const value = raw[i + 1]!;
     if (name.length !== 14 || name.toLowerCase() !== "content-length") continue;
-    let n = value.length === 0 ? -1 : 0;
-    for (let k = 0; k < value.length && n >= 0; k++) {
-      const d = value.charCodeAt(k) - 0x30;
-      n = d >= 0 && d <= 9 ? n * 10 + d : -1;
-    }
-    if (n < 0 || n > Number.MAX_SAFE_INTEGER || (length >= 0 && n !== length)) {
+    length = nextContentLength(value, length);
+    if (length < 0) {
       throw new UwsgiClientError("MALFORMED_ANSWER", `bad Content-Length "${value}" in the answer`);
     }
-    length = n;
   }
   return length;
+}
+
+/**
+ * @internal One more Content-Length field of an answer: its value when it is plain digits within
+ * the safe integers and agrees with `before` (the length read so far, -1 for none), else -1.
+ * Differing lengths are an error (RFC 9112 6.3): either could frame the body.
+ */
+export function nextContentLength(value: string, before: number): number {
+  let n = value.length === 0 ? -1 : 0;
+  for (let k = 0; k < value.length && n >= 0; k++) {
+    const d = value.charCodeAt(k) - 0x30;
+    n = d >= 0 && d <= 9 ? n * 10 + d : -1;
+  }
+  return n > Number.MAX_SAFE_INTEGER || (before >= 0 && n !== before) ? -1 : n;
 }

@@ -142,6 +142,9 @@ describe("AnswerReader", () => {
       "HTTP/1.1 2xx OK\r\n\r\n",
       "HTTP/1.1 200 OK\r\nno colon\r\n\r\n",
       "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+      // Differing lengths, and one past the safe integers: the client refuses both too.
+      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 3\r\n\r\nabc",
+      "HTTP/1.1 200 OK\r\nContent-Length: 9007199254740993\r\n\r\n",
       "Status: abc\r\n\r\n",
     ]) {
       r.reset(false);
