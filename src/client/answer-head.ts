@@ -1,3 +1,4 @@
+import { TOKEN } from "../parser/http-token.js";
 import { UwsgiClientError } from "./errors.js";
 
 const LF = 0x0a;
@@ -16,15 +17,6 @@ export interface AnswerHead {
   readonly statusMessage: string;
   /** Names and values in turn, `[name, value, name, value...]`: as sent, in wire order (latin1). */
   readonly rawHeaders: string[];
-}
-
-/** RFC 9110 token bytes (a header name), as node:http's parser accepts them. */
-const TOKEN: Uint8Array = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
-for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) {
-  TOKEN[c] = 1;
-  TOKEN[c + 0x20] = 1;
 }
 
 /** Bytes a header value or reason may hold: tab, visible ASCII, space, and bytes over 0x7f. */

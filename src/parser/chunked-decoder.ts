@@ -2,6 +2,7 @@ import { checkInteger, checkOptions, invalidArgType } from "../codec/arguments.j
 import { truncated, UwsgiError } from "../codec/errors.js";
 import type { BytesInput } from "../codec/packet.js";
 import { chunkBytes } from "./chunk-argument.js";
+import { TOKEN } from "./http-token.js";
 
 // HTTP/1.1 chunked framing (RFC 9112 section 7.1) as a byte-at-a-time state machine over the
 // framing and views over the data: nothing is ever held, so a trickle costs what a burst does.
@@ -82,13 +83,6 @@ for (let c = 0; c < 6; c++) {
   HEX[0x41 + c] = 10 + c;
   HEX[0x61 + c] = 10 + c;
 }
-
-// RFC 9110 token characters: what a trailer field name is made of.
-const TOKEN = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
-for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) TOKEN[c] = 1;
-for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;
 
 // What INVALID_CHUNK says for a wrong byte in each state: what was expected, where it was.
 const AFTER_SIZE = FAILED + 1;

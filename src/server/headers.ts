@@ -1,4 +1,5 @@
 import { invalidArgType } from "../codec/arguments.js";
+import { TOKEN } from "../parser/http-token.js";
 import { invalidChar, invalidHeaderValue, invalidToken } from "./response-errors.js";
 
 /** A response header's value: several strings are several header lines (`Set-Cookie`). */
@@ -8,13 +9,6 @@ export type HeaderValue = string | number | readonly string[];
 export type ResponseHeaders =
   | Readonly<Record<string, HeaderValue>>
   | readonly (readonly [string, HeaderValue])[];
-
-// RFC 9110 token characters: what a header name may be made of.
-const TOKEN = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
-for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) TOKEN[c] = 1;
-for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;
 
 /** A header name argument: a string, else `ERR_INVALID_ARG_TYPE` (as `getHeader` in `node:http`). */
 export function checkNameType(name: unknown): asserts name is string {
