@@ -1,4 +1,4 @@
-import { TOKEN } from "../parser/http-token.js";
+import { isFieldByte, TOKEN } from "../parser/http-chars.js";
 import { UwsgiClientError } from "./errors.js";
 
 const LF = 0x0a;
@@ -17,11 +17,6 @@ export interface AnswerHead {
   readonly statusMessage: string;
   /** Names and values in turn, `[name, value, name, value...]`: as sent, in wire order (latin1). */
   readonly rawHeaders: string[];
-}
-
-/** Bytes a header value or reason may hold: tab, visible ASCII, space, and bytes over 0x7f. */
-function isFieldByte(b: number): boolean {
-  return b === HT || (b >= SP && b !== 0x7f);
 }
 
 /**

@@ -2,7 +2,7 @@ import { checkInteger, checkOptions, invalidArgType } from "../codec/arguments.j
 import { truncated, UwsgiError } from "../codec/errors.js";
 import type { BytesInput } from "../codec/packet.js";
 import { chunkBytes } from "./chunk-argument.js";
-import { TOKEN } from "./http-token.js";
+import { isFieldByte, TOKEN } from "./http-chars.js";
 
 // HTTP/1.1 chunked framing (RFC 9112 section 7.1) as a byte-at-a-time state machine over the
 // framing and views over the data: nothing is ever held, so a trickle costs what a burst does.
@@ -259,7 +259,7 @@ export class ChunkedDecoder {
           else if (c === SP || c === HTAB) next = SIZE_WS;
         } else if (state === EXT) {
           if (c === CR) next = SIZE_LF;
-          else if (!isControl(c)) next = EXT;
+          else if (isFieldByte(c)) next = EXT;
         } else if (c === LF) {
           // The size line is complete.
           const lineStart = origin + p - this.#line + 1;
@@ -305,7 +305,7 @@ export class ChunkedDecoder {
           else if (c === COLON) next = TRAILER_VALUE;
         } else if (state === TRAILER_VALUE) {
           if (c === CR) next = TRAILER_LF;
-          else if (!isControl(c)) next = TRAILER_VALUE;
+          else if (isFieldByte(c)) next = TRAILER_VALUE;
         } else if (c === LF) {
           next = TRAILER;
         }
@@ -380,11 +380,6 @@ export class ChunkedDecoder {
         return 1;
     }
   }
-}
-
-/** A control byte (not HTAB): never part of an extension or a field value. */
-function isControl(c: number): boolean {
-  return (c < SP && c !== HTAB) || c === 0x7f;
 }
 
 function describe(c: number): string {

@@ -1,5 +1,5 @@
 import { invalidArgType } from "../codec/arguments.js";
-import { TOKEN } from "../parser/http-token.js";
+import { isFieldByte, TOKEN } from "../parser/http-chars.js";
 import { invalidChar, invalidHeaderValue, invalidToken } from "./response-errors.js";
 
 /** A response header's value: several strings are several header lines (`Set-Cookie`). */
@@ -33,7 +33,7 @@ export function checkHeaderName(name: unknown): asserts name is string {
 export function checkFieldText(text: string, header: string | null): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) throw invalidChar(text, i, header);
+    if (c > 0xff || !isFieldByte(c)) throw invalidChar(text, i, header);
   }
 }
 
