@@ -10,8 +10,6 @@ import type { UwsgiServerResponse } from "../server/response.js";
 import { createServer, type UwsgiServer } from "../server/server.js";
 import { type RpcFunction, rpcFunctionsOf } from "./rpc-answer.js";
 
-export type { RpcFunction } from "./rpc-answer.js";
-
 /** Functions by name: a plain object, a Map, or `[name, function]` pairs. */
 export type RpcFunctionsInit =
   | Readonly<Record<string, RpcFunction>>
