@@ -1,12 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { freePort, waitForPort } from "../../interop/support/ports.js";
-import { requireBinary, startDaemon } from "../../interop/support/process.js";
-
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+import { uwsgiAppArgs } from "../../../scripts/lib/uwsgi-args.mjs";
+import { freePort } from "../../interop/support/ports.js";
+import { awaitListening, requireBinary, startDaemon } from "../../interop/support/process.js";
 
 /** A real uWSGI for the client tests: TCP on 127.0.0.1 and, if asked, a unix socket too. */
 export interface ClientPeer {
@@ -50,42 +48,24 @@ export async function startClientPeer(options: ClientPeerOptions = {}): Promise<
   const dir = await mkdtemp(join(tmpdir(), "uwsgi-codec-client-"));
   const port = await freePort();
   const path = options.unix === true ? join(dir, "uwsgi.sock") : "";
-  const plugins = options.ping === true ? "python3,ping" : "python3";
   const args = [
-    "--plugin",
-    plugins,
-    "--socket",
-    `127.0.0.1:${port}`,
+    ...uwsgiAppArgs({
+      port,
+      app: `fixtures/apps/${options.app ?? "environ_echo.py"}`,
+      dir,
+      threads: options.threads ?? 8,
+    }),
+    ...(options.ping === true ? ["--plugin", "ping"] : []),
     ...(path === "" ? [] : ["--socket", path]),
-    "--wsgi-file",
-    join(ROOT, "fixtures/apps", options.app ?? "environ_echo.py"),
-    "--buffer-size",
-    "65535",
-    "--listen",
-    "1024",
-    "--processes",
-    "1",
-    "--threads",
-    String(options.threads ?? 8),
-    "--die-on-term",
-    "--need-app",
-    "--disable-logging",
-    "--chdir",
-    dir,
+    ...["--listen", "1024", "--disable-logging"],
     ...(options.extraArgs ?? []),
   ];
   const daemon = startDaemon("uwsgi", args, dir);
-  const stop = async () => {
-    await daemon.stop();
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitForPort(port, 15_000, daemon.alive);
-    if (path !== "" && !(await canConnect(path))) throw new Error(`no unix socket at ${path}`);
-  } catch (err) {
+  const stop = await awaitListening("uWSGI", daemon, port, dir);
+  if (path !== "" && !(await canConnect(path))) {
     const logs = daemon.output();
     await stop();
-    throw new Error(`uWSGI did not start: ${(err as Error).message}\n${logs}`);
+    throw new Error(`uWSGI did not start: no unix socket at ${path}\n${logs}`);
   }
   return { host: "127.0.0.1", port, path, logs: daemon.output, stop };
 }
