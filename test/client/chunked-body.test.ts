@@ -4,13 +4,13 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { patternBytes } from "../../scripts/lib/bodies.mjs";
 import { request } from "../../src/client/request.js";
 import { decodePacket } from "../../src/index.js";
 import { createServer } from "../../src/server/server.js";
 import { sha256 } from "../support/bytes.js";
-import { type FakeBackend, startFakeBackend } from "./support/fake-backend.js";
+import { fakeBackendForTest } from "./support/fake-backend.js";
 import { type ClientPeer, startClientPeer } from "./support/uwsgi-peer.js";
 
 let peer: ClientPeer | undefined;
@@ -19,11 +19,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await peer?.stop();
-});
-
-const backends: FakeBackend[] = [];
-afterEach(async () => {
-  for (const b of backends.splice(0)) await b.close();
 });
 
 interface Read {
@@ -104,14 +99,13 @@ describe("chunked request bodies read by a real uWSGI app (uwsgi.chunked_read)",
 
 describe("the bytes a chunked request puts on the wire", () => {
   it("the packet says chunked and has no CONTENT_LENGTH; the body is the chunked stream", async () => {
-    const backend = await startFakeBackend((socket) => {
+    const backend = await fakeBackendForTest((socket) => {
       let got = Buffer.alloc(0);
       socket.on("data", (chunk: Buffer) => {
         got = Buffer.concat([got, chunk]);
         if (got.subarray(-5).toString() === "0\r\n\r\n") socket.end("HTTP/1.1 200 OK\r\n\r\n");
       });
     });
-    backends.push(backend);
     async function* parts() {
       yield "hello";
       yield "";

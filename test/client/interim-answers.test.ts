@@ -5,12 +5,12 @@
 import type { Server } from "node:http";
 import type { Socket } from "node:net";
 import { buffer } from "node:stream/consumers";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UwsgiClientError } from "../../src/client/errors.js";
 import { createGateway } from "../../src/client/gateway.js";
 import { type InformationalAnswer, request } from "../../src/client/request.js";
 import { exchange, parseHttpAnswer } from "../interop/support/exchange.js";
-import { type FakeBackend, startFakeBackend } from "./support/fake-backend.js";
+import { type FakeBackend, fakeBackendForTest } from "./support/fake-backend.js";
 import { type ClientPeer, startClientPeer } from "./support/uwsgi-peer.js";
 
 let peer: ClientPeer | undefined;
@@ -21,14 +21,9 @@ afterAll(async () => {
   await peer?.stop();
 });
 
-const backends: FakeBackend[] = [];
-afterEach(async () => {
-  for (const b of backends.splice(0)) await b.close();
-});
-
 /** A backend that writes `parts` once the request arrives, with a pause between them. */
 async function answering(parts: (string | Buffer)[]): Promise<FakeBackend> {
-  const backend = await startFakeBackend((socket: Socket) => {
+  const backend = await fakeBackendForTest((socket: Socket) => {
     socket.once("data", async () => {
       for (const part of parts) {
         if (socket.destroyed) return;
@@ -38,7 +33,6 @@ async function answering(parts: (string | Buffer)[]): Promise<FakeBackend> {
       socket.end();
     });
   });
-  backends.push(backend);
   return backend;
 }
 
@@ -190,11 +184,10 @@ describe("answers that are not HTTP: MALFORMED_ANSWER", () => {
 describe("the gateway's own error answers", () => {
   it("a 101 cannot pass through: 502 Bad Gateway, and the upstream connection is closed", async () => {
     let closed: Promise<unknown> = Promise.resolve();
-    const backend = await startFakeBackend((socket) => {
+    const backend = await fakeBackendForTest((socket) => {
       closed = new Promise((resolve) => socket.once("close", resolve));
       socket.once("data", () => socket.write("HTTP/1.1 101 Switching Protocols\r\n\r\nraw"));
     });
-    backends.push(backend);
     const gateway = createGateway({ upstream: { port: backend.port } });
     await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", resolve));
     try {

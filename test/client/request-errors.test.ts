@@ -5,7 +5,7 @@ import { once } from "node:events";
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AnswerHeadParser } from "../../src/client/answer-head.js";
 import { UwsgiClientError } from "../../src/client/errors.js";
 import { DEFAULT_REQUEST_OPTIONS, request } from "../../src/client/request.js";
@@ -13,16 +13,11 @@ import { UwsgiError } from "../../src/index.js";
 import { freePort } from "../interop/support/ports.js";
 import { requireBinary } from "../interop/support/process.js";
 import { bodyError } from "./support/echo.js";
-import { type FakeBackend, startFakeBackend } from "./support/fake-backend.js";
-
-const backends: FakeBackend[] = [];
-afterEach(async () => {
-  for (const b of backends.splice(0)) await b.close();
-});
+import { type FakeBackend, fakeBackendForTest } from "./support/fake-backend.js";
 
 /** A backend that writes `parts` (with a pause between them), then closes unless `keepOpen`. */
 async function answering(parts: (string | Buffer)[], keepOpen = false): Promise<FakeBackend> {
-  const backend = await startFakeBackend((socket: Socket) => {
+  const backend = await fakeBackendForTest((socket: Socket) => {
     // Wait for the request's packet header before answering, like uWSGI.
     socket.once("data", async () => {
       for (const part of parts) {
@@ -32,7 +27,6 @@ async function answering(parts: (string | Buffer)[], keepOpen = false): Promise<
       if (!keepOpen) socket.end();
     });
   });
-  backends.push(backend);
   return backend;
 }
 
@@ -93,13 +87,12 @@ describe("answers the client must refuse", () => {
   });
 
   it("a connection reset mid-body errors the body with SOCKET_ERROR", async () => {
-    const backend = await startFakeBackend((socket) => {
+    const backend = await fakeBackendForTest((socket) => {
       socket.once("data", () => {
         socket.write("HTTP/1.1 200 OK\r\n\r\npartial");
         setTimeout(() => socket.resetAndDestroy(), 20);
       });
     });
-    backends.push(backend);
     const res = await request({ port: backend.port, vars });
     const err = (await bodyError(res.body)) as UwsgiClientError;
     expect(err.code).toBe("SOCKET_ERROR");
@@ -169,11 +162,10 @@ describe("answers the client accepts", () => {
 
   it("destroying the body early closes the connection", async () => {
     let closed: Promise<unknown> = Promise.resolve();
-    const backend = await startFakeBackend((socket) => {
+    const backend = await fakeBackendForTest((socket) => {
       closed = once(socket, "close");
       socket.once("data", () => socket.write("HTTP/1.1 200 OK\r\n\r\nstreaming..."));
     });
-    backends.push(backend);
     const res = await request({ port: backend.port, vars });
     res.body.destroy();
     await closed;
@@ -246,7 +238,7 @@ describe("request bodies that disagree with CONTENT_LENGTH", () => {
       }
     }
     let resumeBackend = () => {};
-    const backend = await startFakeBackend((socket) => {
+    const backend = await fakeBackendForTest((socket) => {
       socket.pause();
       let got = 0;
       resumeBackend = () => {
@@ -257,7 +249,6 @@ describe("request bodies that disagree with CONTENT_LENGTH", () => {
         socket.resume();
       };
     });
-    backends.push(backend);
     const pending = request({ port: backend.port, vars, body: body(), contentLength: total });
     await new Promise((r) => setTimeout(r, 300));
     // Only what the socket buffers hold was produced while the backend did not read.
@@ -270,10 +261,9 @@ describe("request bodies that disagree with CONTENT_LENGTH", () => {
   });
 
   it("an answer before the whole body was sent leaves the source open; a failure destroys it", async () => {
-    const early = await startFakeBackend((socket) => {
+    const early = await fakeBackendForTest((socket) => {
       socket.once("data", () => socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
     });
-    backends.push(early);
     const source = new Readable({ read() {} });
     source.push("abc");
     const res = await request({ port: early.port, vars, body: source, contentLength: 10 });

@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from "node:net";
+import { onTestFinished } from "vitest";
 
 /** A TCP server on 127.0.0.1 that runs `onConnection` for each client: a scripted backend. */
 export interface FakeBackend {
@@ -34,4 +35,18 @@ export async function startFakeBackend(
         server.close(() => resolve());
       }),
   };
+}
+
+/** {@link startFakeBackend} inside a test: closed when the test finishes, passed or failed. */
+export function fakeBackendForTest(
+  onConnection: (socket: Socket, index: number) => void,
+): Promise<FakeBackend> {
+  const started = startFakeBackend(onConnection);
+  onTestFinished(() =>
+    started.then(
+      (b) => b.close(),
+      () => undefined,
+    ),
+  );
+  return started;
 }
