@@ -60,6 +60,12 @@ export const Modifier1 = {
   RESPONSE: 255,
 } as const;
 
+/**
+ * @internal The pong uWSGI answers a ping with, without warning text: modifier1 100, datasize 0,
+ * modifier2 1. Shared read-only bytes: the server and the router write it as it is.
+ */
+export const PONG: Uint8Array = Uint8Array.of(Modifier1.PING, 0, 0, 1);
+
 /** The name of a known modifier1, e.g. `"WSGI"`. */
 export type Modifier1Name = keyof typeof Modifier1;
 

@@ -1,5 +1,5 @@
 import type { Duplex } from "node:stream";
-import { Modifier1 } from "../codec/modifiers.js";
+import { Modifier1, PONG } from "../codec/modifiers.js";
 import { encodePacket, type Packet, type VarsPacket } from "../codec/packet.js";
 import type { PickHint } from "./balancer.js";
 import { UwsgiRouterError } from "./errors.js";
@@ -30,7 +30,6 @@ export interface ConnectionHost extends ExchangeHost {
 }
 
 // A pong: modifier1 100, datasize 0, modifier2 1, as uWSGI answers a ping.
-const PONG = Buffer.from([Modifier1.PING, 0, 0, 1]);
 
 /**
  * One client connection: reads the request packet (PacketGatherer), routes it (key, pool,

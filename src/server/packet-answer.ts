@@ -1,10 +1,8 @@
 import type { Socket } from "node:net";
+import { PONG } from "../codec/modifiers.js";
 import type { Packet } from "../codec/packet.js";
 import { answerRpc, type RpcHost } from "../rpc/rpc-answer.js";
 import { UwsgiServerError } from "./server-error.js";
-
-// A pong: modifier1 100, datasize 0, modifier2 1, as uWSGI answers a ping.
-const PONG = Buffer.from([100, 0, 0, 1]);
 
 /**
  * Answers a packet that is not a request's vars, as uWSGI does: a ping (modifier1 100) gets a pong
