@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { decodePacket, encodePacket, PacketParser, readHeader } from "../src/index.js";
 import { request } from "../src/node.js";
+import { argumentError } from "./support/checks.js";
 
 const PACKET = encodePacket({ vars: { REQUEST_METHOD: "GET", A: "b" } });
 
@@ -101,12 +102,7 @@ describe("misuse gets a clear, typed error (issue 11's cases)", () => {
       expect(call()).toEqual(outcome.value);
       return;
     }
-    let thrown: unknown;
-    try {
-      call();
-    } catch (err) {
-      thrown = err;
-    }
+    const thrown = argumentError(call);
     expect(thrown).toBeInstanceOf(outcome.error === "TypeError" ? TypeError : RangeError);
     expect(thrown).toMatchObject({ code: outcome.code });
     expect((thrown as Error).message).toContain(outcome.says);

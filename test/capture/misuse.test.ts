@@ -7,6 +7,7 @@ import { CaptureReader } from "../../src/capture/capture-reader.js";
 import { decodeCapture } from "../../src/capture/decode-capture.js";
 import { CaptureError } from "../../src/capture/errors.js";
 import { type CliIo, ExitCode, main } from "../../src/cli/main.js";
+import { argumentError } from "../support/checks.js";
 import { capturePath, collect, readCapture } from "./support/fixtures.js";
 
 const FILE = readCapture("lo.pcap");
@@ -179,12 +180,7 @@ const CLI: readonly (readonly [argv: readonly string[], exit: number, first: str
 
 describe("misuse of decodeCapture and CaptureReader: Node's argument errors, at the call", () => {
   it.each(API)("%s", (_name, call, error, code) => {
-    let thrown: unknown;
-    try {
-      call();
-    } catch (err) {
-      thrown = err;
-    }
+    const thrown = argumentError(call);
     expect(thrown).toBeInstanceOf(error === R ? RangeError : TypeError);
     expect(thrown).toMatchObject({ code });
   });

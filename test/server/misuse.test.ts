@@ -7,6 +7,7 @@ import type { UwsgiRequest } from "../../src/server/request.js";
 import type { UwsgiServerResponse } from "../../src/server/response.js";
 import { createServer, type RequestHandler, UwsgiServer } from "../../src/server/server.js";
 import { exchange } from "../interop/support/exchange.js";
+import { argumentError } from "../support/checks.js";
 import { fetchHttp, serve } from "./support/serve.js";
 
 const handler = () => {};
@@ -130,14 +131,7 @@ const cases: Case[] = [
 
 describe("createServer misuse", () => {
   it.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
-    let thrown: unknown;
-    try {
-      c.call();
-    } catch (err) {
-      thrown = err;
-    }
-    expect(thrown).toBeInstanceOf(Error);
-    const err = thrown as Error & { code: string };
+    const err = argumentError(c.call);
     expect({ name: err.name, code: err.code }).toEqual(c.error);
     for (const word of c.says ?? []) expect(err.message).toContain(word);
   });
