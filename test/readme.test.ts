@@ -139,13 +139,14 @@ assert.equal(body.length, 0);
   },
 
   // The socket is a real TCP connection on which a peer writes nginx's POST packet
-  // (fixtures/packets/post-4k.hex) and its 4096-byte body in 7-byte writes, then ends.
+  // (fixtures/packets/post-4k.hex) and its 4096-byte body in 7-byte writes, then ends; the
+  // upload is a file stream whose first write is slow.
   async streaming(snippet) {
     const packet = readFileSync(join(ROOT, "fixtures/packets/post-4k.hex"), "utf8").trim();
     const body = Buffer.alloc(4096, "xyz").toString("hex");
     const before = `
 import { once } from "node:events";
-import { createWriteStream, readFileSync } from "node:fs";
+import fs, { createWriteStream, readFileSync } from "node:fs";
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 const wire = Buffer.from(process.env.WIRE!, "hex");
 const listener = createServer().listen(0, "127.0.0.1");
@@ -154,7 +155,20 @@ const peer = connect((listener.address() as AddressInfo).port, "127.0.0.1");
 for (let at = 0; at < wire.length; at += 7) peer.write(wire.subarray(at, at + 7));
 peer.end();
 const [socket] = (await once(listener, "connection")) as [Socket];
-const upload = createWriteStream("upload.bin");
+// The file's first write takes 100 ms, so a request cut short is refused while a write is in
+// flight, every time (a destroy() then fails that write with an 'error' event).
+let slow = true;
+const upload = createWriteStream("upload.bin", {
+  fs: {
+    open: fs.open,
+    close: fs.close,
+    write: (...args: Parameters<typeof fs.write>) => {
+      if (!slow) return fs.write(...args);
+      slow = false;
+      setTimeout(() => fs.write(...args), 100);
+    },
+  },
+});
 listener.close();
 `;
     const stdout = await runOk(snippet, {
